@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+STAMP := $(VENV)/.installed
+PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n 1)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install run test services lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/huiying demo --host 127.0.0.1 --port 8000 --data-dir data
+
+# PostgreSQL and Redis must be up for the suite; start them when they are down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@pg_isready -h 127.0.0.1 -p 5432
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+	@redis-cli -h 127.0.0.1 -p 6379 ping
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# The whole suite on PostgreSQL (fresh database `huiying_test`, app role under RLS),
+# then the store tests again on SQLite, the embedded default.
+test: install services lint
+	$(BIN)/pytest
+	rm -rf .test-data && mkdir -p .test-data
+	HUIYING_DATABASE_URL=sqlite:///$(CURDIR)/.test-data/store.sqlite $(BIN)/pytest tests/store
+
+clean:
+	rm -rf $(VENV) data .test-data .pytest_cache

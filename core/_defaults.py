@@ -1,0 +1,85 @@
+"""The core's own answers to every decision hook, registered ``trylast`` so a plugin's wins.
+
+With these in place a decision hook always has an answer and a plugin implements only what
+its organisation does differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.domain.cases import Case, CaseKind
+from core.domain.decisions import (
+    AcceptanceCheck,
+    AccountabilityEvent,
+    ApprovalStep,
+    Classification,
+    IntakeSchema,
+    ReplyRequirements,
+    Sanction,
+    TimerEffect,
+    TimerPhase,
+    TimerRule,
+)
+from core.domain.tenancy import SettingSpec, TenantContext
+from core.hookspecs import hookimpl
+
+__all__: list[str] = []
+
+CORE_SETTINGS = (
+    SettingSpec(
+        key="intake_max_backdate_days",
+        type=int,
+        default=30,
+        description="收件时间最多可补登多少日前（letters opened or calls logged late）",
+    ),
+)
+
+
+@hookimpl(trylast=True)
+def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema:
+    return IntakeSchema()
+
+
+@hookimpl(trylast=True)
+def hy_case_acceptance(ctx: TenantContext, case: Case) -> AcceptanceCheck:
+    return AcceptanceCheck(acceptable=True)
+
+
+@hookimpl(trylast=True)
+def hy_case_classification(ctx: TenantContext, case: Case) -> Classification:
+    return Classification(
+        category=case.category, severity=case.severity, complexity=case.complexity, flags=case.flags
+    )
+
+
+@hookimpl(trylast=True)
+def hy_approval_chain(ctx: TenantContext, case: Case) -> Sequence[ApprovalStep]:
+    return ()
+
+
+@hookimpl(trylast=True)
+def hy_sla_timers(ctx: TenantContext, case: Case) -> Sequence[TimerRule]:
+    return ()
+
+
+@hookimpl(trylast=True)
+def hy_timer_effects(ctx: TenantContext, case: Case, timer_kind: str, phase: TimerPhase) -> Sequence[TimerEffect]:
+    if phase is TimerPhase.WARNING:
+        return (TimerEffect.REMIND,)
+    return (TimerEffect.REMIND, TimerEffect.SUPERVISION_NOTICE, TimerEffect.ACCOUNTABILITY)
+
+
+@hookimpl(trylast=True)
+def hy_reply_requirements(ctx: TenantContext, case: Case) -> ReplyRequirements:
+    return ReplyRequirements()
+
+
+@hookimpl(trylast=True)
+def hy_accountability_sanctions(ctx: TenantContext, event: AccountabilityEvent) -> Sequence[Sanction]:
+    return ()
+
+
+@hookimpl
+def hy_register_settings() -> Sequence[SettingSpec]:
+    return CORE_SETTINGS

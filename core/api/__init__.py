@@ -1,0 +1,3 @@
+"""The HTTP entry point: the litestar app factory."""
+
+__all__: list[str] = []

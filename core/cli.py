@@ -1,0 +1,293 @@
+"""The ``huiying`` command line.
+
+The store's engine is chosen from ``HUIYING_DATABASE_URL`` when the store is first imported,
+so commands import it lazily, after options such as ``demo --data-dir`` have set the URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+import tomllib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["main"]
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def tenants_dir() -> Path:
+    """Where demo tenant files live (``HUIYING_TENANTS_DIR`` overrides)."""
+    return Path(os.environ.get("HUIYING_TENANTS_DIR", _PROJECT_ROOT / "tenants"))
+
+
+class _Failure(click.ClickException):
+    """A message for a person, printed without a traceback; exit status 1."""
+
+    def format_message(self) -> str:
+        return self.message
+
+
+def _run(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Run an async command, turning expected failures into plain messages."""
+
+    @functools.wraps(coro_fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from core.domain.errors import DomainError
+        from core.store.schema import MigrationFailed
+
+        try:
+            return asyncio.run(coro_fn(*args, **kwargs))
+        except DomainError as exc:
+            raise _Failure(f"错误：{exc}") from None
+        except MigrationFailed as exc:
+            raise _Failure(f"迁移失败：{exc}") from None
+        except OSError as exc:
+            raise _Failure(f"无法连接数据库（{exc}）；请检查 HUIYING_DATABASE_URL 和数据库服务") from None
+
+    return wrapper
+
+
+async def _require_schema() -> None:
+    from core.store.tables import Tenant
+
+    if not await Tenant.table_exists():
+        raise _Failure("数据库尚未初始化：请先运行 `huiying migrate`")
+
+
+def _registry():  # noqa: ANN202 - lazy import keeps the store out of module import
+    from core.plugins import PluginRegistry
+
+    return PluginRegistry.discover()
+
+
+@click.group(help="回应 Huiying — 投诉举报咨询受理平台")
+def main() -> None:
+    """Huiying's command line."""
+
+
+@main.command(help="运行数据库迁移（以所有者身份），并为应用角色授权。")
+@click.option("--app-role", default=None, help="应用连接所用的 PostgreSQL 角色（默认取自 HUIYING_APP_DATABASE_URL）。")
+@_run
+async def migrate(app_role: str | None) -> None:
+    from core.store.engine import app_role as role_of
+    from core.store.schema import migrate as run_migrations
+
+    role = app_role or role_of(os.environ.get("HUIYING_APP_DATABASE_URL", ""))
+    await run_migrations(app_role=role)
+    click.echo("迁移完成 (migrations applied)" + (f"；应用角色 {role} 已授权" if role else ""))
+
+
+@main.group(help="租户：列出、入驻、暂停。")
+def tenants() -> None:
+    """Tenant administration."""
+
+
+@tenants.command("list", help="列出所有租户及其状态。")
+@_run
+async def tenants_list() -> None:
+    from core.store.repositories import TenantRepository
+    from core.store.tx import platform_tx
+
+    await _require_schema()
+    async with platform_tx():
+        records = await TenantRepository().all()
+    if not records:
+        click.echo("（暂无租户）")
+    for record in records:
+        note = f"  {record.status_reason}" if record.status_reason else ""
+        click.echo(f"{record.slug:<16} {record.plugin:<14} {record.status:<10} {record.name}{note}")
+
+
+@tenants.command("onboard", help="按租户文件（TOML）入驻一个组织。")
+@click.argument("file", type=click.Path(path_type=Path))
+@_run
+async def tenants_onboard(file: Path) -> None:
+    from core.services.tenants import onboard, read_tenant_file
+
+    registry = _registry()
+    config = read_tenant_file(file, registry if _plugin_of(file) in registry.names else None)
+    await _require_schema()
+    record = await onboard(config, registry)
+    click.echo(f"已入驻租户 {record.slug}（{record.name}），插件 {record.plugin}，用户 {len(config.users)} 个")
+    click.echo("用户尚无密码：请用 `huiying users set-password --tenant SLUG USERNAME` 设置。")
+
+
+def _plugin_of(file: Path) -> str | None:
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8")).get("plugin")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # read_tenant_file reports the problem properly
+
+
+@tenants.command("suspend", help="暂停租户：其用户不能登录，案件不能流转。")
+@click.argument("slug")
+@click.option("--reason", default="平台管理员暂停", show_default=True, help="暂停原因。")
+@_run
+async def tenants_suspend(slug: str, reason: str) -> None:
+    from core.services.tenants import suspend
+
+    await _require_schema()
+    record = await suspend(slug, reason)
+    click.echo(f"租户 {record.slug} 已暂停：{record.status_reason}")
+
+
+@main.group(help="用户。")
+def users() -> None:
+    """User administration."""
+
+
+@users.command("set-password", help="为租户用户设置密码（从标准输入读取一行，或交互输入）。")
+@click.option("--tenant", "slug", required=True, help="租户 slug。")
+@click.argument("username")
+@_run
+async def users_set_password(slug: str, username: str) -> None:
+    from core.services.passwords import hash_password
+    from core.store.repositories import TenantDirectory, TenantRepository
+    from core.store.tx import platform_tx, tenant_tx
+
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else click.prompt(
+        "新密码", hide_input=True, confirmation_prompt=True
+    )
+    if len(password) < 8:
+        raise _Failure("错误：密码至少 8 个字符")
+    await _require_schema()
+    async with platform_tx():
+        record = await TenantRepository().by_slug(slug)
+    async with tenant_tx(record.id):
+        if not await TenantDirectory(record.id).set_password_hash(username, hash_password(password)):
+            raise _Failure(f"错误：租户 {slug} 没有用户 {username}")
+    click.echo(f"已为 {slug}/{username} 设置密码")
+
+
+@main.group(help="工作日历：计算期限、导入节假日安排。")
+def calendar() -> None:
+    """Business calendar."""
+
+
+@calendar.command("due", help='计算期限，如 --add "5 working days"（单位：minutes、hours、days、working days）。')
+@click.option("--tenant", "slug", required=True, help="租户 slug（先查数据库，再查 tenants/<slug>.toml）。")
+@click.option("--from", "start", required=True, help="起算时刻，ISO 8601，如 2026-09-30T10:00:00+08:00。")
+@click.option("--add", "period", required=True, help='期限，如 "5 working days"、"30 days"、"10 minutes"。')
+@_run
+async def calendar_due(slug: str, start: str, period: str) -> None:
+    from core.domain.calendar import Period
+    from core.domain.errors import InvalidCommand
+
+    try:
+        instant = datetime.fromisoformat(start)
+    except ValueError:
+        raise InvalidCommand(f"--from “{start}” 不是 ISO 8601 时刻，如 2026-09-30T10:00:00+08:00") from None
+    if instant.tzinfo is None:
+        raise InvalidCommand("--from 须带时区偏移，如 2026-09-30T10:00:00+08:00")
+    business = await _tenant_calendar(slug)
+    deadline = business.add(instant, Period.parse(period))
+    click.echo(deadline.due_at.isoformat() + (" provisional" if deadline.provisional else ""))
+    if deadline.provisional:
+        click.echo("（暂定：所涉年份的节假日安排尚未导入，导入后将重新计算）", err=True)
+
+
+async def _tenant_calendar(slug: str):  # noqa: ANN202
+    from core.services.tenants import calendar_for, read_tenant_file
+    from core.store.repositories import HolidayRepository, TenantRepository
+    from core.store.tables import Tenant
+    from core.store.tx import platform_tx
+
+    if await Tenant.table_exists():
+        async with platform_tx():
+            record = await TenantRepository().find(slug)
+            imported = await HolidayRepository().all()
+        if record is not None:
+            return calendar_for(record.timezone, record.calendar, imported)
+    else:
+        imported = {}
+    file = tenants_dir() / f"{slug}.toml"
+    if not file.exists():
+        raise _Failure(f"错误：找不到租户 {slug}（数据库中没有，也没有 {file}）")
+    config = read_tenant_file(file)
+    return calendar_for(config.timezone, config.calendar, imported)
+
+
+@calendar.command("import", help="导入某一年的节假日和调休上班日（TOML 或 JSON 文件）。")
+@click.argument("file", type=click.Path(path_type=Path))
+@_run
+async def calendar_import(file: Path) -> None:
+    import json
+
+    from core.domain.calendar import YearSchedule
+    from core.domain.errors import InvalidCommand
+    from core.store.repositories import HolidayRepository
+    from core.store.tx import platform_tx
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidCommand(f"无法读取 {file}：{exc.strerror}") from None
+    try:
+        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidCommand(f"{file.name} 格式错误：{exc}") from None
+    schedule = YearSchedule.from_mapping(data)
+    await _require_schema()
+    async with platform_tx():
+        await HolidayRepository().put(schedule)
+    click.echo(
+        f"已导入 {schedule.year} 年：节假日 {len(schedule.holidays)} 天，调休上班 {len(schedule.workdays)} 天"
+    )
+
+
+@main.command(help="启动 HTTP 服务（需已迁移的数据库）。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run("core.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@main.command(help="内置演示模式：SQLite 数据库，首次启动时入驻演示租户。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
+def demo(host: str, port: int, data_dir: Path) -> None:
+    os.environ["HUIYING_DATABASE_URL"] = f"sqlite:///{data_dir.resolve() / 'huiying.sqlite'}"
+    lines = _run(_prepare_demo)()
+    import uvicorn
+
+    click.echo(f"回应 Huiying 演示已启动：http://{host}:{port}/healthz")
+    for line in lines:
+        click.echo(line)
+    uvicorn.run("core.api.app:create_app", factory=True, host=host, port=port, log_level="warning")
+
+
+async def _prepare_demo() -> list[str]:
+    from core.services.tenants import DEMO_PASSWORD, onboard, read_tenant_file
+    from core.store.repositories import TenantRepository
+    from core.store.schema import migrate as run_migrations
+    from core.store.tx import platform_tx
+
+    await run_migrations()
+    registry = _registry()
+    lines = ["演示租户（tenant · 用户名 · 密码）："]
+    for file in sorted(tenants_dir().glob("*.toml")):
+        config = read_tenant_file(file)
+        async with platform_tx():
+            record = await TenantRepository().find(config.slug)
+        if record is None:
+            record = await onboard(config, registry, demo=True, allow_missing_plugin=True)
+        state = "可用" if record.active else f"未启用（{record.status_reason}）"
+        users = "/".join(user.username for user in config.users)
+        lines.append(f"  {record.slug:<16} {users} · 密码 {DEMO_PASSWORD} · {state}")
+    return lines
+
+
+if __name__ == "__main__":
+    main()

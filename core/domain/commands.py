@@ -1,0 +1,358 @@
+"""Commands: what a person asks to do to a case, one frozen dataclass per lifecycle action.
+
+Each command validates its own payload when built, so a refusal without a reason or a
+dispatch without a unit never reaches the services. `command_from_payload` builds one from
+the plain mapping an API or CLI receives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from core.domain.calendar import Period
+from core.domain.cases import Complexity, Satisfaction, Severity, SeverityFlag
+from core.domain.errors import InvalidCommand
+from core.domain.lifecycle import Action
+
+__all__ = [
+    "COMMANDS",
+    "AcceptCase",
+    "ApproveCase",
+    "ArchiveCase",
+    "CaseCommand",
+    "CloseCase",
+    "DispatchCase",
+    "EscalateCase",
+    "ExtendCase",
+    "RecordFeedback",
+    "ReferCaseOut",
+    "RefuseCase",
+    "RegisterCase",
+    "RejectCase",
+    "ReopenCase",
+    "ReplyToCase",
+    "ReplyMode",
+    "RequestSupplement",
+    "ReturnCase",
+    "SignForCase",
+    "SubmitForApproval",
+    "SupplyMaterial",
+    "command_from_payload",
+]
+
+
+class ReplyMode(enum.StrEnum):
+    """How an answer reaches the person."""
+
+    WRITTEN = "written"  # 书面答复: a letter or form
+    IN_PERSON = "in_person"  # 当面答复: the person signs and marks satisfaction
+    PHONE = "phone"  # 电话答复: with a call record
+    SMS = "sms"  # 短信
+    EMAIL = "email"  # 电子邮件
+    ONLINE = "online"  # 网上答复
+    ON_THE_SPOT = "on_the_spot"  # 当场答复: at the window or on the hotline, at once
+    PUBLIC_NOTICE = "public_notice"  # 定期公布: for anonymous people who cannot be reached
+
+    @property
+    def is_written(self) -> bool:
+        """True for modes that leave the person a written answer."""
+        return self in (ReplyMode.WRITTEN, ReplyMode.EMAIL, ReplyMode.ONLINE, ReplyMode.SMS)
+
+
+def _required(value: str, field: str, label: str) -> None:
+    if not value or not value.strip():
+        raise InvalidCommand(f"请填写{label} ({field} is required)", field=field)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCommand:
+    """Base of all commands; `action` names the lifecycle edge the command asks for."""
+
+    action: ClassVar[Action]
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCase(CaseCommand):
+    """登记: classify what was received."""
+
+    action: ClassVar[Action] = Action.REGISTER
+    category: str = ""
+    severity: Severity = Severity.GENERAL
+    complexity: Complexity = Complexity.GENERAL
+    flags: frozenset[SeverityFlag] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptCase(CaseCommand):
+    """受理."""
+
+    action: ClassVar[Action] = Action.ACCEPT
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RefuseCase(CaseCommand):
+    """不予受理: the reason is told to the person."""
+
+    action: ClassVar[Action] = Action.REFUSE
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.reason, "reason", "不予受理的理由")
+
+
+@dataclass(frozen=True, slots=True)
+class ReferCaseOut(CaseCommand):
+    """移送: not ours; name the competent body so the person can be told where to go."""
+
+    action: ClassVar[Action] = Action.REFER_OUT
+    agency: str = ""
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.agency, "agency", "有权处理的机关")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSupplement(CaseCommand):
+    """一次性告知: everything missing, said at once."""
+
+    action: ClassVar[Action] = Action.REQUEST_SUPPLEMENT
+    items: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not any(item.strip() for item in self.items):
+            raise InvalidCommand("请一次性列明需要补正的全部材料 (items is required)", field="items")
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyMaterial(CaseCommand):
+    """补正: the missing material arrived."""
+
+    action: ClassVar[Action] = Action.SUPPLY
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitForApproval(CaseCommand):
+    """呈报: a draft handling opinion goes to the approval chain."""
+
+    action: ClassVar[Action] = Action.SUBMIT_FOR_APPROVAL
+    opinion: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.opinion, "opinion", "拟办意见")
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveCase(CaseCommand):
+    """审批同意: the next level of the chain signs."""
+
+    action: ClassVar[Action] = Action.APPROVE
+    opinion: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectCase(CaseCommand):
+    """审批退回: the draft goes back with the reason."""
+
+    action: ClassVar[Action] = Action.REJECT
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.reason, "reason", "退回理由")
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchCase(CaseCommand):
+    """转办: to a handling unit with the cause 案由 and the dispatch opinion 转办意见."""
+
+    action: ClassVar[Action] = Action.DISPATCH
+    unit_code: str = ""
+    cause: str = ""
+    opinion: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.unit_code, "unit_code", "承办单位")
+        _required(self.cause, "cause", "案由")
+        _required(self.opinion, "opinion", "转办意见")
+
+
+@dataclass(frozen=True, slots=True)
+class SignForCase(CaseCommand):
+    """签收: a named person in the unit owns the case from now on."""
+
+    action: ClassVar[Action] = Action.SIGN_FOR
+    handler: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.handler, "handler", "签收人")
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnCase(CaseCommand):
+    """退信: misrouted; back to the dispatcher with the reason."""
+
+    action: ClassVar[Action] = Action.RETURN
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.reason, "reason", "退信理由")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyToCase(CaseCommand):
+    """答复: the answer and how it reaches the person."""
+
+    action: ClassVar[Action] = Action.REPLY
+    mode: ReplyMode = ReplyMode.WRITTEN
+    content: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.content, "content", "答复内容")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFeedback(CaseCommand):
+    """反馈: the person's satisfaction with the answer."""
+
+    action: ClassVar[Action] = Action.RECORD_FEEDBACK
+    satisfaction: Satisfaction = Satisfaction.UNREACHABLE
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCase(CaseCommand):
+    """办结."""
+
+    action: ClassVar[Action] = Action.CLOSE
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveCase(CaseCommand):
+    """归档."""
+
+    action: ClassVar[Action] = Action.ARCHIVE
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendCase(CaseCommand):
+    """延期: more time on a timer, within the plugin's cap; the reason is told to the person."""
+
+    action: ClassVar[Action] = Action.EXTEND
+    period: Period | None = None
+    reason: str = ""
+    timer: str = ""
+
+    def __post_init__(self) -> None:
+        if self.period is None:
+            raise InvalidCommand("请填写延长期限，如“10 working days” (period is required)", field="period")
+        _required(self.reason, "reason", "延期理由")
+
+
+@dataclass(frozen=True, slots=True)
+class EscalateCase(CaseCommand):
+    """督办/升级: raise the case to the next level."""
+
+    action: ClassVar[Action] = Action.ESCALATE
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.reason, "reason", "督办理由")
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenCase(CaseCommand):
+    """重办: the answer did not settle it."""
+
+    action: ClassVar[Action] = Action.REOPEN
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.reason, "reason", "重办理由")
+
+
+COMMANDS: Mapping[Action, type[CaseCommand]] = types.MappingProxyType(
+    {
+        cls.action: cls
+        for cls in (
+            RegisterCase,
+            AcceptCase,
+            RefuseCase,
+            ReferCaseOut,
+            RequestSupplement,
+            SupplyMaterial,
+            SubmitForApproval,
+            ApproveCase,
+            RejectCase,
+            DispatchCase,
+            SignForCase,
+            ReturnCase,
+            ReplyToCase,
+            RecordFeedback,
+            CloseCase,
+            ArchiveCase,
+            ExtendCase,
+            EscalateCase,
+            ReopenCase,
+        )
+    }
+)
+"""The command class of every action."""
+
+
+def _convert(name: str, hint: Any, value: Any) -> Any:
+    """Turn one JSON-ish value into the field's type, or say what is wrong with it."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        hint = next(arg for arg in args if arg is not type(None))
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            choices = "、".join(str(member.value) for member in hint)
+            raise InvalidCommand(f"{name} 的取值 {value!r} 无效，可选：{choices}", field=name) from None
+    if hint is Period:
+        if not isinstance(value, str):
+            raise InvalidCommand(f"{name} 应为期限文字，如“5 working days”", field=name)
+        return Period.parse(value)
+    if origin in (tuple, frozenset):
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise InvalidCommand(f"{name} 应为列表 ({name} must be a list)", field=name)
+        items = [_convert(name, args[0], item) for item in value]
+        return origin(items)
+    if hint is str:
+        if not isinstance(value, str):
+            raise InvalidCommand(f"{name} 应为文字 ({name} must be a string)", field=name)
+        return value.strip()
+    return value
+
+
+def command_from_payload(action: Action, payload: Mapping[str, Any]) -> CaseCommand:
+    """Build the command for `action` from a plain mapping, rejecting unknown fields.
+
+    Raises:
+        InvalidCommand: an unknown field, a wrong type or a failed validation, named.
+    """
+    cls = COMMANDS[action]
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(payload) - known)
+    if unknown:
+        allowed = "、".join(sorted(known)) or "（无）"
+        raise InvalidCommand(
+            f"“{action.label}”不接受字段 {', '.join(unknown)}；可用字段：{allowed}", field=unknown[0]
+        )
+    values = {name: _convert(name, hints[name], value) for name, value in payload.items()}
+    return cls(**values)

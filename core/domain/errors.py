@@ -1,0 +1,46 @@
+"""Typed domain errors. Each carries a message a person can act on (Chinese first)."""
+
+from __future__ import annotations
+
+__all__ = ["DomainError", "IllegalTransition", "InvalidCommand", "NotPermitted", "RuleViolation"]
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose; entry points map it to a 4xx."""
+
+    code = "domain_error"
+
+
+class IllegalTransition(DomainError):
+    """The action is not allowed from the case's current state (the lifecycle table says no)."""
+
+    code = "illegal_transition"
+
+    def __init__(self, state: str, action: str, allowed: tuple[str, ...] = ()) -> None:
+        self.state = state
+        self.action = action
+        self.allowed = allowed
+        hint = f"；此状态可执行：{'、'.join(allowed)}" if allowed else "；此状态不可再执行任何操作"
+        super().__init__(f"案件当前状态为“{state}”，不能执行“{action}”{hint} (illegal transition {state} → {action})")
+
+
+class InvalidCommand(DomainError):
+    """A command's payload is missing or malformed (e.g. a refusal without a reason)."""
+
+    code = "invalid_command"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class RuleViolation(DomainError):
+    """A guard of the core or of the tenant's plugin refused the transition, with its reason."""
+
+    code = "rule_violation"
+
+
+class NotPermitted(DomainError):
+    """The actor's roles do not grant what the step needs."""
+
+    code = "forbidden"

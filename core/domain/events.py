@@ -1,0 +1,29 @@
+"""Case events: the append-only record every transition writes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from core.domain.cases import CaseState
+
+__all__ = ["CASE_RECEIVED", "CaseEvent"]
+
+CASE_RECEIVED = "case_received"
+"""The event intake writes; every other event is named after its action (`Action.event_name`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One thing that happened to a case. Never changed once written."""
+
+    name: str
+    at: datetime
+    actor: str
+    from_state: CaseState | None
+    to_state: CaseState
+    action: str = ""
+    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))

@@ -1,0 +1,168 @@
+"""The case lifecycle as one table: `(state, action) -> next state`, checked in one place.
+
+Plugins may add guards (vetoes) and approval levels through their hooks; they cannot add an
+edge to this table or bypass it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from core.domain.cases import CaseState
+from core.domain.errors import IllegalTransition
+
+__all__ = ["TRANSITIONS", "Action", "allowed_actions", "next_state"]
+
+
+class Action(enum.StrEnum):
+    """Something a person does to a case; each one writes an event."""
+
+    REGISTER = "register"  # 登记: number and classify what was received
+    ACCEPT = "accept"  # 受理
+    REFUSE = "refuse"  # 不予受理, with the reason told to the person
+    REFER_OUT = "refer_out"  # 移送/告知: out of jurisdiction, name the competent body
+    REQUEST_SUPPLEMENT = "request_supplement"  # 一次性告知 what is missing
+    SUPPLY = "supply"  # 补正: the missing material arrived
+    SUBMIT_FOR_APPROVAL = "submit_for_approval"  # 呈报: draft opinion goes to the approval chain
+    APPROVE = "approve"  # 审批同意: one level of the chain signs
+    REJECT = "reject"  # 审批退回: a level sends the draft back
+    DISPATCH = "dispatch"  # 转办/交办: to a handling unit with cause 案由 and opinion 转办意见
+    SIGN_FOR = "sign_for"  # 签收: the unit takes it, a named person owns it
+    RETURN = "return"  # 退信: the unit sends a misrouted case back
+    REPLY = "reply"  # 答复: the answer, in the required mode
+    RECORD_FEEDBACK = "record_feedback"  # 反馈: the person's satisfaction
+    CLOSE = "close"  # 办结
+    ARCHIVE = "archive"  # 归档
+    EXTEND = "extend"  # 延期: more time, within the plugin's cap
+    ESCALATE = "escalate"  # 督办/升级: raised to the next level
+    REOPEN = "reopen"  # 重办: handled again after a dissatisfied answer
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return _ACTION_LABELS[self]
+
+    @property
+    def event_name(self) -> str:
+        """The past-tense event this action writes, e.g. `case_dispatched`."""
+        return f"case_{_PAST[self]}"
+
+
+_ACTION_LABELS = {
+    Action.REGISTER: "登记",
+    Action.ACCEPT: "受理",
+    Action.REFUSE: "不予受理",
+    Action.REFER_OUT: "移送其他机关",
+    Action.REQUEST_SUPPLEMENT: "要求补正",
+    Action.SUPPLY: "补正材料",
+    Action.SUBMIT_FOR_APPROVAL: "呈报审批",
+    Action.APPROVE: "审批同意",
+    Action.REJECT: "审批退回",
+    Action.DISPATCH: "转办",
+    Action.SIGN_FOR: "签收",
+    Action.RETURN: "退信",
+    Action.REPLY: "答复",
+    Action.RECORD_FEEDBACK: "反馈",
+    Action.CLOSE: "办结",
+    Action.ARCHIVE: "归档",
+    Action.EXTEND: "延期",
+    Action.ESCALATE: "督办升级",
+    Action.REOPEN: "重办",
+}
+
+_PAST = {
+    Action.REGISTER: "registered",
+    Action.ACCEPT: "accepted",
+    Action.REFUSE: "refused",
+    Action.REFER_OUT: "referred_out",
+    Action.REQUEST_SUPPLEMENT: "supplement_requested",
+    Action.SUPPLY: "supplied",
+    Action.SUBMIT_FOR_APPROVAL: "submitted_for_approval",
+    Action.APPROVE: "approved",
+    Action.REJECT: "rejected",
+    Action.DISPATCH: "dispatched",
+    Action.SIGN_FOR: "signed_for",
+    Action.RETURN: "returned",
+    Action.REPLY: "replied",
+    Action.RECORD_FEEDBACK: "feedback_recorded",
+    Action.CLOSE: "closed",
+    Action.ARCHIVE: "archived",
+    Action.EXTEND: "extended",
+    Action.ESCALATE: "escalated",
+    Action.REOPEN: "reopened",
+}
+
+S, A = CaseState, Action
+
+# Escalation keeps the state: it raises attention, it does not move the case.
+_ESCALATABLE = (
+    S.REGISTERED,
+    S.AWAITING_SUPPLEMENT,
+    S.ACCEPTED,
+    S.PENDING_APPROVAL,
+    S.DISPATCHED,
+    S.IN_HANDLING,
+    S.RETURNED,
+    S.REPLIED,
+)
+
+_TABLE: dict[tuple[CaseState, Action], CaseState] = {
+    (S.RECEIVED, A.REGISTER): S.REGISTERED,
+    (S.REGISTERED, A.ACCEPT): S.ACCEPTED,
+    (S.REGISTERED, A.REFUSE): S.REFUSED,
+    (S.REGISTERED, A.REFER_OUT): S.REFERRED_OUT,
+    (S.REGISTERED, A.REQUEST_SUPPLEMENT): S.AWAITING_SUPPLEMENT,
+    (S.AWAITING_SUPPLEMENT, A.SUPPLY): S.REGISTERED,
+    (S.AWAITING_SUPPLEMENT, A.REFUSE): S.REFUSED,
+    (S.ACCEPTED, A.SUBMIT_FOR_APPROVAL): S.PENDING_APPROVAL,
+    (S.ACCEPTED, A.DISPATCH): S.DISPATCHED,
+    (S.ACCEPTED, A.REPLY): S.REPLIED,  # answered on the spot, e.g. a consultation
+    (S.ACCEPTED, A.REFER_OUT): S.REFERRED_OUT,
+    (S.PENDING_APPROVAL, A.APPROVE): S.PENDING_APPROVAL,
+    (S.PENDING_APPROVAL, A.REJECT): S.ACCEPTED,
+    (S.PENDING_APPROVAL, A.DISPATCH): S.DISPATCHED,
+    (S.DISPATCHED, A.SIGN_FOR): S.IN_HANDLING,
+    (S.DISPATCHED, A.RETURN): S.RETURNED,
+    (S.DISPATCHED, A.EXTEND): S.DISPATCHED,
+    (S.IN_HANDLING, A.REPLY): S.REPLIED,
+    (S.IN_HANDLING, A.RETURN): S.RETURNED,
+    (S.IN_HANDLING, A.EXTEND): S.IN_HANDLING,
+    (S.RETURNED, A.DISPATCH): S.DISPATCHED,
+    (S.REPLIED, A.RECORD_FEEDBACK): S.FEEDBACK,
+    (S.REPLIED, A.CLOSE): S.CLOSED,
+    (S.REPLIED, A.REOPEN): S.IN_HANDLING,
+    (S.FEEDBACK, A.CLOSE): S.CLOSED,
+    (S.FEEDBACK, A.REOPEN): S.IN_HANDLING,
+    (S.REFUSED, A.CLOSE): S.CLOSED,
+    (S.REFERRED_OUT, A.CLOSE): S.CLOSED,
+    (S.CLOSED, A.ARCHIVE): S.ARCHIVED,
+    (S.CLOSED, A.REOPEN): S.IN_HANDLING,
+    **{(state, A.ESCALATE): state for state in _ESCALATABLE},
+}
+
+TRANSITIONS: Mapping[tuple[CaseState, Action], CaseState] = MappingProxyType(_TABLE)
+"""Every legal move of a case. Anything not listed is an `IllegalTransition`."""
+
+del S, A
+
+
+def allowed_actions(state: CaseState) -> tuple[Action, ...]:
+    """The actions the table allows from `state`, in declaration order."""
+    return tuple(action for (from_state, action) in TRANSITIONS if from_state is state)
+
+
+def next_state(state: CaseState, action: Action) -> CaseState:
+    """Where `action` takes a case in `state`.
+
+    Raises:
+        IllegalTransition: the table has no such edge; the error names the state, the action
+            and what is allowed instead.
+    """
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise IllegalTransition(
+            state.value, action.value, tuple(a.value for a in allowed_actions(state))
+        ) from None

@@ -1,0 +1,145 @@
+"""Deciding a transition: the lifecycle table, the core guards, and the changed case.
+
+`decide` is the single place a case changes state. The services call it inside one tenant
+transaction after asking the tenant's plugin for its vetoes and approval chain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from core.domain.cases import Case
+from core.domain.commands import (
+    ApproveCase,
+    CaseCommand,
+    DispatchCase,
+    ExtendCase,
+    RecordFeedback,
+    RegisterCase,
+    RejectCase,
+    ReopenCase,
+    ReplyToCase,
+    ReturnCase,
+    SignForCase,
+    SubmitForApproval,
+)
+from core.domain.decisions import ApprovalStep, ReplyRequirements
+from core.domain.errors import RuleViolation
+from core.domain.events import CaseEvent
+from core.domain.lifecycle import next_state
+from core.domain.roles import Actor
+
+__all__ = ["Decision", "decide", "pending_approvals"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of a command: the case after it and the event that records it."""
+
+    case: Case
+    event: CaseEvent
+
+
+def pending_approvals(case: Case, chain: tuple[ApprovalStep, ...]) -> tuple[ApprovalStep, ...]:
+    """The steps of `chain` the case still lacks, in order."""
+    return tuple(step for step in chain if step.key not in case.approvals)
+
+
+def _changes(case: Case, command: CaseCommand, actor: Actor, chain: tuple[ApprovalStep, ...]) -> dict[str, Any]:
+    """The fields `command` sets on `case`, after the core guards that depend on the command."""
+    match command:
+        case RegisterCase():
+            return {
+                "category": command.category,
+                "severity": command.severity,
+                "complexity": command.complexity,
+                "flags": command.flags,
+            }
+        case ApproveCase():
+            waiting = pending_approvals(case, chain)
+            if not waiting:
+                raise RuleViolation("审批已全部完成，无需再次签批 (no approval is pending)")
+            step = waiting[0]
+            if step.role not in actor.roles:
+                raise RuleViolation(f"当前审批环节“{step.label}”须由{step.role.label}签批")
+            return {"approvals": (*case.approvals, step.key)}
+        case SubmitForApproval():
+            if not chain:
+                raise RuleViolation("本案无需审批，可直接转办 (no approval chain for this case)")
+            return {"approvals": ()}
+        case RejectCase():
+            return {"approvals": ()}
+        case DispatchCase():
+            waiting = pending_approvals(case, chain)
+            if waiting:
+                raise RuleViolation(f"尚未完成审批，不能转办：待“{waiting[0].label}”签批")
+            return {"unit_code": command.unit_code, "cause": command.cause, "opinion": command.opinion, "handler": None}
+        case SignForCase():
+            return {"handler": command.handler}
+        case ReturnCase():
+            return {"unit_code": None, "handler": None}
+        case ReplyToCase():
+            return {"reply_mode": command.mode.value, "reply_content": command.content}
+        case RecordFeedback():
+            return {"satisfaction": command.satisfaction}
+        case ExtendCase():
+            return {"extensions": case.extensions + 1}
+        case ReopenCase():
+            if case.unit_code is None:
+                raise RuleViolation("该案件没有承办单位，不能重办；请重新登记 (no unit to reopen with)")
+            return {"satisfaction": None, "reply_mode": "", "reply_content": ""}
+    return {}
+
+
+def _check_reply(command: CaseCommand, requirements: ReplyRequirements | None) -> None:
+    if isinstance(command, ReplyToCase) and requirements is not None and command.mode not in requirements.modes:
+        allowed = "、".join(sorted(mode.value for mode in requirements.modes))
+        basis = f"（依据：{requirements.basis}）" if requirements.basis else ""
+        raise RuleViolation(f"本案不能以“{command.mode.value}”方式答复，可用方式：{allowed}{basis}")
+
+
+def decide(
+    case: Case,
+    command: CaseCommand,
+    *,
+    actor: Actor,
+    now: datetime,
+    approval_chain: tuple[ApprovalStep, ...] = (),
+    reply_requirements: ReplyRequirements | None = None,
+) -> Decision:
+    """Apply `command` to `case`.
+
+    Raises:
+        IllegalTransition: the lifecycle table has no such edge.
+        RuleViolation: a core guard refused (approval incomplete, wrong approver, reply mode).
+    """
+    to_state = next_state(case.state, command.action)
+    _check_reply(command, reply_requirements)
+    changes = _changes(case, command, actor, approval_chain)
+    updated = dataclasses.replace(case, state=to_state, version=case.version + 1, **changes)
+    payload = {
+        f.name: _plain(getattr(command, f.name)) for f in dataclasses.fields(command) if f.name != "action"
+    }
+    event = CaseEvent(
+        name=command.action.event_name,
+        at=now,
+        actor=actor.username,
+        from_state=case.state,
+        to_state=to_state,
+        action=command.action.value,
+        data=MappingProxyType(payload),
+    )
+    return Decision(case=updated, event=event)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a command field for the event record."""
+    if isinstance(value, frozenset | tuple):
+        return sorted(_plain(item) for item in value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -1,0 +1,242 @@
+"""The plugin contract: every hook an organisation plugin may implement, documented here.
+
+Three kinds of hook, visible from the name:
+
+* decisions ``hy_<noun>_<decision>`` — ``firstresult``; the core registers a default
+  ``trylast``, so a decision always has an answer;
+* contributions ``hy_register_<plural>`` — every plugin's lists are flattened by the core;
+* notifications ``hy_on_<noun>_<past participle>`` — the return value is ignored.
+
+Hooks are synchronous and pure: they receive a `TenantContext` and frozen domain values
+(never a request, an ORM row or the app) and return frozen domain values. The core does all
+I/O. Hookimpls must not give parameters defaults. All hooks appeared in version 0.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pluggy
+
+from core.domain.cases import Case, CaseKind
+from core.domain.commands import CaseCommand
+from core.domain.decisions import (
+    AcceptanceCheck,
+    AccountabilityEvent,
+    ApprovalStep,
+    Classification,
+    DocumentTemplate,
+    IntakeSchema,
+    ReplyRequirements,
+    Routing,
+    Sanction,
+    StandardPhrase,
+    StatisticsDimension,
+    TimerEffect,
+    TimerPhase,
+    TimerRule,
+)
+from core.domain.events import CaseEvent
+from core.domain.tenancy import SettingSpec, TenantContext
+
+PROJECT = "huiying"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema | None:
+    """Say what intake must capture for a case of `kind`.
+
+    Called when a case is taken in (to validate it) and when a form is drawn.
+
+    Args:
+        ctx: the tenant.
+        kind: complaint, report or consultation.
+
+    Returns:
+        The fields required and whether anonymous cases are allowed; ``None`` defers to the
+        next implementation. Core default: no extra fields, anonymous allowed.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_case_acceptance(ctx: TenantContext, case: Case) -> AcceptanceCheck | None:
+    """Decide whether a registered case meets the acceptance conditions.
+
+    Called before the ``accept`` action. If ``acceptable`` is false the core refuses the action
+    and tells every unmet condition at once (一次性告知).
+
+    Args:
+        ctx: the tenant.
+        case: the case as registered.
+
+    Returns:
+        The check; ``None`` defers. Core default: acceptable.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_case_classification(ctx: TenantContext, case: Case) -> Classification | None:
+    """Propose category, severity, complexity and flags for a newly received case.
+
+    Called at intake; the proposal is stored on the case and the registering officer may
+    change it with the ``register`` action.
+
+    Returns:
+        The proposal; ``None`` defers. Core default: the case's current values.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
+    """Suggest the handling unit for a case (by area, industry, duty division, ...).
+
+    Called when a dispatcher opens the dispatch step; the dispatcher may choose another unit.
+
+    Returns:
+        A unit code of ``ctx.units`` with the cause and the reason; ``None`` defers. Core
+        default: ``None`` (no suggestion), which the facade reports as "no route".
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_approval_chain(ctx: TenantContext, case: Case) -> Sequence[ApprovalStep] | None:
+    """Name the approval levels a case needs before dispatch, in order.
+
+    Called on ``approve`` and ``dispatch``; dispatch is refused while a step is unsigned.
+
+    Returns:
+        The ordered steps (empty: no approval needed); ``None`` defers. Core default: ``()``.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_sla_timers(ctx: TenantContext, case: Case) -> Sequence[TimerRule] | None:
+    """List every deadline a case runs against, with what starts, pauses and stops each.
+
+    Called after every transition; the core starts the timers whose ``starts_on`` matches
+    (``None``: at intake), stops those whose ``stops_on`` matches and pauses/resumes the rest.
+
+    Returns:
+        The rules for this case (depend on kind, complexity, severity); ``None`` defers.
+        Core default: ``()`` — no deadlines.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_timer_effects(ctx: TenantContext, case: Case, timer_kind: str, phase: TimerPhase) -> Sequence[TimerEffect] | None:
+    """Choose what happens when a timer reaches its warning point or breaches.
+
+    Args:
+        ctx: the tenant.
+        case: the case the timer belongs to.
+        timer_kind: the ``TimerRule.kind``.
+        phase: warning or breach.
+
+    Returns:
+        The effects to carry out; ``None`` defers. Core default: a reminder at the warning
+        point; a reminder, a supervision notice and an accountability event at breach.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_reply_requirements(ctx: TenantContext, case: Case) -> ReplyRequirements | None:
+    """Say how a case must be answered: allowed reply modes and a written reply's sections.
+
+    Called on ``reply``; a mode outside the answer is refused with the basis.
+
+    Returns:
+        The requirements; ``None`` defers. Core default: every mode, no sections.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_accountability_sanctions(ctx: TenantContext, event: AccountabilityEvent) -> Sequence[Sanction] | None:
+    """Turn an accountability event into sanctions or rewards for the ledger.
+
+    Returns:
+        The ledger lines (possibly empty); ``None`` defers. Amounts and points are never
+        negative and the answer is deterministic. Core default: ``()``.
+
+    Stops at first non-None result.
+    """
+
+
+# --- guards (collected) --------------------------------------------------------------------
+
+
+@hookspec
+def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
+    """Object to a transition the lifecycle table allows, with the reason.
+
+    Called before every action; every non-None answer is collected and the action is refused
+    with all reasons. Plugins add guards this way; they cannot add edges to the table.
+
+    Returns:
+        A reason in Chinese (with its basis), or ``None`` for no objection.
+    """
+
+
+# --- contributions -------------------------------------------------------------------------
+
+
+@hookspec
+def hy_register_settings() -> Sequence[SettingSpec]:
+    """Declare the plugin's typed settings (key, type, default, description).
+
+    Called when a tenant is onboarded and when its manager is built; tenant values are
+    validated against the union of declarations, and unknown keys are errors.
+    """
+
+
+@hookspec
+def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTemplate]:
+    """Contribute printable forms and reply templates (登记表, 转办单, 答复书, ...).
+
+    Each template's body uses ``{placeholders}`` documented in `core.domain.documents`.
+    """
+
+
+@hookspec
+def hy_register_phrases(ctx: TenantContext) -> Sequence[StandardPhrase]:
+    """Contribute the standard phrases offered to operators at each step (规范用语)."""
+
+
+@hookspec
+def hy_register_statistics_dimensions(ctx: TenantContext) -> Sequence[StatisticsDimension]:
+    """Contribute the dimensions monthly statistics are broken down by."""
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+@hookspec
+def hy_on_case_received(ctx: TenantContext, case: Case) -> None:
+    """Be told a case was taken in (after its transaction committed). Return ignored."""
+
+
+@hookspec
+def hy_on_case_transitioned(ctx: TenantContext, case: Case, event: CaseEvent) -> None:
+    """Be told a case moved (after its transaction committed). Return ignored."""

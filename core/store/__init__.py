@@ -1,0 +1,3 @@
+"""Storage: piccolo tables, migrations, RLS, transactions and tenant-scoped repositories."""
+
+__all__: list[str] = []

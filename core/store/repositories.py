@@ -1,0 +1,688 @@
+"""Tenant-scoped repositories: piccolo rows in, domain values out.
+
+Every method runs inside the caller's `tenant_tx` (or `platform_tx`) and every query keeps an
+explicit ``WHERE tenant_id`` — for the index, and for SQLite, which has no RLS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from core.domain.calendar import Period, YearSchedule
+from core.domain.cases import (
+    Case,
+    CaseKind,
+    CaseState,
+    Channel,
+    Complexity,
+    Satisfaction,
+    Severity,
+    SeverityFlag,
+)
+from core.domain.decisions import AccountabilityKind, Sanction, SanctionKind
+from core.domain.errors import DomainError
+from core.domain.events import CaseEvent as CaseEventValue
+from core.domain.roles import Role
+from core.domain.sla import Timer, TimerState
+from core.domain.tenancy import Unit as UnitValue
+from core.store.engine import is_postgres
+from core.store.tables import (
+    AppUser,
+    CaseEvent,
+    CaseRow,
+    CaseSerial,
+    ComplainantIdentity,
+    Document,
+    HolidaySchedule,
+    LedgerEntry,
+    SlaTimer,
+    Tenant,
+    Unit,
+)
+from core.store.tx import current_tenant
+
+__all__ = [
+    "CaseNotFound",
+    "CaseRepository",
+    "HolidayRepository",
+    "LedgerLine",
+    "StaleCase",
+    "StoredDocument",
+    "StoredTimer",
+    "TenantNotFound",
+    "TenantRecord",
+    "TenantDirectory",
+    "TenantRepository",
+    "UserRecord",
+]
+
+
+class CaseNotFound(DomainError):
+    """No such case in this tenant (another tenant's case is "not found" too)."""
+
+    code = "not_found"
+
+    def __init__(self, ref: object) -> None:
+        super().__init__(f"案件 {ref} 不存在 (case not found)")
+
+
+class StaleCase(DomainError):
+    """The case changed since the caller read it (optimistic locking)."""
+
+    code = "conflict"
+
+    def __init__(self, serial: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"案件 {serial} 已被他人更新（版本 {actual}，您看到的是 {expected}），请刷新后重试"
+        )
+
+
+class TenantNotFound(DomainError):
+    """No tenant with that slug or id."""
+
+    code = "not_found"
+
+    def __init__(self, ref: object) -> None:
+        super().__init__(f"租户 {ref} 不存在 (tenant not found)")
+
+
+def _json(value: Any) -> Any:
+    # piccolo hands JSONB back as text unless asked (STACK.md trap 9); SQLite always as text.
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _in_tenant(tenant_id: int) -> None:
+    if current_tenant() != tenant_id:
+        raise RuntimeError(f"repository for tenant {tenant_id} used outside tenant_tx({tenant_id})")
+
+
+# --- tenants (platform scope) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    """A tenant as stored."""
+
+    id: int
+    slug: str
+    name: str
+    plugin: str
+    timezone: str
+    serial_prefix: str
+    status: str
+    status_reason: str
+    settings: Mapping[str, Any]
+    calendar: Mapping[str, Any]
+    revision: int
+
+    @property
+    def active(self) -> bool:
+        """True when the tenant may sign in and take cases."""
+        return self.status == "active"
+
+
+def _tenant(row: dict[str, Any]) -> TenantRecord:
+    return TenantRecord(
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        plugin=row["plugin"],
+        timezone=row["timezone"],
+        serial_prefix=row["serial_prefix"],
+        status=row["status"],
+        status_reason=row["status_reason"],
+        settings=MappingProxyType(_json(row["settings"]) or {}),
+        calendar=MappingProxyType(_json(row["calendar"]) or {}),
+        revision=row["revision"],
+    )
+
+
+class TenantRepository:
+    """The tenant list. Platform scope: no tenant filter, no RLS on this table."""
+
+    async def get(self, tenant_id: int) -> TenantRecord:
+        row = await Tenant.select().where(Tenant.id == tenant_id).first()
+        if row is None:
+            raise TenantNotFound(tenant_id)
+        return _tenant(row)
+
+    async def by_slug(self, slug: str) -> TenantRecord:
+        row = await Tenant.select().where(Tenant.slug == slug).first()
+        if row is None:
+            raise TenantNotFound(slug)
+        return _tenant(row)
+
+    async def find(self, slug: str) -> TenantRecord | None:
+        row = await Tenant.select().where(Tenant.slug == slug).first()
+        return _tenant(row) if row else None
+
+    async def all(self) -> list[TenantRecord]:
+        return [_tenant(row) for row in await Tenant.select().order_by(Tenant.slug)]
+
+    async def add(
+        self,
+        *,
+        slug: str,
+        name: str,
+        plugin: str,
+        timezone: str,
+        serial_prefix: str,
+        status: str,
+        status_reason: str,
+        settings: Mapping[str, Any],
+        calendar: Mapping[str, Any],
+    ) -> TenantRecord:
+        row = Tenant(
+            slug=slug,
+            name=name,
+            plugin=plugin,
+            timezone=timezone,
+            serial_prefix=serial_prefix,
+            status=status,
+            status_reason=status_reason,
+            settings=dict(settings),
+            calendar=dict(calendar),
+        )
+        await row.save()
+        return await self.get(row.id)
+
+    async def set_status(self, tenant_id: int, status: str, reason: str) -> None:
+        await Tenant.update(
+            {Tenant.status: status, Tenant.status_reason: reason, Tenant.revision: Tenant.revision + 1}
+        ).where(Tenant.id == tenant_id)
+
+
+# --- units and users (tenant scope) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A tenant user as stored (the password hash never leaves the store's callers' hands)."""
+
+    id: int
+    tenant_id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    unit_code: str | None
+    active: bool
+    password_hash: str
+
+
+class TenantDirectory:
+    """A tenant's units and users."""
+
+    def __init__(self, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+
+    async def units(self) -> tuple[UnitValue, ...]:
+        _in_tenant(self.tenant_id)
+        rows = await Unit.select().where(Unit.tenant_id == self.tenant_id).order_by(Unit.code)
+        return tuple(UnitValue(code=r["code"], name=r["name"], parent=r["parent_code"]) for r in rows)
+
+    async def add_unit(self, unit: UnitValue) -> None:
+        _in_tenant(self.tenant_id)
+        await Unit(tenant_id=self.tenant_id, code=unit.code, name=unit.name, parent_code=unit.parent).save()
+
+    async def add_user(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        roles: Sequence[Role],
+        unit_code: str | None,
+        password_hash: str,
+    ) -> None:
+        _in_tenant(self.tenant_id)
+        await AppUser(
+            tenant_id=self.tenant_id,
+            username=username,
+            display_name=display_name,
+            roles=[role.value for role in roles],
+            unit_code=unit_code,
+            password_hash=password_hash,
+        ).save()
+
+    async def user(self, username: str) -> UserRecord | None:
+        _in_tenant(self.tenant_id)
+        row = (
+            await AppUser.select()
+            .where((AppUser.tenant_id == self.tenant_id) & (AppUser.username == username))
+            .first()
+        )
+        if row is None:
+            return None
+        return UserRecord(
+            id=row["id"],
+            tenant_id=row["tenant_id"],
+            username=row["username"],
+            display_name=row["display_name"],
+            roles=frozenset(Role(value) for value in _json(row["roles"])),
+            unit_code=row["unit_code"],
+            active=row["active"],
+            password_hash=row["password_hash"],
+        )
+
+    async def usernames(self) -> list[str]:
+        _in_tenant(self.tenant_id)
+        rows = await AppUser.select(AppUser.username).where(AppUser.tenant_id == self.tenant_id)
+        return sorted(row["username"] for row in rows)
+
+    async def set_password_hash(self, username: str, password_hash: str) -> bool:
+        _in_tenant(self.tenant_id)
+        rows = (
+            await AppUser.update({AppUser.password_hash: password_hash})
+            .where((AppUser.tenant_id == self.tenant_id) & (AppUser.username == username))
+            .returning(AppUser.id)
+        )
+        return bool(rows)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTimer:
+    """A timer row: the domain timer plus where it belongs."""
+
+    id: int
+    case_id: int
+    label: str
+    timer: Timer
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A document stored on a case."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    number: str
+    title: str
+    body: str
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """A ledger line as stored."""
+
+    id: int
+    case_id: int | None
+    subject: str
+    event_kind: AccountabilityKind
+    sanction: Sanction
+    appeal_state: str
+    at: datetime
+
+
+def _case(row: dict[str, Any]) -> Case:
+    return Case(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        serial=row["serial"],
+        kind=CaseKind(row["kind"]),
+        channel=Channel(row["channel"]),
+        state=CaseState(row["state"]),
+        title=row["title"],
+        content=row["content"],
+        received_at=row["received_at"],
+        severity=Severity(row["severity"]),
+        flags=frozenset(SeverityFlag(flag) for flag in _json(row["flags"])),
+        complexity=Complexity(row["complexity"]),
+        category=row["category"],
+        anonymous=row["anonymous"],
+        unit_code=row["unit_code"],
+        handler=row["handler"],
+        cause=row["cause"],
+        opinion=row["opinion"],
+        reply_mode=row["reply_mode"],
+        reply_content=row["reply_content"],
+        satisfaction=Satisfaction(row["satisfaction"]) if row["satisfaction"] else None,
+        approvals=tuple(_json(row["approvals"])),
+        extensions=row["extensions"],
+        version=row["version"],
+        fields=_json(row["fields"]),
+    )
+
+
+def _case_columns(case: Case) -> dict[Any, Any]:
+    return {
+        CaseRow.state: case.state.value,
+        CaseRow.title: case.title,
+        CaseRow.content: case.content,
+        CaseRow.severity: case.severity.value,
+        CaseRow.flags: sorted(flag.value for flag in case.flags),
+        CaseRow.complexity: case.complexity.value,
+        CaseRow.category: case.category,
+        CaseRow.unit_code: case.unit_code,
+        CaseRow.handler: case.handler,
+        CaseRow.cause: case.cause,
+        CaseRow.opinion: case.opinion,
+        CaseRow.reply_mode: case.reply_mode,
+        CaseRow.reply_content: case.reply_content,
+        CaseRow.satisfaction: case.satisfaction.value if case.satisfaction else None,
+        CaseRow.approvals: list(case.approvals),
+        CaseRow.extensions: case.extensions,
+        CaseRow.version: case.version,
+        CaseRow.fields: dict(case.fields),
+    }
+
+
+def _timer(row: dict[str, Any]) -> StoredTimer:
+    return StoredTimer(
+        id=row["id"],
+        case_id=row["case_id"],
+        label=row["label"],
+        timer=Timer(
+            kind=row["kind"],
+            started_at=row["started_at"],
+            due_at=row["due_at"],
+            warn_at=row["warn_at"],
+            state=TimerState(row["state"]),
+            basis=row["basis"],
+            provisional=row["provisional"],
+            period=Period.parse(row["period"]),
+            paused_at=row["paused_at"],
+            paused_seconds=row["paused_seconds"],
+            extended=row["extended"],
+            stopped_at=row["stopped_at"],
+        ),
+    )
+
+
+def _timer_columns(timer: Timer) -> dict[Any, Any]:
+    return {
+        SlaTimer.state: timer.state.value,
+        SlaTimer.basis: timer.basis,
+        SlaTimer.period: str(timer.period),
+        SlaTimer.started_at: timer.started_at,
+        SlaTimer.due_at: timer.due_at,
+        SlaTimer.warn_at: timer.warn_at,
+        SlaTimer.paused_at: timer.paused_at,
+        SlaTimer.paused_seconds: timer.paused_seconds,
+        SlaTimer.extended: timer.extended,
+        SlaTimer.provisional: timer.provisional,
+        SlaTimer.stopped_at: timer.stopped_at,
+    }
+
+
+class CaseRepository:
+    """A tenant's cases with their identities, events, timers, documents and ledger."""
+
+    def __init__(self, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+
+    # serial numbers
+    async def next_serial_number(self, year: int) -> int:
+        """The next number of `year`, gap-free: the counter row is locked until the transaction ends."""
+        _in_tenant(self.tenant_id)
+        rows = await CaseSerial.raw(
+            "INSERT INTO case_serial (tenant_id, year, last) VALUES ({}, {}, 1) "
+            "ON CONFLICT (tenant_id, year) DO UPDATE SET last = case_serial.last + 1 RETURNING last",
+            self.tenant_id,
+            year,
+        )
+        return rows[0]["last"]
+
+    # cases
+    async def add(self, case: Case, *, year: int) -> Case:
+        _in_tenant(self.tenant_id)
+        row = CaseRow(
+            tenant_id=self.tenant_id,
+            serial=case.serial,
+            year=year,
+            kind=case.kind.value,
+            channel=case.channel.value,
+            received_at=case.received_at,
+            anonymous=case.anonymous,
+        )
+        for column, value in _case_columns(case).items():
+            setattr(row, column._meta.name, value)
+        await row.save()
+        return await self.get(row.id)
+
+    def _select(self):  # noqa: ANN202 - piccolo's Select type
+        return CaseRow.select().where(CaseRow.tenant_id == self.tenant_id)
+
+    async def get(self, case_id: int, *, for_update: bool = False) -> Case:
+        _in_tenant(self.tenant_id)
+        query = self._select().where(CaseRow.id == case_id)
+        if for_update and is_postgres():
+            query = query.lock_rows("UPDATE")
+        row = await query.first()
+        if row is None:
+            raise CaseNotFound(case_id)
+        return _case(row)
+
+    async def by_serial(self, serial: str) -> Case:
+        _in_tenant(self.tenant_id)
+        row = await self._select().where(CaseRow.serial == serial).first()
+        if row is None:
+            raise CaseNotFound(serial)
+        return _case(row)
+
+    async def list(self, *, state: CaseState | None = None, limit: int = 50) -> list[Case]:
+        _in_tenant(self.tenant_id)
+        query = self._select().order_by(CaseRow.id, ascending=False).limit(limit)
+        if state is not None:
+            query = query.where(CaseRow.state == state.value)
+        return [_case(row) for row in await query]
+
+    async def save(self, case: Case, *, expected_version: int, now: datetime) -> None:
+        """Write `case` if nobody changed it since `expected_version` was read.
+
+        Raises:
+            StaleCase: another transaction got there first.
+        """
+        _in_tenant(self.tenant_id)
+        columns = _case_columns(case) | {CaseRow.updated_at: now}
+        rows = (
+            await CaseRow.update(columns)
+            .where(
+                (CaseRow.tenant_id == self.tenant_id)
+                & (CaseRow.id == case.id)
+                & (CaseRow.version == expected_version)
+            )
+            .returning(CaseRow.id)
+        )
+        if not rows:
+            current = await self.get(case.id)
+            raise StaleCase(case.serial, expected_version, current.version)
+
+    # identities
+    async def add_identity(self, case_id: int, details: Mapping[str, Any]) -> None:
+        _in_tenant(self.tenant_id)
+        await ComplainantIdentity(tenant_id=self.tenant_id, case_id=case_id, details=dict(details)).save()
+
+    async def identity(self, case_id: int) -> Mapping[str, Any] | None:
+        _in_tenant(self.tenant_id)
+        row = (
+            await ComplainantIdentity.select(ComplainantIdentity.details)
+            .where((ComplainantIdentity.tenant_id == self.tenant_id) & (ComplainantIdentity.case_id == case_id))
+            .first()
+        )
+        return MappingProxyType(_json(row["details"])) if row else None
+
+    # events
+    async def append_event(self, case_id: int, event: CaseEventValue) -> int:
+        """Append `event` as the case's next one; returns its sequence number (1-based)."""
+        _in_tenant(self.tenant_id)
+        last = (
+            await CaseEvent.select(CaseEvent.seq)
+            .where((CaseEvent.tenant_id == self.tenant_id) & (CaseEvent.case_id == case_id))
+            .order_by(CaseEvent.seq, ascending=False)
+            .first()
+        )
+        seq = (last["seq"] if last else 0) + 1
+        await CaseEvent(
+            tenant_id=self.tenant_id,
+            case_id=case_id,
+            seq=seq,
+            name=event.name,
+            action=event.action,
+            from_state=event.from_state.value if event.from_state else None,
+            to_state=event.to_state.value,
+            actor=event.actor,
+            at=event.at,
+            data=dict(event.data),
+        ).save()
+        return seq
+
+    async def events(self, case_id: int) -> list[CaseEventValue]:
+        _in_tenant(self.tenant_id)
+        rows = (
+            await CaseEvent.select()
+            .where((CaseEvent.tenant_id == self.tenant_id) & (CaseEvent.case_id == case_id))
+            .order_by(CaseEvent.seq)
+        )
+        return [
+            CaseEventValue(
+                name=row["name"],
+                at=row["at"],
+                actor=row["actor"],
+                from_state=CaseState(row["from_state"]) if row["from_state"] else None,
+                to_state=CaseState(row["to_state"]),
+                action=row["action"],
+                data=MappingProxyType(_json(row["data"])),
+            )
+            for row in rows
+        ]
+
+    # timers
+    async def timers(self, case_id: int) -> list[StoredTimer]:
+        _in_tenant(self.tenant_id)
+        rows = (
+            await SlaTimer.select()
+            .where((SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.case_id == case_id))
+            .order_by(SlaTimer.id)
+        )
+        return [_timer(row) for row in rows]
+
+    async def add_timer(self, case_id: int, label: str, timer: Timer) -> None:
+        _in_tenant(self.tenant_id)
+        row = SlaTimer(tenant_id=self.tenant_id, case_id=case_id, kind=timer.kind, label=label)
+        for column, value in _timer_columns(timer).items():
+            setattr(row, column._meta.name, value)
+        await row.save()
+
+    async def update_timer(self, timer_id: int, timer: Timer) -> None:
+        _in_tenant(self.tenant_id)
+        await SlaTimer.update(_timer_columns(timer)).where(
+            (SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id)
+        )
+
+    # documents
+    async def add_document(
+        self, *, case_id: int | None, kind: str, number: str, title: str, body: str, created_by: str
+    ) -> StoredDocument:
+        _in_tenant(self.tenant_id)
+        row = Document(
+            tenant_id=self.tenant_id,
+            case_id=case_id,
+            kind=kind,
+            number=number,
+            title=title,
+            body=body,
+            created_by=created_by,
+        )
+        await row.save()
+        return StoredDocument(row.id, case_id, kind, number, title, body, created_by)
+
+    async def documents(self, case_id: int) -> list[StoredDocument]:
+        _in_tenant(self.tenant_id)
+        rows = (
+            await Document.select()
+            .where((Document.tenant_id == self.tenant_id) & (Document.case_id == case_id))
+            .order_by(Document.id)
+        )
+        return [
+            StoredDocument(r["id"], r["case_id"], r["kind"], r["number"], r["title"], r["body"], r["created_by"])
+            for r in rows
+        ]
+
+    # accountability ledger
+    async def add_ledger_line(
+        self, *, case_id: int | None, subject: str, event_kind: AccountabilityKind, sanction: Sanction, at: datetime
+    ) -> None:
+        _in_tenant(self.tenant_id)
+        await LedgerEntry(
+            tenant_id=self.tenant_id,
+            case_id=case_id,
+            subject=subject,
+            event_kind=event_kind.value,
+            sanction_kind=sanction.kind.value,
+            points=sanction.points,
+            amount=sanction.amount,
+            basis=sanction.basis,
+            note=sanction.note,
+            appealable=sanction.appealable,
+            at=at,
+        ).save()
+
+    async def ledger(self, subject: str | None = None) -> list[LedgerLine]:
+        _in_tenant(self.tenant_id)
+        query = LedgerEntry.select().where(LedgerEntry.tenant_id == self.tenant_id).order_by(LedgerEntry.id)
+        if subject is not None:
+            query = query.where(LedgerEntry.subject == subject)
+        return [
+            LedgerLine(
+                id=r["id"],
+                case_id=r["case_id"],
+                subject=r["subject"],
+                event_kind=AccountabilityKind(r["event_kind"]),
+                sanction=Sanction(
+                    kind=SanctionKind(r["sanction_kind"]),
+                    basis=r["basis"],
+                    points=r["points"],
+                    amount=Decimal(r["amount"]).quantize(Decimal("0.01")),
+                    appealable=r["appealable"],
+                    note=r["note"],
+                ),
+                appeal_state=r["appeal_state"],
+                at=r["at"],
+            )
+            for r in await query
+        ]
+
+
+# --- holiday schedules (platform scope) ---------------------------------------------------------
+
+
+class HolidayRepository:
+    """Imported holiday schedules for years the calendar package does not know."""
+
+    async def all(self) -> dict[int, YearSchedule]:
+        rows = await HolidaySchedule.select().order_by(HolidaySchedule.year)
+        return {
+            row["year"]: YearSchedule(
+                year=row["year"],
+                holidays=frozenset(date.fromisoformat(d) for d in _json(row["holidays"])),
+                workdays=frozenset(date.fromisoformat(d) for d in _json(row["workdays"])),
+                source=row["source"],
+            )
+            for row in rows
+        }
+
+    async def put(self, schedule: YearSchedule) -> None:
+        values = {
+            HolidaySchedule.holidays: sorted(d.isoformat() for d in schedule.holidays),
+            HolidaySchedule.workdays: sorted(d.isoformat() for d in schedule.workdays),
+            HolidaySchedule.source: schedule.source,
+        }
+        existing = await HolidaySchedule.select(HolidaySchedule.id).where(HolidaySchedule.year == schedule.year)
+        if existing:
+            await HolidaySchedule.update(values).where(HolidaySchedule.year == schedule.year)
+        else:
+            row = HolidaySchedule(year=schedule.year)
+            for column, value in values.items():
+                setattr(row, column._meta.name, value)
+            await row.save()

@@ -1,0 +1,63 @@
+"""Bringing a database up to date: migrations, SQLite's journal mode and the app role's grants."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+
+from core.store.engine import DB, is_postgres
+
+__all__ = ["MigrationFailed", "grant_app_role", "migrate"]
+
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class MigrationFailed(RuntimeError):
+    """The migrations did not run through; the message says why."""
+
+
+async def migrate(*, app_role: str | None = None) -> str:
+    """Run every pending migration as the owner, then make `app_role` able to use the tables.
+
+    Returns what piccolo reported. The app role gets no TRUNCATE, no BYPASSRLS, and only
+    INSERT and SELECT on the append-only event log.
+    """
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        result = await run_forwards("all")
+    if not result.success:
+        raise MigrationFailed(f"{result.message}\n{output.getvalue()}")
+    if is_postgres():
+        if app_role:
+            await grant_app_role(app_role)
+    else:
+        await DB.run_ddl("PRAGMA journal_mode=WAL")
+    return output.getvalue()
+
+
+async def grant_app_role(role: str) -> None:
+    """Create (if needed) and grant the app's role: NOSUPERUSER, NOBYPASSRLS, no TRUNCATE."""
+    if not _ROLE_NAME.match(role):
+        raise ValueError(f"invalid role name {role!r}")
+    current = (await DB.run_ddl("SELECT current_user AS name"))[0]["name"]
+    if role == current:
+        return  # one role for everything: a dev set-up; RLS still applies to non-superusers
+    await DB.run_ddl(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN CREATE ROLE {role} LOGIN; END IF; END $$"
+    )
+    for statement in (
+        f"ALTER ROLE {role} NOSUPERUSER NOBYPASSRLS",
+        f"ALTER ROLE {role} SET idle_in_transaction_session_timeout = '30s'",
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        # The event log is append-only for the app.
+        f"REVOKE UPDATE, DELETE ON case_event FROM {role}",
+        f"REVOKE INSERT, UPDATE, DELETE ON migration FROM {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    ):
+        await DB.run_ddl(statement)

@@ -1,0 +1,241 @@
+"""Piccolo tables. Every tenant-owned row carries ``tenant_id``; PostgreSQL enforces it with RLS.
+
+Tables are storage only: repositories map them to domain values and nothing above the store
+sees a row. Composite unique keys are unique indexes made by a raw migration, because piccolo
+adds table constraints with ALTER TABLE, which SQLite lacks. ``tenant_id`` has no usable default (piccolo would write 0), and RLS's WITH CHECK
+refuses such a row.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSONB,
+    Boolean,
+    Integer,
+    Numeric,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from core.store.engine import DB
+
+__all__ = [
+    "ALL_TABLES",
+    "TENANT_TABLES",
+    "AppUser",
+    "CaseEvent",
+    "CaseRow",
+    "CaseSerial",
+    "ComplainantIdentity",
+    "Document",
+    "HolidaySchedule",
+    "LedgerEntry",
+    "PlatformAdmin",
+    "SlaTimer",
+    "Tenant",
+    "Unit",
+]
+
+
+class Tenant(Table, db=DB, tablename="tenant"):
+    """An organisation on the platform. Not tenant-scoped: it is the list of tenants."""
+
+    id = Serial(primary_key=True)
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    plugin = Varchar(length=64)
+    timezone = Varchar(length=64, default="Asia/Shanghai")
+    serial_prefix = Varchar(length=16)
+    status = Varchar(length=16, default="active")
+    status_reason = Text(default="")
+    settings = JSONB(default={})
+    calendar = JSONB(default={})
+    revision = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PlatformAdmin(Table, db=DB, tablename="platform_admin"):
+    """A platform operator. Outside every tenant; holds no tenant role."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=64, unique=True)
+    password_hash = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Unit(Table, db=DB, tablename="unit"):
+    """A handling unit of a tenant."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    code = Varchar(length=32)
+    name = Varchar(length=200)
+    parent_code = Varchar(length=32, null=True, default=None)
+
+
+class AppUser(Table, db=DB, tablename="app_user"):
+    """A person who signs in to a tenant."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    username = Varchar(length=64)
+    display_name = Varchar(length=100, default="")
+    password_hash = Text(default="")
+    roles = JSONB(default=[])
+    unit_code = Varchar(length=32, null=True, default=None)
+    active = Boolean(default=True)
+    failed_logins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseRow(Table, db=DB, tablename="case"):
+    """A case. The complainant's identity is not here (see `ComplainantIdentity`)."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    serial = Varchar(length=32)
+    year = Integer()
+    kind = Varchar(length=16)
+    channel = Varchar(length=16)
+    state = Varchar(length=32)
+    title = Varchar(length=200)
+    content = Text()
+    severity = Varchar(length=16, default="general")
+    flags = JSONB(default=[])
+    complexity = Varchar(length=16, default="general")
+    category = Varchar(length=64, default="")
+    anonymous = Boolean(default=False)
+    unit_code = Varchar(length=32, null=True, default=None)
+    handler = Varchar(length=64, null=True, default=None)
+    cause = Text(default="")
+    opinion = Text(default="")
+    reply_mode = Varchar(length=16, default="")
+    reply_content = Text(default="")
+    satisfaction = Varchar(length=32, null=True, default=None)
+    approvals = JSONB(default=[])
+    extensions = Integer(default=0)
+    version = Integer(default=0)
+    fields = JSONB(default={})
+    received_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ComplainantIdentity(Table, db=DB, tablename="complainant_identity"):
+    """Who complained, kept apart from the case so that reading a case never reads a name."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(index=True)
+    details = JSONB(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseEvent(Table, db=DB, tablename="case_event"):
+    """One event of a case. Append-only: the app role may insert and read, never change."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(index=True)
+    seq = Integer()
+    name = Varchar(length=64)
+    action = Varchar(length=32, default="")
+    from_state = Varchar(length=32, null=True, default=None)
+    to_state = Varchar(length=32)
+    actor = Varchar(length=64)
+    at = Timestamptz()
+    data = JSONB(default={})
+
+
+class SlaTimer(Table, db=DB, tablename="sla_timer"):
+    """A deadline a case runs against; the scheduler finds due rows here."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(index=True)
+    kind = Varchar(length=64)
+    label = Varchar(length=100, default="")
+    basis = Text(default="")
+    period = Varchar(length=32)
+    state = Varchar(length=16)
+    started_at = Timestamptz()
+    due_at = Timestamptz(index=True)
+    warn_at = Timestamptz()
+    paused_at = Timestamptz(null=True, default=None)
+    paused_seconds = Integer(default=0)
+    extended = Integer(default=0)
+    provisional = Boolean(default=False)
+    stopped_at = Timestamptz(null=True, default=None)
+
+
+class Document(Table, db=DB, tablename="document"):
+    """A numbered document stored on a case (forms, replies, supervision notices)."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(null=True, default=None, index=True)
+    kind = Varchar(length=64)
+    number = Varchar(length=64, default="")
+    title = Varchar(length=200)
+    body = Text(default="")
+    created_by = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LedgerEntry(Table, db=DB, tablename="ledger_entry"):
+    """An accountability ledger line: a sanction or a reward, with its basis and appeal state."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(null=True, default=None)
+    subject = Varchar(length=64)
+    event_kind = Varchar(length=32)
+    sanction_kind = Varchar(length=32)
+    points = Integer(default=0)
+    amount = Numeric(digits=(12, 2))
+    basis = Text(default="")
+    note = Text(default="")
+    appealable = Boolean(default=True)
+    appeal_state = Varchar(length=16, default="")
+    at = Timestamptz()
+
+
+class CaseSerial(Table, db=DB, tablename="case_serial"):
+    """The last serial number given per tenant and year (gap-free: it rolls back with intake)."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer()
+    year = Integer()
+    last = Integer(default=0)
+
+
+class HolidaySchedule(Table, db=DB, tablename="holiday_schedule"):
+    """A year's statutory holidays and make-up workdays, imported for years the package lacks."""
+
+    id = Serial(primary_key=True)
+    year = Integer(unique=True)
+    holidays = JSONB(default=[])
+    workdays = JSONB(default=[])
+    source = Text(default="")
+    imported_at = Timestamptz(default=TimestamptzNow())
+
+
+TENANT_TABLES: tuple[type[Table], ...] = (
+    Unit,
+    AppUser,
+    CaseRow,
+    ComplainantIdentity,
+    CaseEvent,
+    SlaTimer,
+    Document,
+    LedgerEntry,
+    CaseSerial,
+)
+"""Tables whose rows belong to one tenant: each has RLS on PostgreSQL."""
+
+ALL_TABLES: tuple[type[Table], ...] = (Tenant, PlatformAdmin, HolidaySchedule, *TENANT_TABLES)

@@ -1,0 +1,3 @@
+"""Nanxi Town: complaints about party and government disclosure (南溪镇党务政务公开投诉受理制度)."""
+
+__all__: list[str] = []
