@@ -16,12 +16,22 @@ class IllegalTransition(DomainError):
 
     code = "illegal_transition"
 
-    def __init__(self, state: str, action: str, allowed: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        state: str,
+        action: str,
+        allowed: tuple[str, ...] = (),
+        *,
+        labels: tuple[str, str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.state = state
         self.action = action
         self.allowed = allowed
-        hint = f"；此状态可执行：{'、'.join(allowed)}" if allowed else "；此状态不可再执行任何操作"
-        super().__init__(f"案件当前状态为“{state}”，不能执行“{action}”{hint} (illegal transition {state} → {action})")
+        state_label, action_label, allowed_labels = labels or (state, action, allowed)
+        hint = f"；此状态可执行：{'、'.join(allowed_labels)}" if allowed else "；此状态不可再执行任何操作"
+        super().__init__(
+            f"案件当前状态为“{state_label}”，不能执行“{action_label}”{hint} (illegal transition {state} → {action})"
+        )
 
 
 class InvalidCommand(DomainError):

@@ -96,7 +96,7 @@ _PAST = {
 
 S, A = CaseState, Action
 
-# Escalation keeps the state: it raises attention, it does not move the case.
+# Escalation and extension keep the state: they raise attention or grant time, the case stays put.
 _ESCALATABLE = (
     S.REGISTERED,
     S.AWAITING_SUPPLEMENT,
@@ -107,6 +107,8 @@ _ESCALATABLE = (
     S.RETURNED,
     S.REPLIED,
 )
+
+_EXTENDABLE = (S.ACCEPTED, S.PENDING_APPROVAL, S.DISPATCHED, S.IN_HANDLING, S.RETURNED)
 
 _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     (S.RECEIVED, A.REGISTER): S.REGISTERED,
@@ -125,10 +127,8 @@ _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     (S.PENDING_APPROVAL, A.DISPATCH): S.DISPATCHED,
     (S.DISPATCHED, A.SIGN_FOR): S.IN_HANDLING,
     (S.DISPATCHED, A.RETURN): S.RETURNED,
-    (S.DISPATCHED, A.EXTEND): S.DISPATCHED,
     (S.IN_HANDLING, A.REPLY): S.REPLIED,
     (S.IN_HANDLING, A.RETURN): S.RETURNED,
-    (S.IN_HANDLING, A.EXTEND): S.IN_HANDLING,
     (S.RETURNED, A.DISPATCH): S.DISPATCHED,
     (S.REPLIED, A.RECORD_FEEDBACK): S.FEEDBACK,
     (S.REPLIED, A.CLOSE): S.CLOSED,
@@ -140,6 +140,7 @@ _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     (S.CLOSED, A.ARCHIVE): S.ARCHIVED,
     (S.CLOSED, A.REOPEN): S.IN_HANDLING,
     **{(state, A.ESCALATE): state for state in _ESCALATABLE},
+    **{(state, A.EXTEND): state for state in _EXTENDABLE},
 }
 
 TRANSITIONS: Mapping[tuple[CaseState, Action], CaseState] = MappingProxyType(_TABLE)
@@ -163,6 +164,10 @@ def next_state(state: CaseState, action: Action) -> CaseState:
     try:
         return TRANSITIONS[(state, action)]
     except KeyError:
+        allowed = allowed_actions(state)
         raise IllegalTransition(
-            state.value, action.value, tuple(a.value for a in allowed_actions(state))
+            state.value,
+            action.value,
+            tuple(a.value for a in allowed),
+            labels=(state.label, action.label, tuple(a.label for a in allowed)),
         ) from None
