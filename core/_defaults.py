@@ -64,7 +64,9 @@ def hy_sla_timers(ctx: TenantContext, case: Case) -> Sequence[TimerRule]:
 
 
 @hookimpl(trylast=True)
-def hy_timer_effects(ctx: TenantContext, case: Case, timer_kind: str, phase: TimerPhase) -> Sequence[TimerEffect]:
+def hy_timer_effects(
+    ctx: TenantContext, case: Case, timer_kind: str, phase: TimerPhase
+) -> Sequence[TimerEffect]:
     if phase is TimerPhase.WARNING:
         return (TimerEffect.REMIND,)
     return (TimerEffect.REMIND, TimerEffect.SUPERVISION_NOTICE, TimerEffect.ACCOUNTABILITY)

@@ -31,8 +31,8 @@ def tenants_dir() -> Path:
 class _Failure(click.ClickException):
     """A message for a person, printed without a traceback; exit status 1."""
 
-    def format_message(self) -> str:
-        return self.message
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
 
 
 def _run(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -62,7 +62,7 @@ async def _require_schema() -> None:
         raise _Failure("数据库尚未初始化：请先运行 `huiying migrate`")
 
 
-def _registry():  # noqa: ANN202 - lazy import keeps the store out of module import
+def _registry():
     from core.plugins import PluginRegistry
 
     return PluginRegistry.discover()
@@ -74,7 +74,9 @@ def main() -> None:
 
 
 @main.command(help="运行数据库迁移（以所有者身份），并为应用角色授权。")
-@click.option("--app-role", default=None, help="应用连接所用的 PostgreSQL 角色（默认取自 HUIYING_APP_DATABASE_URL）。")
+@click.option(
+    "--app-role", default=None, help="应用连接所用的 PostgreSQL 角色（默认取自 HUIYING_APP_DATABASE_URL）。"
+)
 @_run
 async def migrate(app_role: str | None) -> None:
     from core.store.engine import app_role as role_of
@@ -116,7 +118,9 @@ async def tenants_onboard(file: Path) -> None:
     config = read_tenant_file(file, registry if _plugin_of(file) in registry.names else None)
     await _require_schema()
     record = await onboard(config, registry)
-    click.echo(f"已入驻租户 {record.slug}（{record.name}），插件 {record.plugin}，用户 {len(config.users)} 个")
+    click.echo(
+        f"已入驻租户 {record.slug}（{record.name}），插件 {record.plugin}，用户 {len(config.users)} 个"
+    )
     click.echo("用户尚无密码：请用 `huiying users set-password --tenant SLUG USERNAME` 设置。")
 
 
@@ -153,8 +157,10 @@ async def users_set_password(slug: str, username: str) -> None:
     from core.store.repositories import TenantDirectory, TenantRepository
     from core.store.tx import platform_tx, tenant_tx
 
-    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else click.prompt(
-        "新密码", hide_input=True, confirmation_prompt=True
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if not sys.stdin.isatty()
+        else click.prompt("新密码", hide_input=True, confirmation_prompt=True)
     )
     if len(password) < 8:
         raise _Failure("错误：密码至少 8 个字符")
@@ -172,7 +178,9 @@ def calendar() -> None:
     """Business calendar."""
 
 
-@calendar.command("due", help='计算期限，如 --add "5 working days"（单位：minutes、hours、days、working days）。')
+@calendar.command(
+    "due", help='计算期限，如 --add "5 working days"（单位：minutes、hours、days、working days）。'
+)
 @click.option("--tenant", "slug", required=True, help="租户 slug（先查数据库，再查 tenants/<slug>.toml）。")
 @click.option("--from", "start", required=True, help="起算时刻，ISO 8601，如 2026-09-30T10:00:00+08:00。")
 @click.option("--add", "period", required=True, help='期限，如 "5 working days"、"30 days"、"10 minutes"。')
@@ -194,7 +202,7 @@ async def calendar_due(slug: str, start: str, period: str) -> None:
         click.echo("（暂定：所涉年份的节假日安排尚未导入，导入后将重新计算）", err=True)
 
 
-async def _tenant_calendar(slug: str):  # noqa: ANN202
+async def _tenant_calendar(slug: str):
     from core.services.tenants import calendar_for, read_tenant_file
     from core.store.repositories import HolidayRepository, TenantRepository
     from core.store.tables import Tenant

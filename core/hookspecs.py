@@ -142,7 +142,9 @@ def hy_sla_timers(ctx: TenantContext, case: Case) -> Sequence[TimerRule] | None:
 
 
 @hookspec(firstresult=True)
-def hy_timer_effects(ctx: TenantContext, case: Case, timer_kind: str, phase: TimerPhase) -> Sequence[TimerEffect] | None:
+def hy_timer_effects(
+    ctx: TenantContext, case: Case, timer_kind: str, phase: TimerPhase
+) -> Sequence[TimerEffect] | None:
     """Choose what happens when a timer reaches its warning point or breaches.
 
     Args:

@@ -1,5 +1,7 @@
-"""The values plugins answer with: intake schemas, routes, approval chains, timer rules, replies,
-documents, sanctions, phrases and statistics dimensions. All frozen; hooks return these.
+"""The values plugins answer with, all frozen.
+
+Intake schemas, routes, approval chains, timer rules, replies, documents, sanctions, phrases
+and statistics dimensions.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class IntakeSchema:
     allow_anonymous: bool = True
 
     def missing(self, kind: CaseKind, values: Mapping[str, Any], *, anonymous: bool) -> tuple[FieldSpec, ...]:
-        """The required fields of `kind` that `values` leaves empty (identity fields too, unless anonymous)."""
+        """The required fields of `kind` that `values` leaves empty (identity ones only if named)."""
         return tuple(
             spec
             for spec in self.fields
@@ -110,8 +112,9 @@ class TimerRule:
     """A deadline a case runs against: when it starts, what stops it, how long it is.
 
     `starts_on=None` means at intake, counting from the case's `received_at`; otherwise from
-    the moment `starts_on` is performed. A running timer pauses on `pauses_on` and resumes on
-    `resumes_on` (paused time does not count).
+    the moment `starts_on` is performed. A stopped timer starts afresh on `restarts_on` (a
+    reopened case gets a new handling deadline). A running timer pauses on `pauses_on` and
+    resumes on `resumes_on` (paused time does not count).
     """
 
     kind: str
@@ -120,6 +123,7 @@ class TimerRule:
     basis: str
     stops_on: frozenset[Action]
     starts_on: Action | None = None
+    restarts_on: frozenset[Action] = frozenset()
     pauses_on: frozenset[Action] = frozenset({Action.REQUEST_SUPPLEMENT})
     resumes_on: frozenset[Action] = frozenset({Action.SUPPLY})
     warn_ratio: float = 0.8

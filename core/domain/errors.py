@@ -30,7 +30,8 @@ class IllegalTransition(DomainError):
         state_label, action_label, allowed_labels = labels or (state, action, allowed)
         hint = f"；此状态可执行：{'、'.join(allowed_labels)}" if allowed else "；此状态不可再执行任何操作"
         super().__init__(
-            f"案件当前状态为“{state_label}”，不能执行“{action_label}”{hint} (illegal transition {state} → {action})"
+            f"案件当前状态为“{state_label}”，不能执行“{action_label}”{hint} "
+            f"(illegal transition {state} → {action})"
         )
 
 

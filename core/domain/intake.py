@@ -34,7 +34,9 @@ class IntakeDraft:
     fields: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def check_intake(draft: IntakeDraft, schema: IntakeSchema, *, now: datetime, max_backdate: timedelta) -> datetime:
+def check_intake(
+    draft: IntakeDraft, schema: IntakeSchema, *, now: datetime, max_backdate: timedelta
+) -> datetime:
     """Validate a draft against the tenant's schema and return the instant its deadlines count from.
 
     Every problem is reported at once (一次性告知), not one per attempt.

@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from core.domain.lifecycle import Action
 
-__all__ = ["ACTION_PERMISSIONS", "Actor", "ROLE_PERMISSIONS", "Permission", "Role", "can", "permission_for"]
+__all__ = ["ACTION_PERMISSIONS", "ROLE_PERMISSIONS", "Actor", "Permission", "Role", "can", "permission_for"]
 
 
 class Role(enum.StrEnum):
@@ -64,7 +64,9 @@ P, R = Permission, Role
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {
         # Intake officers answer simple matters on the spot (a consultation, a general complaint).
-        R.INTAKE_OFFICER: frozenset({P.CASE_READ, P.CASE_INTAKE, P.CASE_REGISTER, P.CASE_HANDLE, P.CASE_CLOSE}),
+        R.INTAKE_OFFICER: frozenset(
+            {P.CASE_READ, P.CASE_INTAKE, P.CASE_REGISTER, P.CASE_HANDLE, P.CASE_CLOSE}
+        ),
         R.DUTY_LEADER: frozenset({P.CASE_READ, P.CASE_INTAKE, P.CASE_REGISTER, P.CASE_DISPATCH}),
         R.APPROVER: frozenset(
             {P.CASE_READ, P.CASE_APPROVE, P.CASE_DISPATCH, P.CASE_EXTEND, P.CASE_SUPERVISE, P.IDENTITY_REVEAL}

@@ -49,7 +49,9 @@ def pending_approvals(case: Case, chain: tuple[ApprovalStep, ...]) -> tuple[Appr
     return tuple(step for step in chain if step.key not in case.approvals)
 
 
-def _changes(case: Case, command: CaseCommand, actor: Actor, chain: tuple[ApprovalStep, ...]) -> dict[str, Any]:
+def _changes(
+    case: Case, command: CaseCommand, actor: Actor, chain: tuple[ApprovalStep, ...]
+) -> dict[str, Any]:
     """The fields `command` sets on `case`, after the core guards that depend on the command."""
     match command:
         case RegisterCase():
@@ -77,7 +79,12 @@ def _changes(case: Case, command: CaseCommand, actor: Actor, chain: tuple[Approv
             waiting = pending_approvals(case, chain)
             if waiting:
                 raise RuleViolation(f"尚未完成审批，不能转办：待“{waiting[0].label}”签批")
-            return {"unit_code": command.unit_code, "cause": command.cause, "opinion": command.opinion, "handler": None}
+            return {
+                "unit_code": command.unit_code,
+                "cause": command.cause,
+                "opinion": command.opinion,
+                "handler": None,
+            }
         case SignForCase():
             return {"handler": command.handler}
         case ReturnCase():
@@ -96,7 +103,11 @@ def _changes(case: Case, command: CaseCommand, actor: Actor, chain: tuple[Approv
 
 
 def _check_reply(command: CaseCommand, requirements: ReplyRequirements | None) -> None:
-    if isinstance(command, ReplyToCase) and requirements is not None and command.mode not in requirements.modes:
+    if (
+        isinstance(command, ReplyToCase)
+        and requirements is not None
+        and command.mode not in requirements.modes
+    ):
         allowed = "、".join(sorted(mode.value for mode in requirements.modes))
         basis = f"（依据：{requirements.basis}）" if requirements.basis else ""
         raise RuleViolation(f"本案不能以“{command.mode.value}”方式答复，可用方式：{allowed}{basis}")

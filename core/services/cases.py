@@ -15,7 +15,6 @@ from types import MappingProxyType
 from typing import Any
 
 from core.domain import sla
-from core.domain.calendar import BusinessCalendar
 from core.domain.cases import Case, CaseState
 from core.domain.commands import AcceptCase, CaseCommand, DispatchCase, ExtendCase
 from core.domain.decisions import TimerRule
@@ -218,8 +217,11 @@ async def _sync_timers(
     existing = {stored.timer.kind: stored for stored in await repo.timers(case.id)}
     for rule in tenant.hooks.sla_timers(case):
         stored = existing.get(rule.kind)
-        if rule.starts_on == action and (stored is None or stored.timer.state is sla.TimerState.STOPPED):
-            timer = sla.start_timer(rule.kind, at, rule.period, tenant.calendar, basis=rule.basis, warn_ratio=rule.warn_ratio)
+        starts = rule.starts_on == action or (action is not None and action in rule.restarts_on)
+        if starts and (stored is None or stored.timer.state is sla.TimerState.STOPPED):
+            timer = sla.start_timer(
+                rule.kind, at, rule.period, tenant.calendar, basis=rule.basis, warn_ratio=rule.warn_ratio
+            )
             if stored is None:
                 await repo.add_timer(case.id, rule.label, timer)
             else:
@@ -255,7 +257,8 @@ async def _extend_timer(
     running = [
         stored
         for stored in await repo.timers(case.id)
-        if stored.timer.kind in rules and stored.timer.state in (sla.TimerState.RUNNING, sla.TimerState.PAUSED)
+        if stored.timer.kind in rules
+        and stored.timer.state in (sla.TimerState.RUNNING, sla.TimerState.PAUSED)
     ]
     chosen = [s for s in running if s.timer.kind == command.timer] if command.timer else running
     if len(chosen) != 1:

@@ -41,7 +41,18 @@ DEMO_PASSWORD = "demo12345"  # demo mode only: `huiying demo` prints it next to 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 _USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
-_TOP_KEYS = {"slug", "name", "plugin", "timezone", "serial_prefix", "calendar", "settings", "kind_settings", "units", "users"}
+_TOP_KEYS = {
+    "slug",
+    "name",
+    "plugin",
+    "timezone",
+    "serial_prefix",
+    "calendar",
+    "settings",
+    "kind_settings",
+    "units",
+    "users",
+}
 _CALENDAR_KEYS = {"roll_past_rest_days", "extra_closures", "extra_workdays"}
 
 
@@ -90,24 +101,34 @@ class TenantConfig:
         """
         unknown = sorted(set(data) - _TOP_KEYS)
         if unknown:
-            raise TenantConfigError(f"未知字段 {unknown[0]}；可用字段：{'、'.join(sorted(_TOP_KEYS))}", field=unknown[0])
+            raise TenantConfigError(
+                f"未知字段 {unknown[0]}；可用字段：{'、'.join(sorted(_TOP_KEYS))}", field=unknown[0]
+            )
         slug = _text(data, "slug")
         if not _SLUG.match(slug):
-            raise TenantConfigError(f"slug “{slug}” 只能含小写字母、数字和连字符（2–63 个字符）", field="slug")
+            raise TenantConfigError(
+                f"slug “{slug}” 只能含小写字母、数字和连字符（2–63 个字符）", field="slug"
+            )
         timezone = str(data.get("timezone", "Asia/Shanghai"))
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise TenantConfigError(f"未知时区 timezone = “{timezone}”，如 Asia/Shanghai", field="timezone") from None
+            raise TenantConfigError(
+                f"未知时区 timezone = “{timezone}”，如 Asia/Shanghai", field="timezone"
+            ) from None
         prefix = _text(data, "serial_prefix")
         if not _PREFIX.match(prefix):
-            raise TenantConfigError(f"serial_prefix “{prefix}” 应为 1–8 位大写字母或数字，如 NX", field="serial_prefix")
+            raise TenantConfigError(
+                f"serial_prefix “{prefix}” 应为 1–8 位大写字母或数字，如 NX", field="serial_prefix"
+            )
         plugin = _text(data, "plugin")
         settings = _table(data, "settings")
         kind_settings = _table(data, "kind_settings")
         for kind in kind_settings:
             if kind not in {k.value for k in CaseKind}:
-                raise TenantConfigError(f"kind_settings.{kind}：未知案件类型，可用 complaint、report、consultation", field=kind)
+                raise TenantConfigError(
+                    f"kind_settings.{kind}：未知案件类型，可用 complaint、report、consultation", field=kind
+                )
         if registry is not None:
             specs = registry.settings_specs(plugin)
             resolve_settings(specs, platform={}, tenant=settings, by_kind=kind_settings)
@@ -157,17 +178,25 @@ def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 def _calendar(raw: Mapping[str, Any]) -> Mapping[str, Any]:
     unknown = sorted(set(raw) - _CALENDAR_KEYS)
     if unknown:
-        raise TenantConfigError(f"未知字段 calendar.{unknown[0]}；可用：{'、'.join(sorted(_CALENDAR_KEYS))}", field=unknown[0])
+        raise TenantConfigError(
+            f"未知字段 calendar.{unknown[0]}；可用：{'、'.join(sorted(_CALENDAR_KEYS))}", field=unknown[0]
+        )
     roll = raw.get("roll_past_rest_days", True)
     if not isinstance(roll, bool):
-        raise TenantConfigError("calendar.roll_past_rest_days 应为 true 或 false", field="roll_past_rest_days")
+        raise TenantConfigError(
+            "calendar.roll_past_rest_days 应为 true 或 false", field="roll_past_rest_days"
+        )
     result: dict[str, Any] = {"roll_past_rest_days": roll}
     for key in ("extra_closures", "extra_workdays"):
         days = raw.get(key, [])
         try:
-            result[key] = sorted({(d if isinstance(d, date) else date.fromisoformat(str(d))).isoformat() for d in days})
+            result[key] = sorted(
+                {(d if isinstance(d, date) else date.fromisoformat(str(d))).isoformat() for d in days}
+            )
         except ValueError as exc:
-            raise TenantConfigError(f"calendar.{key} 中的日期无效：{exc}；格式如 2026-10-09", field=key) from None
+            raise TenantConfigError(
+                f"calendar.{key} 中的日期无效：{exc}；格式如 2026-10-09", field=key
+            ) from None
     return MappingProxyType(result)
 
 
@@ -188,7 +217,9 @@ def _user(index: int, raw: Mapping[str, Any], unit_codes: set[str]) -> UserConfi
         parsed = tuple(Role(role) for role in roles)
     except ValueError:
         allowed = "、".join(role.value for role in Role)
-        raise TenantConfigError(f"{where}roles 含未知角色 {roles}；可用角色：{allowed}", field="roles") from None
+        raise TenantConfigError(
+            f"{where}roles 含未知角色 {roles}；可用角色：{allowed}", field="roles"
+        ) from None
     unit = raw.get("unit")
     if unit is not None and unit not in unit_codes:
         raise TenantConfigError(f"{where}unit “{unit}” 不在 units 中", field="unit")
@@ -247,7 +278,10 @@ async def onboard(
             serial_prefix=config.serial_prefix,
             status=status,
             status_reason=reason,
-            settings={"tenant": dict(config.settings), "by_kind": {k: dict(v) for k, v in config.kind_settings.items()}},
+            settings={
+                "tenant": dict(config.settings),
+                "by_kind": {k: dict(v) for k, v in config.kind_settings.items()},
+            },
             calendar=dict(config.calendar),
         )
         async with tenant_tx(record.id):
@@ -275,7 +309,10 @@ def _as_mapping(config: TenantConfig) -> dict[str, Any]:
         "calendar": dict(config.calendar),
         "settings": dict(config.settings),
         "kind_settings": {k: dict(v) for k, v in config.kind_settings.items()},
-        "units": [{"code": u.code, "name": u.name, **({"parent": u.parent} if u.parent else {})} for u in config.units],
+        "units": [
+            {"code": u.code, "name": u.name, **({"parent": u.parent} if u.parent else {})}
+            for u in config.units
+        ],
         "users": [
             {
                 "username": u.username,
@@ -297,7 +334,9 @@ async def suspend(slug: str, reason: str) -> TenantRecord:
         return await tenants.get(record.id)
 
 
-def calendar_for(timezone: str, calendar: Mapping[str, Any], imported: Mapping[int, YearSchedule]) -> BusinessCalendar:
+def calendar_for(
+    timezone: str, calendar: Mapping[str, Any], imported: Mapping[int, YearSchedule]
+) -> BusinessCalendar:
     """The tenant's business calendar: statutory data, imported years and its own overrides."""
     policy = CalendarPolicy(
         timezone=timezone,
@@ -333,7 +372,9 @@ class LoadedTenant:
         )
 
 
-async def load_tenant(tenant_id: int, registry: PluginRegistry, *, require_active: bool = True) -> LoadedTenant:
+async def load_tenant(
+    tenant_id: int, registry: PluginRegistry, *, require_active: bool = True
+) -> LoadedTenant:
     """Load a tenant inside its `tenant_tx`.
 
     Raises:
@@ -357,4 +398,6 @@ async def load_tenant(tenant_id: int, registry: PluginRegistry, *, require_activ
         settings=resolve_settings(specs, platform={}, tenant=settings, by_kind={}),
     )
     imported = await HolidayRepository().all()
-    return LoadedTenant(record, registry.hooks_for(ctx), calendar_for(record.timezone, record.calendar, imported))
+    return LoadedTenant(
+        record, registry.hooks_for(ctx), calendar_for(record.timezone, record.calendar, imported)
+    )

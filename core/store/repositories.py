@@ -54,9 +54,9 @@ __all__ = [
     "StaleCase",
     "StoredDocument",
     "StoredTimer",
+    "TenantDirectory",
     "TenantNotFound",
     "TenantRecord",
-    "TenantDirectory",
     "TenantRepository",
     "UserRecord",
 ]
@@ -77,9 +77,7 @@ class StaleCase(DomainError):
     code = "conflict"
 
     def __init__(self, serial: str, expected: int, actual: int) -> None:
-        super().__init__(
-            f"案件 {serial} 已被他人更新（版本 {actual}，您看到的是 {expected}），请刷新后重试"
-        )
+        super().__init__(f"案件 {serial} 已被他人更新（版本 {actual}，您看到的是 {expected}），请刷新后重试")
 
 
 class TenantNotFound(DomainError):
@@ -450,7 +448,7 @@ class CaseRepository:
         await row.save()
         return await self.get(row.id)
 
-    def _select(self):  # noqa: ANN202 - piccolo's Select type
+    def _select(self):
         return CaseRow.select().where(CaseRow.tenant_id == self.tenant_id)
 
     async def get(self, case_id: int, *, for_update: bool = False) -> Case:
@@ -507,7 +505,9 @@ class CaseRepository:
         _in_tenant(self.tenant_id)
         row = (
             await ComplainantIdentity.select(ComplainantIdentity.details)
-            .where((ComplainantIdentity.tenant_id == self.tenant_id) & (ComplainantIdentity.case_id == case_id))
+            .where(
+                (ComplainantIdentity.tenant_id == self.tenant_id) & (ComplainantIdentity.case_id == case_id)
+            )
             .first()
         )
         return MappingProxyType(_json(row["details"])) if row else None
@@ -605,13 +605,21 @@ class CaseRepository:
             .order_by(Document.id)
         )
         return [
-            StoredDocument(r["id"], r["case_id"], r["kind"], r["number"], r["title"], r["body"], r["created_by"])
+            StoredDocument(
+                r["id"], r["case_id"], r["kind"], r["number"], r["title"], r["body"], r["created_by"]
+            )
             for r in rows
         ]
 
     # accountability ledger
     async def add_ledger_line(
-        self, *, case_id: int | None, subject: str, event_kind: AccountabilityKind, sanction: Sanction, at: datetime
+        self,
+        *,
+        case_id: int | None,
+        subject: str,
+        event_kind: AccountabilityKind,
+        sanction: Sanction,
+        at: datetime,
     ) -> None:
         _in_tenant(self.tenant_id)
         await LedgerEntry(
@@ -678,7 +686,9 @@ class HolidayRepository:
             HolidaySchedule.workdays: sorted(d.isoformat() for d in schedule.workdays),
             HolidaySchedule.source: schedule.source,
         }
-        existing = await HolidaySchedule.select(HolidaySchedule.id).where(HolidaySchedule.year == schedule.year)
+        existing = await HolidaySchedule.select(HolidaySchedule.id).where(
+            HolidaySchedule.year == schedule.year
+        )
         if existing:
             await HolidaySchedule.update(values).where(HolidaySchedule.year == schedule.year)
         else:

@@ -2,8 +2,8 @@
 
 Tables are storage only: repositories map them to domain values and nothing above the store
 sees a row. Composite unique keys are unique indexes made by a raw migration, because piccolo
-adds table constraints with ALTER TABLE, which SQLite lacks. ``tenant_id`` has no usable default (piccolo would write 0), and RLS's WITH CHECK
-refuses such a row.
+adds table constraints with ALTER TABLE, which SQLite lacks. ``tenant_id`` has no usable
+default (piccolo would write 0), and RLS's WITH CHECK refuses such a row.
 """
 
 from __future__ import annotations

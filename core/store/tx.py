@@ -27,7 +27,7 @@ def current_tenant() -> int | None:
     return _tenant.get()
 
 
-def _transaction():  # noqa: ANN202 - piccolo's transaction classes differ per engine
+def _transaction():
     if is_postgres():
         return DB.transaction()
     # Write intent up front, or concurrent writers fail with "database is locked".

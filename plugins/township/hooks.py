@@ -52,7 +52,9 @@ def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema:
     return IntakeSchema(
         fields=(
             FieldSpec("situation", "投诉情形", kinds=frozenset({CaseKind.COMPLAINT}), help=_SITUATION_HELP),
-            FieldSpec("respondent", "被投诉单位或个人", kinds=frozenset({CaseKind.COMPLAINT, CaseKind.REPORT})),
+            FieldSpec(
+                "respondent", "被投诉单位或个人", kinds=frozenset({CaseKind.COMPLAINT, CaseKind.REPORT})
+            ),
             FieldSpec("name", "投诉人姓名", identity=True),
             FieldSpec("phone", "联系电话", identity=True),
             FieldSpec("address", "联系地址", required=False, identity=True),
@@ -64,7 +66,9 @@ def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema:
 @hookimpl
 def hy_case_classification(ctx: TenantContext, case: Case) -> Classification:
     situation = str(case.fields.get("situation", ""))
-    return Classification(category=situation, severity=case.severity, complexity=case.complexity, flags=case.flags)
+    return Classification(
+        category=situation, severity=case.severity, complexity=case.complexity, flags=case.flags
+    )
 
 
 @hookimpl
@@ -72,7 +76,9 @@ def hy_case_acceptance(ctx: TenantContext, case: Case) -> AcceptanceCheck:
     if case.kind is not CaseKind.COMPLAINT:
         return AcceptanceCheck(acceptable=True)
     reason = rules.OutOfScope(str(case.fields.get("situation", "")))
-    return AcceptanceCheck(acceptable=reason is None, unmet=(reason,) if reason else (), basis="南溪镇制度 二")
+    return AcceptanceCheck(
+        acceptable=reason is None, unmet=(reason,) if reason else (), basis="南溪镇制度 二"
+    )
 
 
 @hookimpl

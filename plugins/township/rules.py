@@ -61,7 +61,9 @@ def handling_period(complexity: Complexity, *, general_days: int, complex_days: 
     return Period.parse(f"{days} working days")
 
 
-def timer_rules(case: Case, *, general_days: int, complex_days: int, extension_cap_days: int) -> tuple[TimerRule, ...]:
+def timer_rules(
+    case: Case, *, general_days: int, complex_days: int, extension_cap_days: int
+) -> tuple[TimerRule, ...]:
     """The four deadlines of a Nanxi case: transfer, return window, handling and feedback."""
     complex_case = case.complexity is Complexity.COMPLEX
     return (
@@ -71,6 +73,7 @@ def timer_rules(case: Case, *, general_days: int, complex_days: int, extension_c
             period=Period.parse("1 working day"),
             basis=f"{BASIS} 六(二)",
             starts_on=Action.ACCEPT,
+            restarts_on=frozenset({Action.RETURN}),  # a returned case is re-dispatched within a day
             stops_on=frozenset({Action.DISPATCH, Action.REFER_OUT}),
         ),
         TimerRule(
@@ -87,6 +90,7 @@ def timer_rules(case: Case, *, general_days: int, complex_days: int, extension_c
             period=handling_period(case.complexity, general_days=general_days, complex_days=complex_days),
             basis=f"{BASIS} 五(二)" if complex_case else f"{BASIS} 五(一)",
             starts_on=Action.ACCEPT,
+            restarts_on=frozenset({Action.REOPEN}),
             stops_on=frozenset({Action.REPLY, Action.REFER_OUT}),
             extension_cap=Period.parse(f"{extension_cap_days} working days"),
         ),

@@ -71,10 +71,16 @@ async def test_the_township_flow_end_to_end(make_tenant, registry, actors):
 
     view = await service.intake(tenant.id, complaint(), actors["operator"])
     case_id = view.case.id
-    assert (view.case.serial, view.case.state, view.case.category) == ("NX-2026-000001", CaseState.RECEIVED, "not_compiled")
+    assert (view.case.serial, view.case.state, view.case.category) == (
+        "NX-2026-000001",
+        CaseState.RECEIVED,
+        "not_compiled",
+    )
     assert view.timers == ()  # Nanxi's deadlines count from acceptance
 
-    view = await service.perform(tenant.id, case_id, RegisterCase(category="not_compiled"), actors["operator"])
+    view = await service.perform(
+        tenant.id, case_id, RegisterCase(category="not_compiled"), actors["operator"]
+    )
     view = await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
     assert view.case.state is CaseState.ACCEPTED
     # Transfer within 1 working day; handling within 5 (National Day week, Saturday make-up day).
@@ -91,7 +97,10 @@ async def test_the_township_flow_end_to_end(make_tenant, registry, actors):
     view = await service.perform(tenant.id, case_id, SignForCase(handler="handler"), actors["handler"])
     assert state_of(view, "return_window") is TimerState.STOPPED
     view = await service.perform(
-        tenant.id, case_id, ReplyToCase(mode=ReplyMode.WRITTEN, content="已责成村委会三日内更新公开栏。"), actors["handler"]
+        tenant.id,
+        case_id,
+        ReplyToCase(mode=ReplyMode.WRITTEN, content="已责成村委会三日内更新公开栏。"),
+        actors["handler"],
     )
     assert state_of(view, "handling") is TimerState.STOPPED
     assert state_of(view, "feedback") is TimerState.RUNNING
@@ -136,14 +145,20 @@ async def test_an_illegal_action_is_a_typed_error_and_changes_nothing(make_tenan
     assert len(await service.events(tenant.id, view.case.id)) == 1
 
 
-async def test_out_of_scope_complaints_cannot_be_accepted_and_are_refused_with_reason(make_tenant, registry, actors):
+async def test_out_of_scope_complaints_cannot_be_accepted_and_are_refused_with_reason(
+    make_tenant, registry, actors
+):
     tenant = await make_tenant()
     service = CaseService(registry, FixedClock(SHANGHAI_0930))
-    view = await service.intake(tenant.id, complaint(fields={"situation": "noise", "respondent": "邻居"}), actors["operator"])
+    view = await service.intake(
+        tenant.id, complaint(fields={"situation": "noise", "respondent": "邻居"}), actors["operator"]
+    )
     await service.perform(tenant.id, view.case.id, RegisterCase(), actors["operator"])
     with pytest.raises(RuleViolation, match="不属于政务公开投诉受理范围"):
         await service.perform(tenant.id, view.case.id, AcceptCase(), actors["operator"])
-    view = await service.perform(tenant.id, view.case.id, RefuseCase(reason="不属于受理范围，已告知向有关部门反映"), actors["operator"])
+    view = await service.perform(
+        tenant.id, view.case.id, RefuseCase(reason="不属于受理范围，已告知向有关部门反映"), actors["operator"]
+    )
     assert view.case.state is CaseState.REFUSED
     view = await service.perform(tenant.id, view.case.id, CloseCase(), actors["operator"])
     assert view.case.state is CaseState.CLOSED
@@ -156,12 +171,20 @@ async def test_guards_that_need_the_tenant(make_tenant, registry, actors):
     await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
     await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
     with pytest.raises(InvalidCommand, match="jcs（镇监察室）"):
-        await service.perform(tenant.id, case_id, DispatchCase(unit_code="nope", cause="c", opinion="o"), actors["leader"])
+        await service.perform(
+            tenant.id, case_id, DispatchCase(unit_code="nope", cause="c", opinion="o"), actors["leader"]
+        )
     with pytest.raises(NotPermitted):
-        await service.perform(tenant.id, case_id, DispatchCase(unit_code="jcs", cause="c", opinion="o"), actors["handler"])
+        await service.perform(
+            tenant.id, case_id, DispatchCase(unit_code="jcs", cause="c", opinion="o"), actors["handler"]
+        )
     with pytest.raises(StaleCase, match="请刷新后重试"):
         await service.perform(
-            tenant.id, case_id, DispatchCase(unit_code="jcs", cause="c", opinion="o"), actors["leader"], expected_version=0
+            tenant.id,
+            case_id,
+            DispatchCase(unit_code="jcs", cause="c", opinion="o"),
+            actors["leader"],
+            expected_version=0,
         )
 
 
@@ -173,12 +196,18 @@ async def test_extension_is_capped_by_the_plugin(make_tenant, registry, actors):
     view = await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
     assert due(view, "handling") == "2026-10-20T23:59:59+08:00"  # complex: 10 working days
     view = await service.perform(
-        tenant.id, case_id, ExtendCase(period=Period.parse("5 working days"), reason="需现场核查", timer="handling"), actors["leader"]
+        tenant.id,
+        case_id,
+        ExtendCase(period=Period.parse("5 working days"), reason="需现场核查", timer="handling"),
+        actors["leader"],
     )
     assert due(view, "handling") == "2026-10-27T23:59:59+08:00"
     with pytest.raises(InvalidCommand):
         await service.perform(
-            tenant.id, case_id, ExtendCase(period=Period.parse("4 working days"), reason="再延", timer="handling"), actors["leader"]
+            tenant.id,
+            case_id,
+            ExtendCase(period=Period.parse("4 working days"), reason="再延", timer="handling"),
+            actors["leader"],
         )
     events = await service.events(tenant.id, case_id)
     assert events[-1].name == "case_extended" and events[-1].data["timers"] == {"extended": ["handling"]}
@@ -198,7 +227,9 @@ async def test_a_suspended_tenant_takes_no_cases(make_tenant, registry, actors):
     tenant = await make_tenant()
     await suspend(tenant.slug, "欠费")
     with pytest.raises(TenantInactive, match="欠费"):
-        await CaseService(registry, FixedClock(SHANGHAI_0930)).intake(tenant.id, complaint(), actors["operator"])
+        await CaseService(registry, FixedClock(SHANGHAI_0930)).intake(
+            tenant.id, complaint(), actors["operator"]
+        )
 
 
 async def test_identity_is_kept_apart_from_the_case(make_tenant, registry, actors):
@@ -217,13 +248,19 @@ async def test_intake_validates_received_at_and_audits_backdating(make_tenant, r
     tenant = await make_tenant()
     service = CaseService(registry, FixedClock(SHANGHAI_0930))
     with pytest.raises(InvalidCommand, match="晚于当前时间"):
-        await service.intake(tenant.id, complaint(received_at=SHANGHAI_0930 + timedelta(hours=1)), actors["operator"])
+        await service.intake(
+            tenant.id, complaint(received_at=SHANGHAI_0930 + timedelta(hours=1)), actors["operator"]
+        )
     with pytest.raises(InvalidCommand, match="补登"):
-        await service.intake(tenant.id, complaint(received_at=SHANGHAI_0930 - timedelta(days=31)), actors["operator"])
+        await service.intake(
+            tenant.id, complaint(received_at=SHANGHAI_0930 - timedelta(days=31)), actors["operator"]
+        )
     with pytest.raises(InvalidCommand, match="投诉人姓名、联系电话"):
         await service.intake(tenant.id, complaint(identity={}), actors["operator"])
     letter = await service.intake(
-        tenant.id, complaint(channel=Channel.LETTER, received_at=SHANGHAI_0930 - timedelta(days=2)), actors["operator"]
+        tenant.id,
+        complaint(channel=Channel.LETTER, received_at=SHANGHAI_0930 - timedelta(days=2)),
+        actors["operator"],
     )
     assert letter.case.received_at == SHANGHAI_0930 - timedelta(days=2)
     event = (await service.events(tenant.id, letter.case.id))[0]
@@ -247,7 +284,10 @@ class IntakeClockPlugin:
 
     @hookimpl
     def hy_approval_chain(self, ctx, case):
-        return (ApprovalStep("section", Role.APPROVER, "科室负责人审核"), ApprovalStep("head", Role.APPROVER, "分管领导审批"))
+        return (
+            ApprovalStep("section", Role.APPROVER, "科室负责人审核"),
+            ApprovalStep("head", Role.APPROVER, "分管领导审批"),
+        )
 
 
 async def test_paused_time_does_not_count_and_approval_gates_dispatch(make_tenant, actors):
@@ -259,7 +299,9 @@ async def test_paused_time_does_not_count_and_approval_gates_dispatch(make_tenan
     case_id = view.case.id
     assert due(view, "answer") == "2026-10-10T23:59:59+08:00"  # 10-08, 10-09, Saturday 10-10 make-up day
     await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
-    view = await service.perform(tenant.id, case_id, RequestSupplement(items=("身份证明",)), actors["operator"])
+    view = await service.perform(
+        tenant.id, case_id, RequestSupplement(items=("身份证明",)), actors["operator"]
+    )
     assert state_of(view, "answer") is TimerState.PAUSED
     clock.advance(timedelta(days=1))
     view = await service.perform(tenant.id, case_id, SupplyMaterial(), actors["operator"])
@@ -332,7 +374,12 @@ async def test_a_recording_plugin_proves_the_order_of_hook_calls(make_tenant, ac
     service = CaseService(registry, FixedClock(SHANGHAI_0930))
     recorder.calls.clear()
     case_id = (await service.intake(tenant.id, complaint(fields={}), actors["operator"])).case.id
-    assert recorder.calls == ["hy_intake_schema", "hy_case_classification", "hy_sla_timers", "hy_on_case_received"]
+    assert recorder.calls == [
+        "hy_intake_schema",
+        "hy_case_classification",
+        "hy_sla_timers",
+        "hy_on_case_received",
+    ]
 
     recorder.calls.clear()
     await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
@@ -350,3 +397,36 @@ async def test_a_recording_plugin_proves_the_order_of_hook_calls(make_tenant, ac
         "hy_sla_timers",
         "hy_on_case_transitioned:case_accepted",
     ]
+
+
+async def test_return_and_reopen_restart_their_deadlines(make_tenant, registry, actors):
+    from core.domain.commands import ReopenCase, ReturnCase
+
+    tenant = await make_tenant()
+    clock = FixedClock(SHANGHAI_0930)
+    service = CaseService(registry, clock)
+    case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
+    await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
+    dispatch = DispatchCase(unit_code="dzb", cause="c", opinion="o")
+    await service.perform(tenant.id, case_id, dispatch, actors["leader"])
+
+    clock.at = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+    view = await service.perform(tenant.id, case_id, ReturnCase(reason="不属本单位职责"), actors["handler"])
+    assert state_of(view, "transfer") is TimerState.RUNNING
+    assert due(view, "transfer") == "2026-10-13T23:59:59+08:00"  # a new working day to re-dispatch
+
+    await service.perform(
+        tenant.id, case_id, DispatchCase(unit_code="jcs", cause="c", opinion="o"), actors["leader"]
+    )
+    await service.perform(tenant.id, case_id, SignForCase(handler="handler"), actors["handler"])
+    reply = ReplyToCase(mode=ReplyMode.PHONE, content="已电话答复")
+    view = await service.perform(tenant.id, case_id, reply, actors["handler"])
+    assert state_of(view, "handling") is TimerState.STOPPED
+    clock.at = datetime(2026, 10, 14, 1, 0, tzinfo=UTC)  # Wednesday
+    feedback = RecordFeedback(satisfaction=Satisfaction.DISSATISFIED)
+    await service.perform(tenant.id, case_id, feedback, actors["operator"])
+    view = await service.perform(tenant.id, case_id, ReopenCase(reason="投诉人不满意"), actors["operator"])
+    assert view.case.state is CaseState.IN_HANDLING
+    assert state_of(view, "handling") is TimerState.RUNNING
+    assert due(view, "handling") == "2026-10-21T23:59:59+08:00"  # five fresh working days

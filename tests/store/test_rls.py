@@ -32,7 +32,9 @@ def draft(title: str) -> IntakeDraft:
     )
 
 
-async def test_a_raw_select_without_where_returns_only_the_current_tenants_rows(make_tenant, registry, actors):
+async def test_a_raw_select_without_where_returns_only_the_current_tenants_rows(
+    make_tenant, registry, actors
+):
     a, b = await make_tenant(), await make_tenant()
     service = CaseService(registry, FixedClock(NOW))
     for tenant, title in ((a, "A 的案件"), (a, "A 的第二件"), (b, "B 的案件")):
@@ -58,9 +60,7 @@ async def test_writing_another_tenants_row_is_refused(make_tenant):
     a, b = await make_tenant(), await make_tenant()
     with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
         async with tenant_tx(a.id):
-            await DB.run_ddl(
-                "INSERT INTO unit (tenant_id, code, name) VALUES ({}, 'x', 'x')".format(b.id)
-            )
+            await DB.run_ddl(f"INSERT INTO unit (tenant_id, code, name) VALUES ({b.id}, 'x', 'x')")
     with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
         async with tenant_tx(a.id):
             # A forgotten tenant_id would default to 0: RLS refuses it too.
@@ -68,9 +68,7 @@ async def test_writing_another_tenants_row_is_refused(make_tenant):
 
 
 async def test_the_app_role_cannot_bypass_rls_truncate_or_rewrite_history():
-    rows = await DB.run_ddl(
-        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-    )
+    rows = await DB.run_ddl("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
     assert [dict(row) for row in rows] == [{"rolsuper": False, "rolbypassrls": False}]
     with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
         await DB.run_ddl('TRUNCATE "case"')
@@ -86,7 +84,8 @@ async def test_every_tenant_table_has_forced_rls():
     owner = await asyncpg.connect(os.environ["HUIYING_OWNER_DATABASE_URL"])
     try:
         rows = await owner.fetch(
-            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY($1::text[])",
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE relname = ANY($1::text[])",
             [table._meta.tablename for table in TENANT_TABLES],
         )
     finally:

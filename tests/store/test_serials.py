@@ -33,7 +33,9 @@ async def test_concurrent_intake_gives_distinct_consecutive_serials(make_tenant,
     tenant = await make_tenant(prefix="NX")
     service = CaseService(registry, FixedClock(NOW))
     count = 200 if is_postgres() else 25  # SQLite serialises writers; the property is the same
-    views = await asyncio.gather(*(service.intake(tenant.id, draft(n), actors["operator"]) for n in range(count)))
+    views = await asyncio.gather(
+        *(service.intake(tenant.id, draft(n), actors["operator"]) for n in range(count))
+    )
     serials = sorted(view.case.serial for view in views)
     assert serials == [f"NX-2026-{n:06d}" for n in range(1, count + 1)]
 

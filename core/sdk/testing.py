@@ -1,0 +1,541 @@
+"""The conformance suite every plugin runs, in tree or installed from PyPI.
+
+Like fsspec's abstract test classes: subclass `PluginConformance` in a test module, under a
+name pytest collects, and say which plugin to check::
+
+    from core.sdk.testing import PluginConformance
+    from my_org import hooks
+
+    class TestMyOrgConformance(PluginConformance):
+        plugin = hooks
+        name = "my_org"
+        settings = MappingProxyType({"general_working_days": 5})  # tenant settings, optional
+
+The inherited tests build the plugin's manager exactly as the platform does (core defaults,
+the plugin, ``check_pending``), then ask every hook about sample cases of every kind, in
+every state, simple and complex, named and anonymous, and check what the platform relies on:
+deadlines are aware and never before ``now``, every document renders for every kind it
+applies to, sanctions are non-negative and deterministic, every hook answers with the
+declared domain types. Override `case_fields` to give the sample cases realistic intake
+values, and `units` to give the tenant the units your routing names.
+
+Time is fixed: the samples are received at 2026-09-30T10:00+08:00 (just before the National
+Day holiday) and deadlines are computed from several fixed instants around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import pytest
+
+from core.domain.calendar import BusinessCalendar, CalendarPolicy, Period, statutory_schedules
+from core.domain.cases import (
+    Case,
+    CaseKind,
+    CaseState,
+    Channel,
+    Complexity,
+    Satisfaction,
+    Severity,
+    SeverityFlag,
+)
+from core.domain.commands import COMMANDS, CaseCommand, ReplyMode
+from core.domain.decisions import (
+    AcceptanceCheck,
+    AccountabilityEvent,
+    AccountabilityKind,
+    ApprovalStep,
+    Classification,
+    DocumentTemplate,
+    FieldSpec,
+    IntakeSchema,
+    ReplyRequirements,
+    Routing,
+    Sanction,
+    SanctionKind,
+    StandardPhrase,
+    StatisticsDimension,
+    TimerEffect,
+    TimerPhase,
+    TimerRule,
+)
+from core.domain.documents import render_document
+from core.domain.events import CASE_RECEIVED, CaseEvent
+from core.domain.lifecycle import TRANSITIONS, Action, allowed_actions
+from core.domain.roles import Role
+from core.domain.tenancy import SettingSpec, TenantContext, Unit, resolve_settings
+from core.plugins import PluginRegistry, TenantHooks, new_manager
+
+__all__ = ["NOW", "TRIGGERS", "PluginConformance"]
+
+NOW = datetime.fromisoformat("2026-09-30T10:00:00+08:00")
+"""When the sample cases were received: the last workday before National Day 2026."""
+
+TRIGGERS: tuple[datetime, ...] = (
+    NOW,
+    datetime.fromisoformat("2026-10-01T00:00:00+08:00"),  # first day of a statutory holiday
+    datetime.fromisoformat("2026-10-09T23:59:59+08:00"),  # the last second of a workday
+    datetime.fromisoformat("2026-10-10T09:00:00+08:00"),  # a Saturday that is a make-up workday
+    datetime.fromisoformat("2026-12-31T23:30:00+08:00"),  # the next year has no holiday data yet
+    datetime.fromisoformat("2026-03-28T18:00:00+00:00"),  # UTC, already Sunday in the tenant's zone
+)
+"""The fixed instants deadlines are computed from; none of them is read from a clock."""
+
+# Where a sample case stands decides what the earlier steps left on it.
+_DISPATCHED = frozenset(
+    {
+        CaseState.DISPATCHED,
+        CaseState.IN_HANDLING,
+        CaseState.REPLIED,
+        CaseState.FEEDBACK,
+        CaseState.CLOSED,
+        CaseState.ARCHIVED,
+    }
+)
+_SIGNED = _DISPATCHED - {CaseState.DISPATCHED}
+_REPLIED = _SIGNED - {CaseState.IN_HANDLING}
+_ANSWERED = _REPLIED - {CaseState.REPLIED}
+
+# (complexity, severity, flags, anonymous) of the variants built for every kind and state.
+_VARIANTS = (
+    (Complexity.GENERAL, Severity.GENERAL, frozenset(), False),
+    (Complexity.COMPLEX, Severity.MAJOR, frozenset({SeverityFlag.MAJOR, SeverityFlag.MASS}), False),
+    (Complexity.GENERAL, Severity.SERIOUS, frozenset({SeverityFlag.SUDDEN}), True),
+)
+
+_AMOUNTS = (Decimal("0"), Decimal("1"), Decimal("1234.56"), Decimal("100000"))
+
+
+def _describe(case: Case) -> str:
+    """A short label for assertion messages."""
+    who = "anonymous" if case.anonymous else "named"
+    return f"{case.kind}/{case.state}/{case.complexity}/{case.severity}/{who}"
+
+
+def _case_attributes() -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(Case))
+
+
+class PluginConformance:
+    """Abstract conformance tests; subclass with `plugin` and `name` set (and `settings`, `units`)."""
+
+    plugin: ClassVar[object]
+    """The plugin: a module or an object with ``hy_*`` hookimpls, as its entry point loads it."""
+
+    name: ClassVar[str]
+    """The name the plugin is installed under (its entry-point name)."""
+
+    settings: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+    """Tenant settings to check the plugin with; validated against what the plugin declares."""
+
+    units: ClassVar[tuple[Unit, ...]] = (
+        Unit("u01", "示例承办单位"),
+        Unit("u02", "示例下级单位", parent="u01"),
+    )
+    """The sample tenant's handling units; dispatched sample cases sit with the first one."""
+
+    timezone: ClassVar[str] = "Asia/Shanghai"
+    """The sample tenant's time zone."""
+
+    # --- the tenant, as the platform builds it ------------------------------------------------
+
+    def registry(self) -> PluginRegistry:
+        """A registry holding only the plugin under test."""
+        return PluginRegistry({self.name: self.plugin})
+
+    def context(self, registry: PluginRegistry | None = None) -> TenantContext:
+        """The sample tenant, settings resolved against the core's and the plugin's declarations."""
+        registry = registry or self.registry()
+        specs = registry.settings_specs(self.name)
+        return TenantContext(
+            tenant_id=1,
+            slug="conformance",
+            name=f"一致性测试租户（{self.name}）",
+            plugin=self.name,
+            timezone=self.timezone,
+            units=tuple(self.units),
+            settings=resolve_settings(specs, platform={}, tenant=dict(self.settings), by_kind={}),
+        )
+
+    def hooks(self) -> TenantHooks:
+        """The typed facade over the sample tenant's manager."""
+        registry = self.registry()
+        return registry.hooks_for(self.context(registry))
+
+    def calendar(self) -> BusinessCalendar:
+        """The statutory business calendar in the sample tenant's zone."""
+        return BusinessCalendar(statutory_schedules(), CalendarPolicy(timezone=self.timezone))
+
+    # --- sample values ------------------------------------------------------------------------
+
+    def case_fields(self, hooks: TenantHooks, kind: CaseKind) -> Mapping[str, Any]:
+        """Intake values for sample cases of `kind`: by default a placeholder for every field.
+
+        Identity fields are left out: they live apart from the case. Override to give values
+        your rules recognise (e.g. a real category key).
+        """
+        schema = hooks.intake_schema(kind)
+        return {
+            spec.key: f"示例{spec.label}"
+            for spec in schema.fields
+            if kind in spec.kinds and not spec.identity
+        }
+
+    def sample_cases(self, hooks: TenantHooks, kind: CaseKind) -> tuple[Case, ...]:
+        """Cases of `kind` in every state, simple and complex, named and anonymous."""
+        fields = dict(self.case_fields(hooks, kind))
+        unit = self.units[0].code if self.units else "u01"
+        cases = []
+        for state in CaseState:
+            for complexity, severity, flags, anonymous in _VARIANTS:
+                number = len(cases) + 1
+                cases.append(
+                    Case(
+                        id=number,
+                        tenant_id=1,
+                        serial=f"CF-2026-{number:06d}",
+                        kind=kind,
+                        channel=Channel.LETTER if anonymous else Channel.PHONE,
+                        state=state,
+                        title=f"示例{kind.label}：政务信息未及时公开（{number}）",
+                        content="反映人称办事指南长期未更新，要求公开最新收费标准。",
+                        received_at=NOW,
+                        severity=severity,
+                        flags=flags,
+                        complexity=complexity,
+                        anonymous=anonymous,
+                        unit_code=unit if state in _DISPATCHED else None,
+                        handler="示例承办人" if state in _SIGNED else None,
+                        cause="政务公开" if state in _DISPATCHED else "",
+                        opinion="请依规办理并答复" if state in _DISPATCHED else "",
+                        reply_mode=ReplyMode.WRITTEN.value if state in _REPLIED else "",
+                        reply_content="经核实，已更新办事指南。" if state in _REPLIED else "",
+                        satisfaction=Satisfaction.SATISFIED if state in _ANSWERED else None,
+                        fields=fields,
+                    )
+                )
+        return tuple(cases)
+
+    def sample_command(self, action: Action) -> CaseCommand:
+        """A valid command for `action`, as an operator would send it."""
+        values: dict[Action, dict[str, Any]] = {
+            Action.REGISTER: {"category": "示例类别"},
+            Action.ACCEPT: {"note": "符合受理条件"},
+            Action.REFUSE: {"reason": "不属于受理范围"},
+            Action.REFER_OUT: {"agency": "县市场监督管理局", "reason": "属其职责"},
+            Action.REQUEST_SUPPLEMENT: {"items": ("身份证明", "相关票据")},
+            Action.SUPPLY: {"note": "材料已补齐"},
+            Action.SUBMIT_FOR_APPROVAL: {"opinion": "拟转承办单位办理"},
+            Action.APPROVE: {"opinion": "同意"},
+            Action.REJECT: {"reason": "意见不明确"},
+            Action.DISPATCH: {
+                "unit_code": self.units[0].code if self.units else "u01",
+                "cause": "政务公开",
+                "opinion": "请依规办理",
+            },
+            Action.SIGN_FOR: {"handler": "示例承办人"},
+            Action.RETURN: {"reason": "不属本单位职责"},
+            Action.REPLY: {"mode": ReplyMode.WRITTEN, "content": "经核实，已更新办事指南。"},
+            Action.RECORD_FEEDBACK: {"satisfaction": Satisfaction.SATISFIED},
+            Action.CLOSE: {"summary": "已办结"},
+            Action.ARCHIVE: {},
+            Action.EXTEND: {"period": Period.parse("5 working days"), "reason": "需现场核查"},
+            Action.ESCALATE: {"reason": "逾期未办"},
+            Action.REOPEN: {"reason": "投诉人不满意"},
+        }
+        return COMMANDS[action](**values[action])
+
+    def sample_event(self, case: Case) -> CaseEvent:
+        """An event that could have brought `case` into its state."""
+        edge = next(
+            ((state, action) for (state, action), to in TRANSITIONS.items() if to is case.state), None
+        )
+        if edge is None:
+            return CaseEvent(
+                name=CASE_RECEIVED, at=NOW, actor="conformance", from_state=None, to_state=case.state
+            )
+        from_state, action = edge
+        return CaseEvent(
+            name=action.event_name,
+            at=NOW,
+            actor="conformance",
+            from_state=from_state,
+            to_state=case.state,
+            action=action.value,
+        )
+
+    # --- the manager --------------------------------------------------------------------------
+
+    def test_manager_builds_and_check_pending_passes(self) -> None:
+        pm = new_manager()
+        pm.register(self.plugin, name=self.name)
+        pm.check_pending()  # a misspelled hook name stops here
+        callers = pm.get_hookcallers(self.plugin) or []
+        assert callers, f"plugin {self.name!r} implements no hook"
+        registry = self.registry()
+        assert registry.names == (self.name,)
+        ctx = self.context(registry)
+        hooks = registry.hooks_for(ctx)
+        assert isinstance(hooks, TenantHooks)
+        assert hooks.ctx == ctx
+
+    def test_hookimpls_are_synchronous_and_take_no_defaults(self) -> None:
+        pm = new_manager()
+        pm.register(self.plugin, name=self.name)
+        impls = [
+            impl
+            for caller in pm.get_hookcallers(self.plugin) or []
+            for impl in caller.get_hookimpls()
+            if impl.plugin_name == self.name
+        ]
+        assert impls, f"plugin {self.name!r} implements no hook"
+        for impl in impls:
+            function = impl.function
+            label = getattr(function, "__qualname__", repr(function))
+            # pluggy has no async; a coroutine object would count as a firstresult answer.
+            assert not inspect.iscoroutinefunction(function), f"{label} is async; hooks are synchronous"
+            assert not inspect.isasyncgenfunction(function), f"{label} is async; hooks are synchronous"
+            # pluggy does not pass parameters that have defaults: they would silently get the default.
+            defaulted = [
+                p.name for p in inspect.signature(function).parameters.values() if p.default is not p.empty
+            ]
+            assert not defaulted, f"{label} gives parameters defaults: {defaulted}"
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def test_settings_are_typed_with_unique_keys(self) -> None:
+        hooks = self.hooks()
+        specs = hooks.register_settings()
+        assert all(isinstance(spec, SettingSpec) for spec in specs), specs
+        keys = [spec.key for spec in specs]
+        assert len(keys) == len(set(keys)), f"setting declared twice (core or plugin): {keys}"
+        for spec in specs:
+            assert spec.key.strip(), spec
+            assert spec.description.strip(), f"setting {spec.key} has no description"
+            assert isinstance(spec.type, type), f"setting {spec.key}: type {spec.type!r} is not a type"
+            # bool is an int in Python; an int setting must not default to True.
+            assert isinstance(spec.default, spec.type) and not (
+                spec.type is int and isinstance(spec.default, bool)
+            ), f"setting {spec.key}: default {spec.default!r} is not a {spec.type.__name__}"
+        for key, value in self.settings.items():
+            assert hooks.ctx.settings[key] == value, f"tenant value of {key} did not reach the context"
+        assert set(hooks.ctx.settings) == set(keys)
+
+    # --- intake and registration --------------------------------------------------------------
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_intake_schema(self, kind: CaseKind) -> None:
+        schema = self.hooks().intake_schema(kind)
+        assert isinstance(schema, IntakeSchema), schema
+        assert all(isinstance(spec, FieldSpec) for spec in schema.fields), schema.fields
+        keys = [spec.key for spec in schema.fields]
+        assert len(keys) == len(set(keys)), f"intake field keys repeat: {keys}"
+        for spec in schema.fields:
+            assert spec.key.strip() and spec.label.strip(), spec
+            assert spec.kinds and spec.kinds <= frozenset(CaseKind), f"{spec.key}: kinds {spec.kinds}"
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_acceptance_and_classification(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        for case in self.sample_cases(hooks, kind):
+            check = hooks.case_acceptance(case)
+            assert isinstance(check, AcceptanceCheck), (_describe(case), check)
+            if check.acceptable:
+                assert not check.unmet, f"{_describe(case)}: acceptable yet lists unmet conditions"
+            else:
+                # 一次性告知: a refusal names every unmet condition.
+                assert check.unmet and all(isinstance(u, str) and u.strip() for u in check.unmet), (
+                    f"{_describe(case)}: not acceptable without a reason: {check}"
+                )
+            proposal = hooks.case_classification(case)
+            assert isinstance(proposal, Classification), (_describe(case), proposal)
+            assert isinstance(proposal.category, str)
+            assert isinstance(proposal.severity, Severity) and isinstance(proposal.complexity, Complexity)
+            assert all(isinstance(flag, SeverityFlag) for flag in proposal.flags), proposal.flags
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_routing_names_a_unit_of_the_tenant(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        codes = {unit.code for unit in hooks.ctx.units}
+        for case in self.sample_cases(hooks, kind):
+            route = hooks.case_routing(case)
+            if route is not None:
+                assert isinstance(route, Routing), (_describe(case), route)
+                assert route.unit_code in codes, (
+                    f"{_describe(case)}: routed to unknown unit {route.unit_code!r}"
+                )
+
+    # --- approval, vetoes ---------------------------------------------------------------------
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_approval_chain_steps_have_unique_keys(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        for case in self.sample_cases(hooks, kind):
+            chain = hooks.approval_chain(case)
+            assert all(isinstance(step, ApprovalStep) for step in chain), (_describe(case), chain)
+            keys = [step.key for step in chain]
+            assert len(keys) == len(set(keys)), f"{_describe(case)}: approval step keys repeat: {keys}"
+            for step in chain:
+                assert step.key.strip() and step.label.strip(), step
+                assert isinstance(step.role, Role), step
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_transition_vetoes_are_reasons_or_none(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        asked = 0
+        for case in self.sample_cases(hooks, kind):
+            for action in allowed_actions(case.state):
+                reasons = hooks.transition_veto(case, self.sample_command(action))
+                asked += 1
+                for reason in reasons:  # pluggy drops the None answers
+                    assert isinstance(reason, str) and reason.strip(), (
+                        f"{_describe(case)} {action}: a veto must be a reason in words, got {reason!r}"
+                    )
+        assert asked, "no transition was asked about"
+
+    # --- deadlines ----------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_timer_rules_and_deadlines(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        calendar = self.calendar()
+        for case in self.sample_cases(hooks, kind):
+            rules = hooks.sla_timers(case)
+            assert all(isinstance(rule, TimerRule) for rule in rules), (_describe(case), rules)
+            kinds = [rule.kind for rule in rules]
+            assert len(kinds) == len(set(kinds)), f"{_describe(case)}: timer kinds repeat: {kinds}"
+            for rule in rules:
+                where = f"{_describe(case)} timer {rule.kind!r}"
+                assert rule.kind.strip() and rule.label.strip(), where
+                assert rule.basis.strip(), f"{where}: no basis"
+                assert isinstance(rule.period, Period) and rule.period.amount > 0, f"{where}: {rule.period!r}"
+                assert rule.stops_on, f"{where}: nothing stops it"
+                assert all(isinstance(a, Action) for a in rule.stops_on | rule.pauses_on | rule.resumes_on), (
+                    where
+                )
+                assert rule.starts_on is None or isinstance(rule.starts_on, Action), where
+                assert 0 < rule.warn_ratio <= 1, f"{where}: warn_ratio {rule.warn_ratio}"
+                assert rule.extension_cap is None or isinstance(rule.extension_cap, Period), where
+                for now in TRIGGERS:
+                    due = calendar.add(now, rule.period, basis=rule.basis).due_at
+                    assert due.tzinfo is not None and due.utcoffset() is not None, f"{where}: naive due"
+                    assert due > now, f"{where}: due {due.isoformat()} is not after {now.isoformat()}"
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_timer_effects(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        for case in self.sample_cases(hooks, kind):
+            for rule in hooks.sla_timers(case):
+                for phase in TimerPhase:
+                    effects = hooks.timer_effects(case, rule.kind, phase)
+                    assert all(isinstance(e, TimerEffect) for e in effects), (
+                        _describe(case),
+                        rule.kind,
+                        effects,
+                    )
+                    assert hooks.timer_effects(case, rule.kind, phase) == effects, "not deterministic"
+
+    # --- replies and documents ----------------------------------------------------------------
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_reply_requirements_allow_a_mode(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        for case in self.sample_cases(hooks, kind):
+            requirements = hooks.reply_requirements(case)
+            assert isinstance(requirements, ReplyRequirements), (_describe(case), requirements)
+            assert requirements.modes, (
+                f"{_describe(case)}: no reply mode allowed, the case cannot be answered"
+            )
+            assert all(isinstance(mode, ReplyMode) for mode in requirements.modes), requirements.modes
+            assert all(isinstance(s, str) and s.strip() for s in requirements.sections), requirements.sections
+
+    def test_document_templates_are_well_formed(self) -> None:
+        templates = self.hooks().register_document_templates()
+        assert all(isinstance(t, DocumentTemplate) for t in templates), templates
+        keys = [t.key for t in templates]
+        assert len(keys) == len(set(keys)), f"template keys repeat: {keys}"
+        for template in templates:
+            assert template.key.strip() and template.title.strip() and template.body.strip(), template.key
+            # A template for no kind would never be rendered, so never checked.
+            assert template.kinds and template.kinds <= frozenset(CaseKind), (
+                f"{template.key}: {template.kinds}"
+            )
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_document_templates_render_for_every_kind_they_apply_to(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        templates = [t for t in hooks.register_document_templates() if kind in t.kinds]
+        for case in self.sample_cases(hooks, kind):
+            for template in templates:
+                text = render_document(template, case, hooks.ctx)
+                assert case.serial in text or case.title in text, (
+                    f"template {template.key!r} for {_describe(case)} names neither the serial nor the title"
+                )
+
+    # --- accountability -----------------------------------------------------------------------
+
+    @pytest.mark.parametrize("kind", list(AccountabilityKind), ids=str)
+    def test_sanctions_are_non_negative_and_deterministic(self, kind: AccountabilityKind) -> None:
+        hooks = self.hooks()
+        for count in range(1, 5):
+            for amount in _AMOUNTS:
+                event = AccountabilityEvent(
+                    kind=kind,
+                    subject="示例承办人",
+                    case_serial="CF-2026-000001",
+                    count_in_year=count,
+                    amount=amount,
+                    detail="一致性测试",
+                )
+                where = f"{kind} count={count} amount={amount}"
+                sanctions = hooks.accountability_sanctions(event)
+                assert all(isinstance(s, Sanction) for s in sanctions), (where, sanctions)
+                for sanction in sanctions:
+                    assert isinstance(sanction.kind, SanctionKind), (where, sanction)
+                    assert sanction.basis.strip(), f"{where}: a ledger line needs its basis"
+                    assert isinstance(sanction.points, int) and sanction.points >= 0, (where, sanction)
+                    assert isinstance(sanction.amount, Decimal) and sanction.amount >= 0, (where, sanction)
+                assert hooks.accountability_sanctions(event) == sanctions, f"{where}: not deterministic"
+
+    # --- phrases, statistics, notifications ---------------------------------------------------
+
+    def test_phrases_have_text(self) -> None:
+        phrases = self.hooks().register_phrases()
+        assert all(isinstance(p, StandardPhrase) for p in phrases), phrases
+        for phrase in phrases:
+            assert phrase.key.strip(), phrase
+            assert phrase.text.strip(), f"phrase {phrase.key!r} has no text"
+            assert phrase.step is None or isinstance(phrase.step, Action), phrase
+
+    def test_statistics_dimensions_have_unique_keys(self) -> None:
+        hooks = self.hooks()
+        dimensions = hooks.register_statistics_dimensions()
+        assert all(isinstance(d, StatisticsDimension) for d in dimensions), dimensions
+        keys = [d.key for d in dimensions]
+        assert len(keys) == len(set(keys)), f"statistics dimension keys repeat: {keys}"
+        # A dimension breaks statistics down by a case attribute or an intake field.
+        known = _case_attributes() | {
+            spec.key for kind in CaseKind for spec in hooks.intake_schema(kind).fields
+        }
+        for dimension in dimensions:
+            assert dimension.label.strip(), dimension
+            assert dimension.attribute in known, (
+                f"dimension {dimension.key!r}: unknown {dimension.attribute!r}"
+            )
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_notifications_accept_every_case(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        told = 0
+        for case in self.sample_cases(hooks, kind):
+            hooks.on_case_received(case)
+            hooks.on_case_transitioned(case, self.sample_event(case))
+            told += 1
+        assert told == len(CaseState) * len(_VARIANTS)
