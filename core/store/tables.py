@@ -28,11 +28,13 @@ __all__ = [
     "TENANT_TABLES",
     "AppUser",
     "CaseEvent",
+    "CaseReceipt",
     "CaseRow",
     "CaseSerial",
     "ComplainantIdentity",
     "Document",
     "HolidaySchedule",
+    "IdempotencyKey",
     "LedgerEntry",
     "PlatformAdmin",
     "SlaTimer",
@@ -64,6 +66,8 @@ class PlatformAdmin(Table, db=DB, tablename="platform_admin"):
     id = Serial(primary_key=True)
     username = Varchar(length=64, unique=True)
     password_hash = Text(default="")
+    failed_logins = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -225,6 +229,28 @@ class HolidaySchedule(Table, db=DB, tablename="holiday_schedule"):
     imported_at = Timestamptz(default=TimestamptzNow())
 
 
+class IdempotencyKey(Table, db=DB, tablename="idempotency_key"):
+    """An intake's ``Idempotency-Key``: a retried request finds the case the first one made."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    key = Varchar(length=128)
+    fingerprint = Varchar(length=64)
+    case_id = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseReceipt(Table, db=DB, tablename="case_receipt"):
+    """How a member of the public follows a case: its receipt number and a hash of the secret."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(index=True)
+    receipt = Varchar(length=32)
+    secret_hash = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 TENANT_TABLES: tuple[type[Table], ...] = (
     Unit,
     AppUser,
@@ -235,6 +261,8 @@ TENANT_TABLES: tuple[type[Table], ...] = (
     Document,
     LedgerEntry,
     CaseSerial,
+    IdempotencyKey,
+    CaseReceipt,
 )
 """Tables whose rows belong to one tenant: each has RLS on PostgreSQL."""
 

@@ -24,8 +24,6 @@ TENANT_TABLES = (
     "case_serial",
 )
 
-CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::int"
-
 UNIQUE_KEYS = (
     'CREATE UNIQUE INDEX IF NOT EXISTS unit_tenant_code ON unit (tenant_id, code)',
     "CREATE UNIQUE INDEX IF NOT EXISTS app_user_tenant_username ON app_user (tenant_id, username)",
@@ -47,23 +45,14 @@ INDEXES = (
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="store", description=DESCRIPTION)
 
-    async def enable_rls():
-        from core.store.engine import DB as db
+    async def secure():
+        from core.store.engine import DB
+        from core.store.rls import create_indexes, enable_rls
 
-        for statement in UNIQUE_KEYS:
-            await db.run_ddl(statement)
-        if db.engine_type != "postgres":
-            return
-        for table in TENANT_TABLES:
-            await db.run_ddl(f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY')
-            await db.run_ddl(f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY')
-            await db.run_ddl(f'DROP POLICY IF EXISTS tenant_isolation ON "{table}"')
-            await db.run_ddl(
-                f'CREATE POLICY tenant_isolation ON "{table}" '
-                f"USING (tenant_id = {CURRENT_TENANT}) WITH CHECK (tenant_id = {CURRENT_TENANT})"
-            )
-        for statement in INDEXES:
-            await db.run_ddl(statement)
+        await create_indexes(DB, UNIQUE_KEYS)
+        await enable_rls(DB, TENANT_TABLES)
+        if DB.engine_type == "postgres":
+            await create_indexes(DB, INDEXES)
 
-    manager.add_raw(enable_rls)
+    manager.add_raw(secure)
     return manager

@@ -1,0 +1,162 @@
+"""Finding cases: filters, text search, sorting and keyset (cursor) pagination.
+
+One raw query, because "overdue" and "due before" look into the timers. Works on both engines:
+timestamps are compared in UTC (piccolo stores them that way on SQLite too).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core.domain.cases import Case, CaseKind, CaseState, Channel
+from core.domain.errors import InvalidCommand
+from core.store.engine import is_postgres
+from core.store.repositories import _case, _in_tenant
+from core.store.tables import CaseRow
+
+__all__ = ["SORTS", "CasePage", "CaseQuery", "search_cases"]
+
+SORTS = ("-received_at", "received_at", "-id", "id")
+"""Allowed sort keys; a leading minus means newest (or highest) first."""
+
+_LIVE_TIMER_STATES = ("running", "breached")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    """What a case list asks for. Every filter is optional and they combine with AND."""
+
+    states: tuple[CaseState, ...] = ()
+    kind: CaseKind | None = None
+    channel: Channel | None = None
+    unit_code: str | None = None
+    handler: str | None = None
+    overdue_at: datetime | None = None  # cases with a live timer due before this instant (now)
+    due_before: datetime | None = None  # cases with a live timer due before this instant
+    received_from: datetime | None = None
+    received_before: datetime | None = None
+    text: str = ""
+    sort: str = "-received_at"
+    cursor: str | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """One page of cases and the cursor of the next page (None on the last)."""
+
+    cases: tuple[Case, ...]
+    next_cursor: str | None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _encode_cursor(sort: str, case: Case) -> str:
+    key = case.received_at.astimezone(UTC).isoformat() if "received_at" in sort else case.id
+    raw = json.dumps({"s": sort, "k": key, "id": case.id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[object, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if data["s"] != sort:
+            raise ValueError("sort changed")
+        key = datetime.fromisoformat(data["k"]) if "received_at" in sort else int(data["k"])
+        return key, int(data["id"])
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidCommand(
+            "cursor 无效或已过期，请从第一页重新查询 (invalid cursor)", field="cursor"
+        ) from None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
+    """Run `query` inside the caller's `tenant_tx`.
+
+    Raises:
+        InvalidCommand: an unknown sort, a limit outside 1..200 or a bad cursor.
+    """
+    _in_tenant(tenant_id)
+    if query.sort not in SORTS:
+        raise InvalidCommand(f"sort 只能是 {', '.join(SORTS)}", field="sort")
+    if not 1 <= query.limit <= 200:
+        raise InvalidCommand("limit 应在 1 到 200 之间", field="limit")
+    where = ['"case".tenant_id = {}']
+    args: list[object] = [tenant_id]
+
+    def add(clause: str, *values: object) -> None:
+        where.append(clause)
+        args.extend(values)
+
+    if query.states:
+        add(f'"case".state IN ({", ".join("{}" for _ in query.states)})', *(s.value for s in query.states))
+    if query.kind is not None:
+        add('"case".kind = {}', query.kind.value)
+    if query.channel is not None:
+        add('"case".channel = {}', query.channel.value)
+    if query.unit_code:
+        add('"case".unit_code = {}', query.unit_code)
+    if query.handler:
+        add('"case".handler = {}', query.handler)
+    if query.received_from is not None:
+        add('"case".received_at >= {}', _utc(query.received_from))
+    if query.received_before is not None:
+        add('"case".received_at < {}', _utc(query.received_before))
+    for instant in (query.overdue_at, query.due_before):
+        if instant is not None:
+            add(
+                'EXISTS (SELECT 1 FROM sla_timer t WHERE t.case_id = "case".id AND t.tenant_id = "case".tenant_id '
+                f"AND t.state IN ('{_LIVE_TIMER_STATES[0]}', '{_LIVE_TIMER_STATES[1]}') AND t.due_at < {{}})",
+                _utc(instant),
+            )
+    if query.text.strip():
+        like = "ILIKE" if is_postgres() else "LIKE"
+        pattern = _like(query.text.strip())
+        add(
+            f"(\"case\".title {like} {{}} ESCAPE '\\' OR \"case\".content {like} {{}} ESCAPE '\\')",
+            pattern,
+            pattern,
+        )
+    descending = query.sort.startswith("-")
+    column = '"case".received_at' if "received_at" in query.sort else '"case".id'
+    if query.cursor:
+        key, last_id = _decode_cursor(query.cursor, query.sort)
+        op = "<" if descending else ">"
+        if column.endswith("received_at"):
+            add(f'({column} {op} {{}} OR ({column} = {{}} AND "case".id {op} {{}}))', key, key, last_id)
+        else:
+            add(f'"case".id {op} {{}}', last_id)
+    direction = "DESC" if descending else "ASC"
+    sql = (
+        f'SELECT "case".* FROM "case" WHERE {" AND ".join(where)} '
+        f'ORDER BY {column} {direction}, "case".id {direction} LIMIT {{}}'
+    )
+    rows = await CaseRow.raw(sql, *args, query.limit + 1)
+    cases = tuple(_case(_typed(row)) for row in rows[: query.limit])
+    more = len(rows) > query.limit
+    return CasePage(cases, _encode_cursor(query.sort, cases[-1]) if more and cases else None)
+
+
+def _typed(row: dict) -> dict:
+    """Raw rows on SQLite carry text where piccolo's own selects convert types."""
+    if is_postgres():
+        return row
+    converted = dict(row)
+    for key in ("received_at", "created_at", "updated_at"):
+        value = converted.get(key)
+        if isinstance(value, str):
+            converted[key] = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    converted["anonymous"] = bool(converted["anonymous"])
+    return converted
