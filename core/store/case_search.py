@@ -121,8 +121,7 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
     for instant in (query.overdue_at, query.due_before):
         if instant is not None:
             add(
-                'EXISTS (SELECT 1 FROM sla_timer t WHERE t.case_id = "case".id AND t.tenant_id = "case".tenant_id '
-                f"AND t.state IN ('{_LIVE_TIMER_STATES[0]}', '{_LIVE_TIMER_STATES[1]}') AND t.due_at < {{}})",
+                _LIVE_TIMER_DUE_BEFORE,
                 _utc(instant),
             )
     if query.text.strip():
