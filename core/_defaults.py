@@ -16,6 +16,7 @@ from core.domain.decisions import (
     Classification,
     IntakeSchema,
     ReplyRequirements,
+    Routing,
     Sanction,
     TimerEffect,
     TimerPhase,
@@ -51,6 +52,11 @@ def hy_case_classification(ctx: TenantContext, case: Case) -> Classification:
     return Classification(
         category=case.category, severity=case.severity, complexity=case.complexity, flags=case.flags
     )
+
+
+@hookimpl(trylast=True)
+def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
+    return None  # no suggestion: the dispatcher chooses
 
 
 @hookimpl(trylast=True)

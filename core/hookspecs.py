@@ -1,11 +1,12 @@
 """The plugin contract: every hook an organisation plugin may implement, documented here.
 
-Three kinds of hook, visible from the name:
+Three kinds of hook, visible from the name, plus one guard:
 
 * decisions ``hy_<noun>_<decision>`` — ``firstresult``; the core registers a default
   ``trylast``, so a decision always has an answer;
 * contributions ``hy_register_<plural>`` — every plugin's lists are flattened by the core;
-* notifications ``hy_on_<noun>_<past participle>`` — the return value is ignored.
+* notifications ``hy_on_<noun>_<past participle>`` — the return value is ignored;
+* the guard ``hy_transition_veto`` — every answer is collected; any reason refuses the action.
 
 Hooks are synchronous and pure: they receive a `TenantContext` and frozen domain values
 (never a request, an ORM row or the app) and return frozen domain values. The core does all
@@ -147,6 +148,8 @@ def hy_timer_effects(
 ) -> Sequence[TimerEffect] | None:
     """Choose what happens when a timer reaches its warning point or breaches.
 
+    Called by the timer jobs when a timer passes its warning point or its due instant.
+
     Args:
         ctx: the tenant.
         case: the case the timer belongs to.
@@ -177,6 +180,9 @@ def hy_reply_requirements(ctx: TenantContext, case: Case) -> ReplyRequirements |
 @hookspec(firstresult=True)
 def hy_accountability_sanctions(ctx: TenantContext, event: AccountabilityEvent) -> Sequence[Sanction] | None:
     """Turn an accountability event into sanctions or rewards for the ledger.
+
+    Called whenever an accountability event is recorded (a breach, an upheld complaint, a
+    loss, a verified report); the lines returned are written to the ledger.
 
     Returns:
         The ledger lines (possibly empty); ``None`` defers. Amounts and points are never
@@ -210,6 +216,9 @@ def hy_register_settings() -> Sequence[SettingSpec]:
 
     Called when a tenant is onboarded and when its manager is built; tenant values are
     validated against the union of declarations, and unknown keys are errors.
+
+    Returns:
+        The plugin's `SettingSpec` list; keys must not clash with the core's.
     """
 
 
@@ -217,18 +226,33 @@ def hy_register_settings() -> Sequence[SettingSpec]:
 def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTemplate]:
     """Contribute printable forms and reply templates (登记表, 转办单, 答复书, ...).
 
-    Each template's body uses ``{placeholders}`` documented in `core.domain.documents`.
+    Called when documents are listed or rendered for a case of the tenant.
+
+    Returns:
+        Templates whose bodies use the ``{placeholders}`` of `core.domain.documents`.
     """
 
 
 @hookspec
 def hy_register_phrases(ctx: TenantContext) -> Sequence[StandardPhrase]:
-    """Contribute the standard phrases offered to operators at each step (规范用语)."""
+    """Contribute the standard phrases offered to operators at each step (规范用语).
+
+    Called when a screen offers phrases for a step.
+
+    Returns:
+        The phrases, each tied to a step (an action) or to none (any time).
+    """
 
 
 @hookspec
 def hy_register_statistics_dimensions(ctx: TenantContext) -> Sequence[StatisticsDimension]:
-    """Contribute the dimensions monthly statistics are broken down by."""
+    """Contribute the dimensions monthly statistics are broken down by.
+
+    Called when statistics are compiled for the tenant.
+
+    Returns:
+        Dimensions naming a case attribute or an intake field.
+    """
 
 
 # --- notifications -------------------------------------------------------------------------

@@ -76,35 +76,41 @@ class TenantHooks:
 
     # decisions
     def intake_schema(self, kind: CaseKind) -> IntakeSchema:
-        return self._hook.hy_intake_schema(ctx=self.ctx, kind=kind)
+        return self._hook.hy_intake_schema(ctx=self.ctx.for_kind(kind), kind=kind)
 
     def case_acceptance(self, case: Case) -> AcceptanceCheck:
-        return self._hook.hy_case_acceptance(ctx=self.ctx, case=case)
+        return self._hook.hy_case_acceptance(ctx=self.ctx.for_kind(case.kind), case=case)
 
     def case_classification(self, case: Case) -> Classification:
-        return self._hook.hy_case_classification(ctx=self.ctx, case=case)
+        return self._hook.hy_case_classification(ctx=self.ctx.for_kind(case.kind), case=case)
 
     def case_routing(self, case: Case) -> Routing | None:
-        return self._hook.hy_case_routing(ctx=self.ctx, case=case)
+        return self._hook.hy_case_routing(ctx=self.ctx.for_kind(case.kind), case=case)
 
     def approval_chain(self, case: Case) -> tuple[ApprovalStep, ...]:
-        return tuple(self._hook.hy_approval_chain(ctx=self.ctx, case=case))
+        return tuple(self._hook.hy_approval_chain(ctx=self.ctx.for_kind(case.kind), case=case))
 
     def sla_timers(self, case: Case) -> tuple[TimerRule, ...]:
-        return tuple(self._hook.hy_sla_timers(ctx=self.ctx, case=case))
+        return tuple(self._hook.hy_sla_timers(ctx=self.ctx.for_kind(case.kind), case=case))
 
     def timer_effects(self, case: Case, timer_kind: str, phase: TimerPhase) -> tuple[TimerEffect, ...]:
-        return tuple(self._hook.hy_timer_effects(ctx=self.ctx, case=case, timer_kind=timer_kind, phase=phase))
+        return tuple(
+            self._hook.hy_timer_effects(
+                ctx=self.ctx.for_kind(case.kind), case=case, timer_kind=timer_kind, phase=phase
+            )
+        )
 
     def reply_requirements(self, case: Case) -> ReplyRequirements:
-        return self._hook.hy_reply_requirements(ctx=self.ctx, case=case)
+        return self._hook.hy_reply_requirements(ctx=self.ctx.for_kind(case.kind), case=case)
 
     def accountability_sanctions(self, event: AccountabilityEvent) -> tuple[Sanction, ...]:
         return tuple(self._hook.hy_accountability_sanctions(ctx=self.ctx, event=event))
 
     # guards
     def transition_veto(self, case: Case, command: CaseCommand) -> tuple[str, ...]:
-        return tuple(self._hook.hy_transition_veto(ctx=self.ctx, case=case, command=command))
+        return tuple(
+            self._hook.hy_transition_veto(ctx=self.ctx.for_kind(case.kind), case=case, command=command)
+        )
 
     # contributions
     def register_settings(self) -> tuple[SettingSpec, ...]:
@@ -121,10 +127,10 @@ class TenantHooks:
 
     # notifications
     def on_case_received(self, case: Case) -> None:
-        self._hook.hy_on_case_received(ctx=self.ctx, case=case)
+        self._hook.hy_on_case_received(ctx=self.ctx.for_kind(case.kind), case=case)
 
     def on_case_transitioned(self, case: Case, event: CaseEvent) -> None:
-        self._hook.hy_on_case_transitioned(ctx=self.ctx, case=case, event=event)
+        self._hook.hy_on_case_transitioned(ctx=self.ctx.for_kind(case.kind), case=case, event=event)
 
 
 def _flatten(results: list[Sequence[Any]]) -> tuple[Any, ...]:

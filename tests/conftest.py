@@ -1,6 +1,7 @@
 """Test set-up: a fresh database per run, migrated as the owner and used as the app role.
 
-On PostgreSQL (the default) the suite drops and recreates ``huiying_test``, runs the
+On PostgreSQL (the default) each run creates its own ``huiying_test_<pid>`` (so parallel runs
+never pull the database from under each other, and databases of dead runs are dropped), runs the
 migrations as the owner in a subprocess, then connects as ``huiying_app`` — NOSUPERUSER,
 NOBYPASSRLS — so row-level security is really in force. With ``HUIYING_DATABASE_URL`` set to
 a ``sqlite://`` URL, the store runs on a fresh SQLite file instead. This happens in
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ADMIN_URL = os.environ.get("HUIYING_TEST_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_DB = "huiying_test"
+TEST_DB = f"huiying_test_{os.getpid()}"
 APP_ROLE = "huiying_app"
 
 
@@ -31,13 +32,37 @@ def _with_database(url: str, name: str, user: str | None = None) -> str:
     return urlunsplit((parts.scheme, netloc, f"/{name}", "", ""))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 async def _recreate_database() -> None:
     import asyncpg
 
     connection = await asyncpg.connect(ADMIN_URL)
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
+        rows = await connection.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'huiying_test_%'")
+        for row in rows:
+            pid = row["datname"].removeprefix("huiying_test_")
+            if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+                await connection.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
         await connection.execute(f'CREATE DATABASE "{TEST_DB}"')
+    finally:
+        await connection.close()
+
+
+async def _drop_database() -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(ADMIN_URL)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
     finally:
         await connection.close()
 
@@ -65,6 +90,11 @@ def pytest_configure(config: pytest.Config) -> None:
     _migrate({**os.environ, "HUIYING_DATABASE_URL": owner_url, "HUIYING_APP_DATABASE_URL": app_url})
     os.environ["HUIYING_DATABASE_URL"] = app_url
     os.environ["HUIYING_OWNER_DATABASE_URL"] = owner_url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if os.environ.get("HUIYING_OWNER_DATABASE_URL", "").endswith(f"/{TEST_DB}"):
+        asyncio.run(_drop_database())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -119,7 +149,15 @@ def make_tenant(registry, unique_slug):
     """Onboard a fresh tenant (township by default) and return its record."""
     from core.services.tenants import TenantConfig, onboard
 
-    async def make(plugin: str = "township", *, registry_=None, settings=None, calendar=None, prefix="NX"):
+    async def make(
+        plugin: str = "township",
+        *,
+        registry_=None,
+        settings=None,
+        kind_settings=None,
+        calendar=None,
+        prefix="NX",
+    ):
         reg = registry_ or registry
         config = TenantConfig.from_mapping(
             {
@@ -128,6 +166,7 @@ def make_tenant(registry, unique_slug):
                 "plugin": plugin,
                 "serial_prefix": prefix,
                 "settings": settings or {},
+                "kind_settings": kind_settings or {},
                 "calendar": calendar or {},
                 "units": [
                     {"code": "jcs", "name": "镇监察室"},

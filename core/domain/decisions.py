@@ -51,6 +51,11 @@ class FieldSpec:
     help: str = ""
 
 
+def _blank(value: Any) -> bool:
+    """Missing means absent or empty text; 0 and False are answers."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class IntakeSchema:
     """What intake must capture for one case kind."""
@@ -66,7 +71,7 @@ class IntakeSchema:
             if spec.required
             and kind in spec.kinds
             and not (anonymous and spec.identity)
-            and not str(values.get(spec.key) or "").strip()
+            and _blank(values.get(spec.key))
         )
 
 

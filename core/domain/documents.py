@@ -8,6 +8,7 @@ An unknown placeholder is an error, so a typo in a plugin's template fails its c
 
 from __future__ import annotations
 
+import string
 from zoneinfo import ZoneInfo
 
 from core.domain.cases import Case
@@ -15,7 +16,7 @@ from core.domain.decisions import DocumentTemplate
 from core.domain.errors import InvalidCommand
 from core.domain.tenancy import TenantContext
 
-__all__ = ["PLACEHOLDERS", "render_document"]
+__all__ = ["PLACEHOLDERS", "check_template", "render_document"]
 
 PLACEHOLDERS = frozenset(
     {
@@ -38,15 +39,29 @@ PLACEHOLDERS = frozenset(
 )
 
 
-class _Strict(dict):
-    def __missing__(self, key: str) -> str:
-        raise InvalidCommand(f"文书模板使用了未知占位符 {{{key}}}", field=key)
+def check_template(body: str) -> None:
+    """Refuse a template body with an unknown, indexed, attribute or positional placeholder.
+
+    Raises:
+        InvalidCommand: naming the offending placeholder, or the stray brace.
+    """
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(body) if field is not None]
+    except ValueError as exc:
+        raise InvalidCommand(
+            f"文书模板格式错误（{exc}）；字面的花括号请写成 {{{{ 或 }}}}", field="body"
+        ) from None
+    for field in fields:
+        if field not in PLACEHOLDERS:
+            allowed = "、".join(sorted(PLACEHOLDERS))
+            raise InvalidCommand(f"文书模板使用了未知占位符 {{{field}}}；可用：{allowed}", field=field)
 
 
 def render_document(template: DocumentTemplate, case: Case, ctx: TenantContext) -> str:
     """The template's body filled in from `case` in the tenant's time zone."""
+    check_template(template.body)
     unit = ctx.unit(case.unit_code) if case.unit_code else None
-    values = _Strict(
+    values = dict(
         serial=case.serial,
         kind=case.kind.label,
         channel=case.channel.label,
@@ -63,4 +78,5 @@ def render_document(template: DocumentTemplate, case: Case, ctx: TenantContext) 
         reply_content=case.reply_content,
         tenant=ctx.name,
     )
+    # Placeholders were checked above: plain names only, so format_map cannot reach attributes.
     return template.body.format_map(values)

@@ -44,25 +44,27 @@ def check_intake(
     Raises:
         InvalidCommand: listing every missing field and any bad `received_at`.
     """
-    problems: list[str] = []
+    missing: list[str] = []
     if not draft.title.strip():
-        problems.append("标题")
+        missing.append("标题")
     if not draft.content.strip():
-        problems.append("内容")
-    if draft.anonymous and not schema.allow_anonymous:
-        raise InvalidCommand("本单位不受理匿名案件，请留下姓名和联系方式", field="anonymous")
+        missing.append("内容")
     values = {**draft.fields, **draft.identity}
-    problems += [spec.label for spec in schema.missing(draft.kind, values, anonymous=draft.anonymous)]
-    if problems:
-        raise InvalidCommand(f"请补充以下必填内容：{'、'.join(problems)}", field="fields")
+    missing += [spec.label for spec in schema.missing(draft.kind, values, anonymous=draft.anonymous)]
+    problems: list[tuple[str, str]] = []
+    if missing:
+        problems.append(("fields", f"请补充以下必填内容：{'、'.join(missing)}"))
+    if draft.anonymous and not schema.allow_anonymous:
+        problems.append(("anonymous", "本单位不受理匿名案件，请留下姓名和联系方式"))
     received_at = draft.received_at or now
     if received_at.tzinfo is None:
-        raise InvalidCommand("收件时间须带时区，如 2026-09-30T10:00:00+08:00", field="received_at")
-    if received_at > now:
-        raise InvalidCommand("收件时间不能晚于当前时间 (received_at is in the future)", field="received_at")
-    if now - received_at > max_backdate:
-        raise InvalidCommand(
-            f"收件时间早于允许补登的期限（{max_backdate.days} 日），请核实后由管理员处理",
-            field="received_at",
+        problems.append(("received_at", "收件时间须带时区，如 2026-09-30T10:00:00+08:00"))
+    elif received_at > now:
+        problems.append(("received_at", "收件时间不能晚于当前时间 (received_at is in the future)"))
+    elif now - received_at > max_backdate:
+        problems.append(
+            ("received_at", f"收件时间早于允许补登的期限（{max_backdate.days} 日），请核实后由管理员处理")
         )
+    if problems:
+        raise InvalidCommand("；".join(message for _, message in problems), field=problems[0][0])
     return received_at

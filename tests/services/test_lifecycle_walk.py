@@ -135,7 +135,7 @@ async def test_every_edge_through_the_services(edge, make_tenant, unique_slug):
         payload = payload | {"period": str(Period.parse("1 working day"))}
     view = await service.perform(tenant.id, case_id, command_from_payload(action, payload), ALL_ROLES)
     assert view.case.state is TRANSITIONS[edge]
-    events = await service.events(tenant.id, case_id)
+    events = await service.events(tenant.id, case_id, ALL_ROLES)
     assert (events[-1].name, events[-1].from_state, events[-1].to_state) == (
         action.event_name,
         state,
