@@ -146,7 +146,10 @@ USERS = (
 
 @pytest.fixture
 def make_tenant(registry, unique_slug):
-    """Onboard a fresh tenant (township by default) and return its record."""
+    """Onboard a fresh tenant (township by default) and return its record.
+
+    With ``demo=True`` every user has the demo password ``demo12345``.
+    """
     from core.services.tenants import TenantConfig, onboard
 
     async def make(
@@ -157,6 +160,7 @@ def make_tenant(registry, unique_slug):
         kind_settings=None,
         calendar=None,
         prefix="NX",
+        demo=False,
     ):
         reg = registry_ or registry
         config = TenantConfig.from_mapping(
@@ -176,7 +180,7 @@ def make_tenant(registry, unique_slug):
             },
             reg,
         )
-        return await onboard(config, reg)
+        return await onboard(config, reg, demo=demo)
 
     return make
 

@@ -1,20 +1,45 @@
-"""The litestar application factory (`huiying serve`, `huiying demo`)."""
+"""The litestar application factory (`huiying serve`, `huiying demo`, tests).
+
+One composition root: the plugin registry, the clock and the services are built here and
+handed to controllers as a dependency. The database pool lives in the lifespan, one per
+server process (STACK.md §1.3).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, get
+from litestar import Litestar, MediaType, Request, Response, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme, Server
+from litestar.stores.memory import MemoryStore
 
+from core.api.config import ApiConfig
+from core.api.controllers.admin import TenantAdminController
+from core.api.controllers.auth import AuthController, PlatformAuthController
+from core.api.controllers.cases import CasesController
+from core.api.controllers.deps import Services
+from core.api.controllers.platform import PlatformController
+from core.api.controllers.public import PublicController
+from core.api.problems import exception_handlers
+from core.api.security import PUBLIC_PATHS, AuthMiddleware, TokenService
+from core.plugins import PluginRegistry
+from core.services.clock import Clock, SystemClock
 from core.store.engine import DB, is_postgres
 
 __all__ = ["create_app"]
 
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
 
 @asynccontextmanager
 async def _database(app: Litestar) -> AsyncIterator[None]:
-    # Each server process owns one pool on its own event loop (STACK.md §1.3).
     if is_postgres():
         await DB.start_connection_pool(min_size=1, max_size=10)
     try:
@@ -24,12 +49,109 @@ async def _database(app: Litestar) -> AsyncIterator[None]:
             await DB.close_connection_pool()
 
 
-@get("/healthz", sync_to_thread=False)
+@get("/healthz", sync_to_thread=False, tags=["health"], summary="进程存活")
 def healthz() -> dict[str, str]:
     """The process is up (no dependency is consulted)."""
     return {"status": "ok"}
 
 
-def create_app() -> Litestar:
-    """A new application; every server worker builds its own."""
-    return Litestar(route_handlers=[healthz], lifespan=[_database])
+@get("/readyz", tags=["health"], summary="依赖就绪（数据库、Redis）")
+async def readyz(request: Request) -> Response[dict[str, str]]:
+    """The database answers, and Redis too when one is configured."""
+    checks: dict[str, str] = {}
+    try:
+        await DB.run_ddl("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    redis_url = request.app.state.config.redis_url
+    if redis_url:
+        import redis.asyncio as redis
+
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+        try:
+            await client.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"unavailable: {type(exc).__name__}"
+        finally:
+            await client.aclose()
+    else:
+        checks["redis"] = "not used (embedded mode)"
+    ready = all(value == "ok" or value.startswith("not used") for value in checks.values())
+    return Response(
+        {"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503
+    )
+
+
+async def _require_json(request: Request) -> None:
+    """Refuse bodies that are not JSON before any handler parses them."""
+    if request.method in _BODY_METHODS and request.url.path.startswith("/api/"):
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != MediaType.JSON.value:
+            raise HTTPException(
+                status_code=415, detail=f"请求体须为 application/json，收到的是“{media_type or '空'}”"
+            )
+
+
+def _client_address(request: Request) -> str:
+    client = request.client
+    return client.host if client else "unknown"
+
+
+def create_app(
+    *, config: ApiConfig | None = None, registry: PluginRegistry | None = None, clock: Clock | None = None
+) -> Litestar:
+    """A new application. Arguments default to the environment, the installed plugins and real time."""
+    config = config or ApiConfig.from_env()
+    registry = registry or PluginRegistry.discover()
+    services = Services.build(registry, clock or SystemClock())
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", config.public_rate_per_minute),
+        identifier_for_request=_client_address,
+        store="public_rate_limit",
+    )
+    public = Router(
+        path="/",
+        route_handlers=[PublicController],
+        middleware=[rate_limit.middleware],
+        request_max_body_size=config.public_max_body_bytes,
+    )
+    auth = DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)
+    return Litestar(
+        route_handlers=[
+            healthz,
+            readyz,
+            AuthController,
+            PlatformAuthController,
+            CasesController,
+            TenantAdminController,
+            PlatformController,
+            public,
+        ],
+        dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
+        middleware=[auth],
+        before_request=_require_json,
+        exception_handlers=exception_handlers,
+        lifespan=[_database],
+        request_max_body_size=config.max_body_bytes,
+        stores={"public_rate_limit": MemoryStore()},
+        state=State({"config": config, "tokens": TokenService(config), "services": services}),
+        openapi_config=OpenAPIConfig(
+            title="回应 Huiying API",
+            version="1.0.0",
+            description="投诉、举报、咨询的受理、转办、答复与督办。所有错误均为 application/problem+json。",
+            path="/schema",
+            servers=[Server(url="/")],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="POST /api/v1/auth/token 取得",
+                    )
+                }
+            ),
+        ),
+    )

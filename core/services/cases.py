@@ -31,7 +31,7 @@ from core.domain.transitions import decide
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import LoadedTenant, load_tenant
-from core.store.case_search import CasePage, CaseQuery, search_cases
+from core.store.case_search import CaseQuery, search_cases
 from core.store.repositories import (
     CaseNotFound,
     CaseRepository,
@@ -268,11 +268,15 @@ class CaseService:
             await repo.get(case_id)
             return await repo.events(case_id)
 
-    async def search(self, tenant_id: int, query: CaseQuery, actor: Actor) -> CasePage:
-        """A page of the tenant's cases matching `query`."""
+    async def search(
+        self, tenant_id: int, query: CaseQuery, actor: Actor
+    ) -> tuple[list[CaseView], str | None]:
+        """A page of the tenant's cases matching `query`, with their timers, and the next cursor."""
         _require(actor, Permission.CASE_READ)
         async with tenant_tx(tenant_id):
-            return await search_cases(tenant_id, query)
+            page = await search_cases(tenant_id, query)
+            timers = await CaseRepository(tenant_id).timers_for([case.id for case in page.cases])
+        return [CaseView(case, tuple(timers.get(case.id, ()))) for case in page.cases], page.next_cursor
 
     async def allowed_actions(self, tenant_id: int, case_id: int, actor: Actor) -> tuple[Action, ...]:
         """The actions the table allows from the case's state that the actor's roles permit."""

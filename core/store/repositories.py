@@ -675,6 +675,21 @@ class CaseRepository:
         )
         return [_timer(row) for row in rows]
 
+    async def timers_for(self, case_ids: Sequence[int]) -> dict[int, list[StoredTimer]]:
+        """The timers of several cases at once, by case id."""
+        _in_tenant(self.tenant_id)
+        if not case_ids:
+            return {}
+        rows = (
+            await SlaTimer.select()
+            .where((SlaTimer.tenant_id == self.tenant_id) & SlaTimer.case_id.is_in(list(case_ids)))
+            .order_by(SlaTimer.id)
+        )
+        found: dict[int, list[StoredTimer]] = {}
+        for row in rows:
+            found.setdefault(row["case_id"], []).append(_timer(row))
+        return found
+
     async def add_timer(self, case_id: int, label: str, timer: Timer) -> None:
         _in_tenant(self.tenant_id)
         row = SlaTimer(tenant_id=self.tenant_id, case_id=case_id, kind=timer.kind, label=label)

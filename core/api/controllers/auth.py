@@ -1,0 +1,57 @@
+"""Signing in: tokens for tenant users and platform admins, and their refresh."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from core.api.controllers.deps import Services
+from core.api.problems import PROBLEMS
+from core.api.schemas import PlatformTokenIn, RefreshIn, TokenIn, TokenOut
+from core.api.security import TokenService, principal_from_claims
+from core.services.auth import Principal, authenticate_platform_admin, authenticate_user
+
+__all__ = ["AuthController", "PlatformAuthController"]
+
+
+def _out(tokens: TokenService, principal: Principal) -> TokenOut:
+    pair = tokens.issue(principal)
+    return TokenOut(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ("auth 登录",)
+
+    @post("/token", status_code=200, summary="租户用户登录，取得访问令牌", responses=PROBLEMS)
+    async def token(
+        self, request: Request, data: JSONBody[TokenIn], services: NamedDependency[Services]
+    ) -> TokenOut:
+        """Sign in with tenant slug, username and password; five failures lock the account."""
+        now = services.clock.now()
+        principal = await authenticate_user(data.tenant, data.username, data.password, now=now)
+        return _out(request.app.state.tokens, principal)
+
+    @post("/refresh", status_code=200, summary="用刷新令牌换取新的访问令牌", responses=PROBLEMS)
+    async def refresh(self, request: Request, data: JSONBody[RefreshIn]) -> TokenOut:
+        """A new token pair for a valid refresh token, if the tenant and user are still active."""
+        tokens: TokenService = request.app.state.tokens
+        principal = await principal_from_claims(tokens.claims(data.refresh_token, kind="refresh"))
+        return _out(tokens, principal)
+
+
+class PlatformAuthController(Controller):
+    path = "/api/v1/platform/auth"
+    tags = ("platform 平台管理",)
+
+    @post("/token", status_code=200, summary="平台管理员登录", responses=PROBLEMS)
+    async def token(
+        self, request: Request, data: JSONBody[PlatformTokenIn], services: NamedDependency[Services]
+    ) -> TokenOut:
+        """Sign in as a platform admin; the token opens no tenant's data."""
+        now = services.clock.now()
+        principal = await authenticate_platform_admin(data.username, data.password, now=now)
+        return _out(request.app.state.tokens, principal)

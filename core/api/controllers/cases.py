@@ -1,0 +1,210 @@
+"""Cases: intake, reading, searching, the timeline, and every lifecycle action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+
+from core.api.controllers.deps import Services
+from core.api.problems import PROBLEMS
+from core.api.schemas import CaseOut, CasePageOut, EventOut, IntakeIn, case_out, event_out
+from core.api.security import requires
+from core.domain.cases import CaseKind, CaseState, Channel
+from core.domain.commands import command_from_payload
+from core.domain.errors import InvalidCommand
+from core.domain.intake import IntakeDraft
+from core.domain.lifecycle import Action
+from core.domain.roles import Permission
+from core.services.auth import Principal
+from core.store.case_search import CaseQuery
+
+__all__ = ["CasesController"]
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key", max_length=128, description="重试同一受理请求时保持不变，避免重复登记"
+    ),
+]
+IfMatch = Annotated[
+    str | None, HeaderParameter(name="If-Match", description="案件版本（ETag），防止覆盖他人的更新")
+]
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidCommand('If-Match 应为案件版本号，如 "3"（取自 ETag 或 version）', field="If-Match")
+    return int(value)
+
+
+def draft_from(data: IntakeIn) -> IntakeDraft:
+    return IntakeDraft(
+        kind=data.kind,
+        channel=data.channel,
+        title=data.title,
+        content=data.content,
+        received_at=data.received_at,
+        anonymous=data.anonymous,
+        identity=data.identity,
+        fields=data.fields,
+    )
+
+
+class CasesController(Controller):
+    path = "/api/v1/cases"
+    tags = ("cases 案件",)
+    security = ({"BearerToken": []},)
+
+    @post(
+        "/",
+        guards=[requires(Permission.CASE_INTAKE)],
+        summary="受理登记一件案件",
+        responses=PROBLEMS,
+    )
+    async def create(
+        self,
+        request: Request[Principal, Any, Any],
+        data: JSONBody[IntakeIn],
+        services: NamedDependency[Services],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[CaseOut]:
+        """Take a case in. The same ``Idempotency-Key`` returns the first case, never a second one."""
+        user = request.user
+        view = await services.cases.intake(
+            user.tenant_id, draft_from(data), user.actor, idempotency_key=idempotency_key
+        )
+        headers = {"ETag": _etag(view.case.version), "Location": f"/api/v1/cases/{view.case.id}"}
+        if view.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(case_out(view), status_code=200 if view.replayed else 201, headers=headers)
+
+    @get("/", guards=[requires(Permission.CASE_READ)], summary="查询案件列表", responses=PROBLEMS)
+    async def list_cases(
+        self,
+        request: Request[Principal, Any, Any],
+        services: NamedDependency[Services],
+        states: Annotated[
+            list[CaseState] | None, QueryParameter(name="state", description="状态，可多选")
+        ] = None,
+        kind: FromQuery[CaseKind | None] = None,
+        channel: FromQuery[Channel | None] = None,
+        unit: FromQuery[str | None] = None,
+        handler: FromQuery[str | None] = None,
+        overdue: FromQuery[bool] = False,
+        due_before: FromQuery[datetime | None] = None,
+        received_from: FromQuery[datetime | None] = None,
+        received_before: FromQuery[datetime | None] = None,
+        q: Annotated[str, QueryParameter(max_length=100, description="标题或内容中的文字")] = "",
+        sort: FromQuery[str] = "-received_at",
+        cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> CasePageOut:
+        """Filter, search (Chinese text over title and content), sort and page through cases."""
+        for name, value in (
+            ("due_before", due_before),
+            ("received_from", received_from),
+            ("received_before", received_before),
+        ):
+            if value is not None and value.tzinfo is None:
+                raise InvalidCommand(f"{name} 须带时区，如 2026-10-01T00:00:00+08:00", field=name)
+        user = request.user
+        query = CaseQuery(
+            states=tuple(states or ()),
+            kind=kind,
+            channel=channel,
+            unit_code=unit,
+            handler=handler,
+            overdue_at=services.clock.now() if overdue else None,
+            due_before=due_before,
+            received_from=received_from,
+            received_before=received_before,
+            text=q,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+        )
+        views, next_cursor = await services.cases.search(user.tenant_id, query, user.actor)
+        return CasePageOut(items=[case_out(view) for view in views], next_cursor=next_cursor)
+
+    @get("/{case_id:int}", guards=[requires(Permission.CASE_READ)], summary="查看案件", responses=PROBLEMS)
+    async def get_case(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: FromPath[int],
+        services: NamedDependency[Services],
+    ) -> Response[CaseOut]:
+        """A case with its timers (identity never included)."""
+        user = request.user
+        view = await services.cases.get(user.tenant_id, case_id, user.actor)
+        return Response(case_out(view), headers={"ETag": _etag(view.case.version)})
+
+    @get(
+        "/{case_id:int}/events",
+        guards=[requires(Permission.CASE_READ)],
+        summary="案件流转记录",
+        responses=PROBLEMS,
+    )
+    async def events(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: FromPath[int],
+        services: NamedDependency[Services],
+    ) -> list[EventOut]:
+        """The case's timeline, oldest first."""
+        user = request.user
+        events = await services.cases.events(user.tenant_id, case_id, user.actor)
+        return [event_out(seq, event) for seq, event in enumerate(events, start=1)]
+
+    @get(
+        "/{case_id:int}/actions",
+        guards=[requires(Permission.CASE_READ)],
+        summary="当前可执行的操作",
+        responses=PROBLEMS,
+    )
+    async def actions(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: FromPath[int],
+        services: NamedDependency[Services],
+    ) -> list[Action]:
+        """The actions the caller may perform on the case now."""
+        user = request.user
+        return list(await services.cases.allowed_actions(user.tenant_id, case_id, user.actor))
+
+    @post(
+        "/{case_id:int}/actions/{action:str}",
+        guards=[requires(Permission.CASE_READ)],
+        status_code=200,
+        summary="执行一项流转操作",
+        responses=PROBLEMS,
+    )
+    async def act(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: FromPath[int],
+        action: FromPath[Action],
+        data: JSONBody[dict[str, Any]],
+        services: NamedDependency[Services],
+        if_match: IfMatch = None,
+    ) -> Response[CaseOut]:
+        """Perform `action` with its payload; the tenant's plugin validates it.
+
+        ``If-Match`` (the case's version) makes sure nobody else changed the case meanwhile.
+        """
+        user = request.user
+        command = command_from_payload(action, data)
+        view = await services.cases.perform(
+            user.tenant_id, case_id, command, user.actor, expected_version=_expected_version(if_match)
+        )
+        return Response(case_out(view), headers={"ETag": _etag(view.case.version)})

@@ -1,0 +1,388 @@
+"""HTTP schemas: msgspec Structs in and out. Never tables; unknown input fields are refused."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta, Struct
+
+from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
+from core.domain.events import CaseEvent
+from core.domain.roles import Role
+from core.services.cases import CaseView, PublicStatus
+from core.store.repositories import StoredTimer, UserRecord
+
+__all__ = [
+    "CaseOut",
+    "CasePageOut",
+    "EventOut",
+    "IntakeIn",
+    "PlatformTokenIn",
+    "PublicFeedbackIn",
+    "PublicReceiptOut",
+    "PublicStatusOut",
+    "RefreshIn",
+    "SettingOut",
+    "SettingsIn",
+    "StatusIn",
+    "TenantOut",
+    "TimerOut",
+    "TokenIn",
+    "TokenOut",
+    "UnitIn",
+    "UnitOut",
+    "UnitUpdateIn",
+    "UserIn",
+    "UserOut",
+    "UserUpdateIn",
+    "case_out",
+    "user_out",
+]
+
+# C0 control characters other than tab and newlines have no place in a complaint.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
+
+
+def _clean(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValueError(f"{where} 含有控制字符 (control characters are not allowed)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _clean(key, where)
+            _clean(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _clean(item, where)
+
+
+class Input(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of request bodies: unknown fields and control characters are refused."""
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            _clean(getattr(self, name), name)
+
+
+Text = Annotated[str, Meta(min_length=1, max_length=200)]
+LongText = Annotated[str, Meta(min_length=1, max_length=20_000)]
+Slug = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Username = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9_.-]+$")]
+Password = Annotated[str, Meta(min_length=1, max_length=256)]
+FieldValue = str | int | float | bool | None
+
+
+class TokenIn(Input):
+    tenant: Annotated[Slug, Meta(examples=["nanxi-town"])]
+    username: Annotated[Username, Meta(examples=["operator"])]
+    password: Annotated[Password, Meta(examples=["demo12345"])]
+
+
+class PlatformTokenIn(Input):
+    username: Username
+    password: Password
+
+
+class RefreshIn(Input):
+    refresh_token: Annotated[str, Meta(min_length=1, max_length=4096)]
+
+
+class TokenOut(Struct):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+class IntakeIn(Input):
+    """A case as taken in. ``identity`` is kept apart from the case; ``fields`` are the plugin's."""
+
+    kind: Annotated[
+        CaseKind, Meta(examples=["complaint"], description="complaint 投诉 / report 举报 / consultation 咨询")
+    ]
+    channel: Annotated[Channel, Meta(examples=["phone"])]
+    title: Annotated[Text, Meta(examples=["村务公开栏三个月未更新"])]
+    content: Annotated[LongText, Meta(examples=["南溪村政务公开栏自七月以来未更新，财务收支未公开。"])]
+    received_at: (
+        Annotated[
+            datetime,
+            Meta(
+                tz=True,
+                examples=["2026-09-30T10:00:00+08:00"],
+                description="实际收件时间（来信拆阅、来电记录补登时填写）",
+            ),
+        ]
+        | None
+    ) = None
+    anonymous: bool = False
+    identity: Annotated[
+        dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=500)]],
+        Meta(examples=[{"name": "张三", "phone": "13812345678"}]),
+    ] = {}
+    fields: Annotated[
+        dict[Annotated[str, Meta(max_length=64)], FieldValue],
+        Meta(examples=[{"situation": "not_compiled", "respondent": "南溪村委会"}]),
+    ] = {}
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.received_at is not None and self.received_at < _EARLIEST:
+            raise ValueError("received_at 早于 2000 年，请核实 (absurd date)")
+
+
+class TimerOut(Struct):
+    kind: str
+    label: str
+    basis: str
+    period: str
+    state: str
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    provisional: bool
+    paused_seconds: int
+    extended: int
+
+
+class CaseOut(Struct):
+    id: int
+    serial: str
+    kind: CaseKind
+    channel: Channel
+    state: CaseState
+    state_label: str
+    title: str
+    content: str
+    received_at: datetime
+    severity: str
+    flags: list[str]
+    complexity: str
+    category: str
+    anonymous: bool
+    unit_code: str | None
+    handler: str | None
+    cause: str
+    opinion: str
+    reply_mode: str
+    reply_content: str
+    satisfaction: Satisfaction | None
+    approvals: list[str]
+    extensions: int
+    version: int
+    fields: dict[str, Any]
+    timers: list[TimerOut]
+
+
+class CasePageOut(Struct):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class EventOut(Struct):
+    seq: int
+    name: str
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    data: dict[str, Any]
+
+
+def _timer_out(stored: StoredTimer) -> TimerOut:
+    timer = stored.timer
+    return TimerOut(
+        kind=timer.kind,
+        label=stored.label,
+        basis=timer.basis,
+        period=str(timer.period),
+        state=timer.state.value,
+        started_at=timer.started_at,
+        due_at=timer.due_at,
+        warn_at=timer.warn_at,
+        provisional=timer.provisional,
+        paused_seconds=timer.paused_seconds,
+        extended=timer.extended,
+    )
+
+
+def case_out(view: CaseView) -> CaseOut:
+    case = view.case
+    return CaseOut(
+        id=case.id,
+        serial=case.serial,
+        kind=case.kind,
+        channel=case.channel,
+        state=case.state,
+        state_label=case.state.label,
+        title=case.title,
+        content=case.content,
+        received_at=case.received_at,
+        severity=case.severity.value,
+        flags=sorted(flag.value for flag in case.flags),
+        complexity=case.complexity.value,
+        category=case.category,
+        anonymous=case.anonymous,
+        unit_code=case.unit_code,
+        handler=case.handler,
+        cause=case.cause,
+        opinion=case.opinion,
+        reply_mode=case.reply_mode,
+        reply_content=case.reply_content,
+        satisfaction=case.satisfaction,
+        approvals=list(case.approvals),
+        extensions=case.extensions,
+        version=case.version,
+        fields=dict(case.fields),
+        timers=[_timer_out(stored) for stored in view.timers],
+    )
+
+
+def event_out(seq: int, event: CaseEvent) -> EventOut:
+    return EventOut(
+        seq=seq,
+        name=event.name,
+        action=event.action,
+        from_state=event.from_state.value if event.from_state else None,
+        to_state=event.to_state.value,
+        actor=event.actor,
+        at=event.at,
+        data=msgspec.to_builtins(dict(event.data)),
+    )
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+class UserOut(Struct):
+    username: str
+    display_name: str
+    roles: list[Role]
+    unit_code: str | None
+    active: bool
+    locked: bool
+
+
+def user_out(user: UserRecord, now: datetime) -> UserOut:
+    return UserOut(
+        username=user.username,
+        display_name=user.display_name,
+        roles=sorted(user.roles),
+        unit_code=user.unit_code,
+        active=user.active,
+        locked=user.locked_until is not None and user.locked_until > now,
+    )
+
+
+class UserIn(Input):
+    username: Username
+    roles: Annotated[list[Role], Meta(min_length=1)]
+    display_name: Annotated[str, Meta(max_length=100)] = ""
+    unit_code: Annotated[str, Meta(max_length=32)] | None = None
+    password: Annotated[str, Meta(min_length=8, max_length=256)] | None = None
+
+
+class UserUpdateIn(Input):
+    display_name: Annotated[str, Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+    roles: Annotated[list[Role], Meta(min_length=1)] | msgspec.UnsetType = msgspec.UNSET
+    unit_code: Annotated[str, Meta(max_length=32)] | msgspec.UnsetType | None = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+    password: Annotated[str, Meta(min_length=8, max_length=256)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class UnitOut(Struct):
+    code: str
+    name: str
+    parent: str | None
+
+
+class UnitIn(Input):
+    code: Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: Text
+    parent: Annotated[str, Meta(max_length=32)] | None = None
+
+
+class UnitUpdateIn(Input):
+    name: Text
+    parent: Annotated[str, Meta(max_length=32)] | None = None
+
+
+class SettingOut(Struct):
+    key: str
+    type: str
+    default: Any
+    value: Any
+    description: str
+
+
+class SettingsIn(Input):
+    values: Annotated[dict[str, FieldValue], Meta(examples=[{"general_working_days": 5}])]
+
+
+class TenantOut(Struct):
+    slug: str
+    name: str
+    plugin: str
+    status: str
+    status_reason: str
+    timezone: str
+    serial_prefix: str
+
+
+class StatusIn(Input):
+    reason: Annotated[str, Meta(max_length=500)] = ""
+
+
+# --- public portal ----------------------------------------------------------------------------
+
+
+class PublicReceiptOut(Struct):
+    receipt: str
+    secret: str
+    notice: str = "请妥善保存受理编号和查询密码；密码只显示这一次，遗失后无法查询。"
+
+
+class PublicMilestoneOut(Struct):
+    label: str
+    at: datetime
+    detail: dict[str, Any]
+
+
+class PublicStatusOut(Struct):
+    receipt: str
+    kind: str
+    state: CaseState
+    state_label: str
+    received_at: datetime
+    milestones: list[PublicMilestoneOut]
+    reply_mode: str
+    reply_content: str
+    satisfaction: str | None
+    can_give_feedback: bool
+
+
+def public_status_out(status: PublicStatus) -> PublicStatusOut:
+    return PublicStatusOut(
+        receipt=status.receipt,
+        kind=status.kind,
+        state=status.state,
+        state_label=status.state.label,
+        received_at=status.received_at,
+        milestones=[
+            PublicMilestoneOut(label=m.label, at=m.at, detail=msgspec.to_builtins(dict(m.detail)))
+            for m in status.milestones
+        ],
+        reply_mode=status.reply_mode,
+        reply_content=status.reply_content,
+        satisfaction=status.satisfaction,
+        can_give_feedback=status.can_give_feedback,
+    )
+
+
+class PublicFeedbackIn(Input):
+    satisfaction: Satisfaction
+    note: Annotated[str, Meta(max_length=2000)] = ""

@@ -1,0 +1,162 @@
+"""Bearer tokens (JWT, HS256), the authentication middleware and the guards.
+
+A token names its scope: ``tenant`` (a tenant user: tenant id and slug, roles) or ``platform``
+(a platform admin, who holds no tenant). Every request re-reads the user and the tenant, so a
+suspended tenant's tokens and a deactivated user's stop working at once, and role changes
+apply at once. The guards read the domain permission matrix — the one place rules live.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from core.api.config import ApiConfig
+from core.domain.errors import DomainError
+from core.domain.roles import Permission
+from core.services.auth import AuthenticationFailed, Principal, principal_for
+
+__all__ = [
+    "PUBLIC_PATHS",
+    "AuthMiddleware",
+    "TokenPair",
+    "TokenService",
+    "platform_scope",
+    "requires",
+    "tenant_scope",
+]
+
+ALGORITHM = "HS256"
+ISSUER = "huiying"
+
+PUBLIC_PATHS = [
+    "^/healthz$",
+    "^/readyz$",
+    "^/schema",
+    "^/api/v1/auth/",
+    "^/api/v1/platform/auth/",
+    "^/api/v1/public/",
+]
+"""Paths that need no token (anchored: litestar matches exclusions unanchored otherwise)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """An access token and the refresh token that renews it."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class TokenService:
+    """Issues and checks tokens with the configured key."""
+
+    def __init__(self, config: ApiConfig) -> None:
+        self.config = config
+
+    def issue(self, principal: Principal) -> TokenPair:
+        """A token pair for `principal`. Token lifetimes run on real time, never a business clock."""
+        now = datetime.now(UTC)
+        base: dict[str, Any] = {"sub": principal.username, "iss": ISSUER, "iat": int(now.timestamp())}
+        if principal.is_platform_admin:
+            base["scope"] = "platform"
+        else:
+            base |= {
+                "scope": "tenant",
+                "tid": principal.tenant_id,
+                "tenant": principal.tenant_slug,
+                "roles": sorted(role.value for role in principal.roles),
+            }
+        access = base | {"typ": "access", "exp": now + timedelta(seconds=self.config.access_ttl_seconds)}
+        refresh = base | {
+            "typ": "refresh",
+            "jti": secrets.token_urlsafe(12),
+            "exp": now + timedelta(seconds=self.config.refresh_ttl_seconds),
+        }
+        return TokenPair(
+            access_token=jwt.encode(access, self.config.secret_key, algorithm=ALGORITHM),
+            refresh_token=jwt.encode(refresh, self.config.secret_key, algorithm=ALGORITHM),
+            expires_in=self.config.access_ttl_seconds,
+        )
+
+    def claims(self, token: str, *, kind: str) -> dict[str, Any]:
+        """The verified claims of `token` if it is a valid token of `kind` ("access" or "refresh").
+
+        Raises:
+            AuthenticationFailed: expired, forged, malformed or of the wrong kind.
+        """
+        try:
+            claims = jwt.decode(
+                token,
+                self.config.secret_key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["exp", "sub", "typ", "scope"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationFailed("令牌已过期，请刷新或重新登录 (token expired)") from None
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("令牌无效 (invalid token)") from None
+        if claims.get("typ") != kind or claims.get("scope") not in ("tenant", "platform"):
+            raise AuthenticationFailed("令牌类型不符 (wrong token type)")
+        if claims["scope"] == "tenant" and not isinstance(claims.get("tid"), int):
+            raise AuthenticationFailed("令牌无效 (invalid token)")
+        return claims
+
+
+async def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The live principal behind verified claims (re-read from the database)."""
+    if claims["scope"] == "platform":
+        return Principal(username=claims["sub"])
+    return await principal_for(claims["tid"], claims["sub"])
+
+
+class AuthMiddleware(AbstractAuthenticationMiddleware):
+    """Turns ``Authorization: Bearer <token>`` into ``request.user`` (a `Principal`)."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("请先登录：缺少 Authorization: Bearer 令牌 (missing bearer token)")
+        tokens: TokenService = connection.app.state.tokens
+        try:
+            claims = tokens.claims(token.strip(), kind="access")
+            principal = await principal_from_claims(claims)
+        except DomainError as exc:
+            raise NotAuthorizedException(str(exc)) from None
+        return AuthenticationResult(user=principal, auth=claims)
+
+
+def tenant_scope(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Only tenant users reach tenant data; a platform admin's token does not."""
+    if connection.user.is_platform_admin:
+        raise PermissionDeniedException(
+            "平台管理员不能访问租户业务数据 (platform admins hold no tenant access)"
+        )
+
+
+def platform_scope(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Only platform admins reach the platform administration."""
+    if not connection.user.is_platform_admin:
+        raise PermissionDeniedException("仅限平台管理员 (platform admins only)")
+
+
+def requires(permission: Permission):
+    """A guard passing only tenant users whose roles grant `permission` (the domain matrix)."""
+
+    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        tenant_scope(connection, handler)
+        if not connection.user.actor.can(permission):
+            raise PermissionDeniedException(f"您的角色无权执行此操作（需要权限 {permission.value}）")
+
+    return guard
