@@ -157,13 +157,7 @@ async def users_set_password(slug: str, username: str) -> None:
     from core.store.repositories import TenantDirectory, TenantRepository
     from core.store.tx import platform_tx, tenant_tx
 
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if not sys.stdin.isatty()
-        else click.prompt("新密码", hide_input=True, confirmation_prompt=True)
-    )
-    if len(password) < 8:
-        raise _Failure("错误：密码至少 8 个字符")
+    password = _read_password()
     await _require_schema()
     async with platform_tx():
         record = await TenantRepository().by_slug(slug)
@@ -251,13 +245,53 @@ async def calendar_import(file: Path) -> None:
     )
 
 
-@main.command(help="启动 HTTP 服务（需已迁移的数据库）。")
+@main.group(help="平台管理员。")
+def platform() -> None:
+    """Platform administration."""
+
+
+@platform.command("create-admin", help="创建平台管理员或重设其密码（从标准输入读取一行，或交互输入）。")
+@click.argument("username")
+@_run
+async def platform_create_admin(username: str) -> None:
+    from core.services.passwords import hash_password
+    from core.store.repositories import PlatformAdminRepository
+    from core.store.tx import platform_tx
+
+    password = _read_password()
+    await _require_schema()
+    async with platform_tx():
+        await PlatformAdminRepository().put(username, hash_password(password))
+    click.echo(f"平台管理员 {username} 已就绪")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password = click.prompt("新密码", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        raise _Failure("错误：密码至少 8 个字符")
+    return password
+
+
+def _check_api_config() -> None:
+    from core.api.config import ApiConfig, ConfigError
+
+    try:
+        ApiConfig.from_env()
+    except ConfigError as exc:
+        raise _Failure(f"错误：{exc}") from None
+
+
+@main.command(help="启动 HTTP 服务（需已迁移的数据库和 HUIYING_SECRET_KEY）。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    _check_api_config()
     uvicorn.run("core.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
@@ -267,24 +301,41 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 def demo(host: str, port: int, data_dir: Path) -> None:
     os.environ["HUIYING_DATABASE_URL"] = f"sqlite:///{data_dir.resolve() / 'huiying.sqlite'}"
+    os.environ.setdefault("HUIYING_SECRET_KEY", _demo_secret(data_dir))
     lines = _run(_prepare_demo)()
     import uvicorn
 
-    click.echo(f"回应 Huiying 演示已启动：http://{host}:{port}/healthz")
+    click.echo(f"回应 Huiying 演示已启动：http://{host}:{port}/  （接口文档 /schema，健康检查 /healthz）")
     for line in lines:
         click.echo(line)
     uvicorn.run("core.api.app:create_app", factory=True, host=host, port=port, log_level="warning")
 
 
+def _demo_secret(data_dir: Path) -> str:
+    """The demo's token signing key, made once and kept in its data folder (owner-only)."""
+    import secrets
+
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
 async def _prepare_demo() -> list[str]:
+    from core.services.passwords import hash_password
     from core.services.tenants import DEMO_PASSWORD, onboard, read_tenant_file
-    from core.store.repositories import TenantRepository
+    from core.store.repositories import PlatformAdminRepository, TenantRepository
     from core.store.schema import migrate as run_migrations
     from core.store.tx import platform_tx
 
     await run_migrations()
     registry = _registry()
-    lines = ["演示租户（tenant · 用户名 · 密码）："]
+    async with platform_tx():
+        if await PlatformAdminRepository().get("platform") is None:
+            await PlatformAdminRepository().put("platform", hash_password(DEMO_PASSWORD))
+    lines = [f"平台管理员：platform · 密码 {DEMO_PASSWORD}", "演示租户（tenant · 用户名 · 密码）："]
     for file in sorted(tenants_dir().glob("*.toml")):
         config = read_tenant_file(file)
         async with platform_tx():

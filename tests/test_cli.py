@@ -215,7 +215,7 @@ def free_port() -> int:
 
 def test_demo_starts_on_sqlite_onboards_the_demo_tenants_and_answers_healthz(tmp_path):
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HUIYING_DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("HUIYING_DATABASE_URL", "HUIYING_SECRET_KEY")}
     process = subprocess.Popen(
         [HUIYING, "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
         stdout=subprocess.PIPE,
@@ -234,13 +234,39 @@ def test_demo_starts_on_sqlite_onboards_the_demo_tenants_and_answers_healthz(tmp
                 assert time.monotonic() < deadline, "demo did not answer within 60 s"
                 time.sleep(0.2)
         assert response.status_code == 200 and response.json() == {"status": "ok"}
+        base = f"http://127.0.0.1:{port}"
+        token = httpx.post(
+            f"{base}/api/v1/auth/token",
+            json={"tenant": "nanxi-town", "username": "operator", "password": "demo12345"},
+            timeout=10,
+        )
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        case = {"kind": "consultation", "channel": "phone", "title": "咨询", "content": "公开目录在哪里查？"}
+        created = httpx.post(f"{base}/api/v1/cases", json=case, headers=headers, timeout=10)
+        assert created.status_code == 201 and created.json()["serial"].startswith("NX-")
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert (tmp_path / "data" / "huiying.sqlite").exists()
+    assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
     assert (
         "nanxi-town" in output
         and "admin/operator/leader/handler/supervisor" in output
         and "demo12345" in output
     )
     assert "county-12312" in output and "未启用" in output  # its plugin has not landed yet
+
+
+def test_platform_admins_are_created_from_the_command_line(unique_slug):
+    name = unique_slug("root")
+    assert huiying("platform", "create-admin", name, stdin="a-long-password\n").returncode == 0
+    short = huiying("platform", "create-admin", name, stdin="short\n")
+    assert short.returncode == 1 and "至少 8 个字符" in short.stderr
+
+
+def test_serve_without_a_signing_key_says_what_to_set():
+    env = {k: v for k, v in os.environ.items() if k != "HUIYING_SECRET_KEY"}
+    result = huiying("serve", "--port", "1", env=env)
+    assert result.returncode == 1 and "HUIYING_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr

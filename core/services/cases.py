@@ -207,8 +207,9 @@ class CaseService:
             RuleViolation: a guard of the core or the plugin refused, with every reason.
             InvalidCommand: the payload does not fit the tenant (unknown unit, cap exceeded).
         """
-        _require(actor, permission_for(command.action))
-        return await self._perform(tenant_id, case_id, command, actor, expected_version=expected_version)
+        return await self._perform(
+            tenant_id, case_id, command, actor, expected_version=expected_version, check_role=True
+        )
 
     async def _perform(
         self,
@@ -218,6 +219,7 @@ class CaseService:
         actor: Actor,
         *,
         expected_version: int | None,
+        check_role: bool,
     ) -> CaseView:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
@@ -225,6 +227,9 @@ class CaseService:
             hooks = tenant.hooks
             repo = CaseRepository(tenant_id)
             case = await repo.get(case_id, for_update=True)
+            # After the lookup: another tenant's id is "not found", never "forbidden".
+            if check_role:
+                _require(actor, permission_for(command.action))
             if expected_version is not None and expected_version != case.version:
                 raise StaleCase(case.serial, expected_version, case.version)
             vetoes = hooks.transition_veto(case, command)
@@ -498,5 +503,8 @@ class PublicPortal:
         """The submitter's satisfaction with the reply (only once the case is replied)."""
         tenant_id = await self._tenant_id(slug)
         case_id = await self._case_id(tenant_id, receipt, secret)
-        await self.cases._perform(tenant_id, case_id, command, Actor.from_public(), expected_version=None)
+        # The receipt and secret authorise this step, not a role.
+        await self.cases._perform(
+            tenant_id, case_id, command, Actor.from_public(), expected_version=None, check_role=False
+        )
         return await self.status(slug, receipt, secret)
