@@ -39,6 +39,7 @@ SETTINGS = (
     ),
 )
 
+_FOLLOWED_UP = frozenset({CaseKind.COMPLAINT, CaseKind.REPORT})
 _SITUATION_HELP = "；".join(f"{key}={label}" for key, label in rules.SITUATIONS.items())
 
 
@@ -55,8 +56,9 @@ def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema:
             FieldSpec(
                 "respondent", "被投诉单位或个人", kinds=frozenset({CaseKind.COMPLAINT, CaseKind.REPORT})
             ),
-            FieldSpec("name", "投诉人姓名", identity=True),
-            FieldSpec("phone", "联系电话", identity=True),
+            # A consultation may stay nameless; a complaint or report is followed up with the person.
+            FieldSpec("name", "投诉人姓名", kinds=_FOLLOWED_UP, identity=True),
+            FieldSpec("phone", "联系电话", kinds=_FOLLOWED_UP, identity=True),
             FieldSpec("address", "联系地址", required=False, identity=True),
         ),
         allow_anonymous=True,
