@@ -22,6 +22,7 @@ from litestar.stores.memory import MemoryStore
 
 from core.api.config import ApiConfig
 from core.api.controllers.admin import TenantAdminController
+from core.api.controllers.attachments import AttachmentsController, PublicAttachmentsController
 from core.api.controllers.auth import AuthController, PlatformAuthController
 from core.api.controllers.cases import CasesController
 from core.api.controllers.deps import Services
@@ -85,12 +86,14 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
 
 
 async def _require_json(request: Request) -> None:
-    """Refuse bodies that are not JSON before any handler parses them."""
+    """Refuse bodies that are not JSON (multipart for uploads) before any handler parses them."""
     if request.method in _BODY_METHODS and request.url.path.startswith("/api/"):
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != MediaType.JSON.value:
+        upload = request.url.path.rstrip("/").endswith("/attachments")
+        expected = "multipart/form-data" if upload else MediaType.JSON.value
+        if media_type != expected:
             raise HTTPException(
-                status_code=415, detail=f"请求体须为 application/json，收到的是“{media_type or '空'}”"
+                status_code=415, detail=f"请求体须为 {expected}，收到的是“{media_type or '空'}”"
             )
 
 
@@ -117,6 +120,14 @@ def create_app(
         middleware=[rate_limit.middleware],
         request_max_body_size=config.public_max_body_bytes,
     )
+    upload_limit = config.attachment_max_bytes + 64_000  # the file plus the multipart envelope
+    uploads = Router(path="/", route_handlers=[AttachmentsController], request_max_body_size=upload_limit)
+    public_uploads = Router(
+        path="/",
+        route_handlers=[PublicAttachmentsController],
+        middleware=[rate_limit.middleware],
+        request_max_body_size=upload_limit,
+    )
     auth = DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)
     return Litestar(
         route_handlers=[
@@ -128,6 +139,8 @@ def create_app(
             TenantAdminController,
             PlatformController,
             public,
+            uploads,
+            public_uploads,
         ],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         middleware=[auth],

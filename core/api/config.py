@@ -24,6 +24,7 @@ class ApiConfig:
     max_body_bytes: int = 1_000_000
     public_max_body_bytes: int = 64_000
     public_rate_per_minute: int = 30
+    attachment_max_bytes: int = 5_000_000
     redis_url: str | None = None
 
     def __post_init__(self) -> None:
@@ -53,5 +54,6 @@ class ApiConfig:
             max_body_bytes=number("HUIYING_MAX_BODY_BYTES", 1_000_000),
             public_max_body_bytes=number("HUIYING_PUBLIC_MAX_BODY_BYTES", 64_000),
             public_rate_per_minute=number("HUIYING_PUBLIC_RATE_PER_MINUTE", 30),
+            attachment_max_bytes=number("HUIYING_ATTACHMENT_MAX_BYTES", 5_000_000),
             redis_url=os.environ.get("HUIYING_REDIS_URL") or None,
         )

@@ -10,10 +10,13 @@ from typing import Any
 
 from core.domain.cases import CaseState
 
-__all__ = ["CASE_RECEIVED", "CaseEvent"]
+__all__ = ["ATTACHMENT_ADDED", "CASE_RECEIVED", "CaseEvent"]
 
 CASE_RECEIVED = "case_received"
-"""The event intake writes; every other event is named after its action (`Action.event_name`)."""
+"""The event intake writes; lifecycle events are named after their action (`Action.event_name`)."""
+
+ATTACHMENT_ADDED = "case_attachment_added"
+"""A file was added to a case; the state does not change."""
 
 
 @dataclass(frozen=True, slots=True)

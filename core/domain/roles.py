@@ -56,6 +56,7 @@ class Permission(enum.StrEnum):
 
     CASE_READ = "case:read"  # see cases (identities stay masked)
     CASE_INTAKE = "case:intake"  # take a new case in
+    CASE_ATTACH = "case:attach"  # add evidence or scanned material to a case
     CASE_REGISTER = "case:register"  # register, accept, refuse, refer out, ask for supplements
     CASE_APPROVE = "case:approve"  # sign or reject a level of the approval chain
     CASE_DISPATCH = "case:dispatch"  # send to a unit, take back a returned case
@@ -74,14 +75,16 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {
         # Intake officers answer simple matters on the spot (a consultation, a general complaint).
         R.INTAKE_OFFICER: frozenset(
-            {P.CASE_READ, P.CASE_INTAKE, P.CASE_REGISTER, P.CASE_HANDLE, P.CASE_CLOSE}
+            {P.CASE_READ, P.CASE_INTAKE, P.CASE_ATTACH, P.CASE_REGISTER, P.CASE_HANDLE, P.CASE_CLOSE}
         ),
-        R.DUTY_LEADER: frozenset({P.CASE_READ, P.CASE_INTAKE, P.CASE_REGISTER, P.CASE_DISPATCH}),
+        R.DUTY_LEADER: frozenset(
+            {P.CASE_READ, P.CASE_INTAKE, P.CASE_ATTACH, P.CASE_REGISTER, P.CASE_DISPATCH}
+        ),
         R.APPROVER: frozenset(
             {P.CASE_READ, P.CASE_APPROVE, P.CASE_DISPATCH, P.CASE_EXTEND, P.CASE_SUPERVISE, P.IDENTITY_REVEAL}
         ),
-        R.HANDLER: frozenset({P.CASE_READ, P.CASE_HANDLE}),
-        R.UNIT_HEAD: frozenset({P.CASE_READ, P.CASE_HANDLE, P.CASE_EXTEND}),
+        R.HANDLER: frozenset({P.CASE_READ, P.CASE_ATTACH, P.CASE_HANDLE}),
+        R.UNIT_HEAD: frozenset({P.CASE_READ, P.CASE_ATTACH, P.CASE_HANDLE, P.CASE_EXTEND}),
         R.SUPERVISOR: frozenset(
             {P.CASE_READ, P.CASE_DISPATCH, P.CASE_CLOSE, P.CASE_SUPERVISE, P.CASE_EXTEND, P.AUDIT_READ}
         ),

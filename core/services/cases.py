@@ -23,7 +23,8 @@ from core.domain.cases import Case, CaseState
 from core.domain.commands import AcceptCase, CaseCommand, DispatchCase, ExtendCase, RecordFeedback
 from core.domain.decisions import TimerRule
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
-from core.domain.events import CASE_RECEIVED, CaseEvent
+from core.domain.attachments import MAX_ATTACHMENTS_PER_CASE, check_attachment
+from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions
 from core.domain.roles import Actor, Permission, permission_for
@@ -36,6 +37,7 @@ from core.store.repositories import (
     CaseNotFound,
     CaseRepository,
     StaleCase,
+    StoredAttachment,
     StoredTimer,
     TenantNotFound,
     TenantRepository,
@@ -283,6 +285,99 @@ class CaseService:
             timers = await CaseRepository(tenant_id).timers_for([case.id for case in page.cases])
         return [CaseView(case, tuple(timers.get(case.id, ()))) for case in page.cases], page.next_cursor
 
+    async def add_attachment(
+        self,
+        tenant_id: int,
+        case_id: int,
+        actor: Actor,
+        *,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        max_bytes: int,
+    ) -> StoredAttachment:
+        """Add a file to a case; the event records its name, size and digest, never its content.
+
+        Raises:
+            CaseNotFound: no such case in this tenant.
+            NotPermitted: the actor may not add material.
+            InvalidCommand: the file is refused (type, size, content), or the case has too many.
+            RuleViolation: the case is closed or archived.
+        """
+        return await self._attach(tenant_id, case_id, actor, filename, content_type, data, max_bytes, True)
+
+    async def _attach(
+        self,
+        tenant_id: int,
+        case_id: int,
+        actor: Actor,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        max_bytes: int,
+        check_role: bool,
+    ) -> StoredAttachment:
+        checked = check_attachment(filename, content_type, data, max_bytes=max_bytes)
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            case = await repo.get(case_id, for_update=True)
+            if check_role:
+                _require(actor, Permission.CASE_ATTACH)
+            if not case.state.is_open:
+                raise RuleViolation(f"案件已{case.state.label}，不能再添加材料")
+            if len(await repo.attachments(case_id)) >= MAX_ATTACHMENTS_PER_CASE:
+                raise InvalidCommand(f"每件案件最多 {MAX_ATTACHMENTS_PER_CASE} 个附件", field="file")
+            stored = await repo.add_attachment(
+                case_id,
+                filename=checked.filename,
+                content_type=checked.content_type,
+                data=checked.data,
+                sha256=checked.sha256,
+                added_by=actor.username,
+            )
+            await repo.append_event(
+                case_id,
+                CaseEvent(
+                    name=ATTACHMENT_ADDED,
+                    at=self.clock.now(),
+                    actor=actor.username,
+                    from_state=case.state,
+                    to_state=case.state,
+                    data=MappingProxyType(
+                        {
+                            "attachment_id": stored.id,
+                            "filename": stored.filename,
+                            "size": stored.size,
+                            "sha256": stored.sha256,
+                        }
+                    ),
+                ),
+            )
+        return stored
+
+    async def attachments(self, tenant_id: int, case_id: int, actor: Actor) -> list[StoredAttachment]:
+        """The case's attachments (descriptions only)."""
+        _require(actor, Permission.CASE_READ)
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            await repo.get(case_id)
+            return await repo.attachments(case_id)
+
+    async def attachment(
+        self, tenant_id: int, case_id: int, attachment_id: int, actor: Actor
+    ) -> tuple[StoredAttachment, bytes]:
+        """One attachment with its bytes.
+
+        Raises:
+            CaseNotFound: no such case or attachment in this tenant.
+        """
+        _require(actor, Permission.CASE_READ)
+        async with tenant_tx(tenant_id):
+            found = await CaseRepository(tenant_id).attachment_data(case_id, attachment_id)
+        if found is None:
+            raise CaseNotFound(f"{case_id}/附件 {attachment_id}")
+        return found
+
     async def allowed_actions(self, tenant_id: int, case_id: int, actor: Actor) -> tuple[Action, ...]:
         """The actions the table allows from the case's state that the actor's roles permit."""
         view = await self.get(tenant_id, case_id, actor)
@@ -380,6 +475,7 @@ _PUBLIC_MILESTONES = {
     Action.RECORD_FEEDBACK.event_name: "已评价",
     Action.REOPEN.event_name: "重新办理",
     Action.CLOSE.event_name: "已办结",
+    ATTACHMENT_ADDED: "已补充材料",
 }
 # What the public may read of an event's data (the reason told to them, never internal notes).
 _PUBLIC_DATA = {
@@ -387,6 +483,7 @@ _PUBLIC_DATA = {
     Action.REFER_OUT.event_name: ("agency",),
     Action.REQUEST_SUPPLEMENT.event_name: ("items",),
     Action.EXTEND.event_name: ("reason",),
+    ATTACHMENT_ADDED: ("filename",),
 }
 
 
@@ -497,6 +594,24 @@ class PublicPortal:
             reply_content=case.reply_content,
             satisfaction=case.satisfaction.value if case.satisfaction else None,
             can_give_feedback=case.state is CaseState.REPLIED,
+        )
+
+    async def attach(
+        self,
+        slug: str,
+        receipt: str,
+        secret: str,
+        *,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        max_bytes: int,
+    ) -> StoredAttachment:
+        """Add material to one's own case (authorised by the receipt and secret)."""
+        tenant_id = await self._tenant_id(slug)
+        case_id = await self._case_id(tenant_id, receipt, secret)
+        return await self.cases._attach(
+            tenant_id, case_id, Actor.from_public(), filename, content_type, data, max_bytes, False
         )
 
     async def feedback(self, slug: str, receipt: str, secret: str, command: RecordFeedback) -> PublicStatus:

@@ -33,6 +33,7 @@ from core.domain.tenancy import Unit as UnitValue
 from core.store.engine import is_postgres
 from core.store.tables import (
     AppUser,
+    Attachment,
     CaseEvent,
     CaseReceipt,
     CaseRow,
@@ -57,6 +58,7 @@ __all__ = [
     "PlatformAdminRecord",
     "PlatformAdminRepository",
     "StaleCase",
+    "StoredAttachment",
     "StoredDocument",
     "StoredTimer",
     "TenantDirectory",
@@ -364,6 +366,19 @@ class StoredDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    """An attachment's description (its bytes are read separately)."""
+
+    id: int
+    case_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    added_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerLine:
     """A ledger line as stored."""
 
@@ -603,6 +618,62 @@ class CaseRepository:
             .first()
         )
         return (row["case_id"], row["secret_hash"]) if row else None
+
+    # attachments
+    async def add_attachment(
+        self, case_id: int, *, filename: str, content_type: str, data: bytes, sha256: str, added_by: str
+    ) -> StoredAttachment:
+        _in_tenant(self.tenant_id)
+        row = Attachment(
+            tenant_id=self.tenant_id,
+            case_id=case_id,
+            filename=filename,
+            content_type=content_type,
+            size=len(data),
+            sha256=sha256,
+            data=data,
+            added_by=added_by,
+        )
+        await row.save()
+        return StoredAttachment(row.id, case_id, filename, content_type, len(data), sha256, added_by)
+
+    async def attachments(self, case_id: int) -> list[StoredAttachment]:
+        """The case's attachments without their bytes."""
+        _in_tenant(self.tenant_id)
+        rows = (
+            await Attachment.select(
+                Attachment.id,
+                Attachment.case_id,
+                Attachment.filename,
+                Attachment.content_type,
+                Attachment.size,
+                Attachment.sha256,
+                Attachment.added_by,
+            )
+            .where((Attachment.tenant_id == self.tenant_id) & (Attachment.case_id == case_id))
+            .order_by(Attachment.id)
+        )
+        return [StoredAttachment(**row) for row in rows]
+
+    async def attachment_data(
+        self, case_id: int, attachment_id: int
+    ) -> tuple[StoredAttachment, bytes] | None:
+        _in_tenant(self.tenant_id)
+        row = (
+            await Attachment.select()
+            .where(
+                (Attachment.tenant_id == self.tenant_id)
+                & (Attachment.case_id == case_id)
+                & (Attachment.id == attachment_id)
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        data = bytes(row.pop("data"))
+        row.pop("tenant_id")
+        row.pop("created_at")
+        return StoredAttachment(**row), data
 
     # identities
     async def add_identity(self, case_id: int, details: Mapping[str, Any]) -> None:

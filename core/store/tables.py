@@ -11,6 +11,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSONB,
     Boolean,
+    Bytea,
     Integer,
     Numeric,
     Serial,
@@ -25,6 +26,7 @@ from core.store.engine import DB
 
 __all__ = [
     "ALL_TABLES",
+    "Attachment",
     "TENANT_TABLES",
     "AppUser",
     "CaseEvent",
@@ -251,6 +253,21 @@ class CaseReceipt(Table, db=DB, tablename="case_receipt"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Attachment(Table, db=DB, tablename="attachment"):
+    """A file added to a case (evidence, a scanned letter). The bytes live in the database."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(index=True)
+    filename = Varchar(length=200)
+    content_type = Varchar(length=100)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    data = Bytea()
+    added_by = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 TENANT_TABLES: tuple[type[Table], ...] = (
     Unit,
     AppUser,
@@ -263,6 +280,7 @@ TENANT_TABLES: tuple[type[Table], ...] = (
     CaseSerial,
     IdempotencyKey,
     CaseReceipt,
+    Attachment,
 )
 """Tables whose rows belong to one tenant: each has RLS on PostgreSQL."""
 
