@@ -19,11 +19,11 @@ from types import MappingProxyType
 from typing import Any
 
 from core.domain import sla
+from core.domain.attachments import MAX_ATTACHMENTS_PER_CASE, check_attachment
 from core.domain.cases import Case, CaseState
 from core.domain.commands import AcceptCase, CaseCommand, DispatchCase, ExtendCase, RecordFeedback
 from core.domain.decisions import TimerRule
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
-from core.domain.attachments import MAX_ATTACHMENTS_PER_CASE, check_attachment
 from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions

@@ -26,9 +26,9 @@ from core.store.engine import DB
 
 __all__ = [
     "ALL_TABLES",
-    "Attachment",
     "TENANT_TABLES",
     "AppUser",
+    "Attachment",
     "CaseEvent",
     "CaseReceipt",
     "CaseRow",
