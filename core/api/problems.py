@@ -7,6 +7,7 @@ for a person, Chinese first; validation problems list ``errors`` by field.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -21,6 +22,7 @@ from core.services.auth import AccountLocked
 __all__ = ["PROBLEMS", "PROBLEM_JSON", "ProblemOut", "exception_handlers", "problem", "problem_responses"]
 
 PROBLEM_JSON = "application/problem+json"
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 log = logging.getLogger("huiying.api")
 
 _STATUS_BY_CODE = {
@@ -114,9 +116,6 @@ def _validation(request: Request, exc: ValidationException) -> Response:
 
 def _http(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
-    detail = (
-        exc.detail if exc.detail and exc.detail != _TITLES.get(status) else _DEFAULT_DETAILS.get(status, "")
-    )
     code = {
         404: "not_found",
         405: "method_not_allowed",
@@ -124,8 +123,24 @@ def _http(request: Request, exc: HTTPException) -> Response:
         415: "media_type",
         429: "rate_limited",
     }
+    # Our own raises carry Chinese; litestar's built-in ones get our wording, with their English
+    # reason after it for 4xx (a server error never echoes internals).
+    if status >= 500:
+        log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        detail = _DEFAULT_DETAILS[500]
+    elif exc.detail and _CHINESE.search(exc.detail):
+        detail = exc.detail
+    elif status == 400:
+        code[400] = "malformed_body"
+        detail = f"请求体不是有效的 JSON 对象（{exc.detail}）(malformed request body)"
+    else:
+        detail = _DEFAULT_DETAILS.get(status, exc.detail)
     headers = {k: v for k, v in (exc.headers or {}).items()}
     return problem(status, code.get(status, "http_error"), detail or _TITLES.get(status, ""), headers=headers)
+
+
+def _bad_encoding(request: Request, exc: UnicodeDecodeError) -> Response:
+    return problem(400, "malformed_body", "请求体不是有效的 UTF-8 文本 (request body is not valid UTF-8)")
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
@@ -137,6 +152,7 @@ exception_handlers = {
     DomainError: _domain,
     ValidationException: _validation,
     HTTPException: _http,
+    UnicodeDecodeError: _bad_encoding,
     Exception: _unexpected,
 }
 """Handlers for the app (router 404/405 reach only app-level handlers)."""

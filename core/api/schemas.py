@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.params import PathParameter
 from msgspec import Meta, Struct
 
 from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
@@ -22,9 +23,11 @@ __all__ = [
     "IntakeIn",
     "PlatformTokenIn",
     "PublicFeedbackIn",
+    "PublicIntakeIn",
     "PublicReceiptOut",
     "PublicStatusOut",
     "RefreshIn",
+    "RowId",
     "SettingOut",
     "SettingsIn",
     "StatusIn",
@@ -67,6 +70,9 @@ class Input(Struct, forbid_unknown_fields=True, kw_only=True):
         for name in self.__struct_fields__:
             _clean(getattr(self, name), name)
 
+
+RowId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="编号")]
+"""A database id in a path: anything outside the column's range cannot exist."""
 
 Text = Annotated[str, Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, Meta(min_length=1, max_length=20_000)]
@@ -132,6 +138,26 @@ class IntakeIn(Input):
         super().__post_init__()
         if self.received_at is not None and self.received_at < _EARLIEST:
             raise ValueError("received_at 早于 2000 年，请核实 (absurd date)")
+
+
+class PublicIntakeIn(Input):
+    """A case as a member of the public submits it: always on the web channel, received now."""
+
+    kind: Annotated[
+        CaseKind, Meta(examples=["complaint"], description="complaint 投诉 / report 举报 / consultation 咨询")
+    ]
+    title: Annotated[Text, Meta(examples=["村务公开栏三个月未更新"])]
+    content: Annotated[LongText, Meta(examples=["南溪村政务公开栏自七月以来未更新，财务收支未公开。"])]
+    channel: Annotated[Literal["web"], Meta(description="公众提交一律为网上渠道")] = "web"
+    anonymous: bool = False
+    identity: Annotated[
+        dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=500)]],
+        Meta(examples=[{"name": "张三", "phone": "13812345678"}]),
+    ] = {}
+    fields: Annotated[
+        dict[Annotated[str, Meta(max_length=64)], FieldValue],
+        Meta(examples=[{"situation": "not_compiled", "respondent": "南溪村委会"}]),
+    ] = {}
 
 
 class TimerOut(Struct):

@@ -22,7 +22,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from core.api.config import ApiConfig
 from core.domain.errors import DomainError
 from core.domain.roles import Permission
-from core.services.auth import AuthenticationFailed, Principal, principal_for
+from core.services.auth import AuthenticationFailed, Principal, platform_principal_for, principal_for
 
 __all__ = [
     "PUBLIC_PATHS",
@@ -116,7 +116,7 @@ class TokenService:
 async def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """The live principal behind verified claims (re-read from the database)."""
     if claims["scope"] == "platform":
-        return Principal(username=claims["sub"])
+        return await platform_principal_for(claims["sub"])
     return await principal_for(claims["tid"], claims["sub"])
 
 
@@ -137,8 +137,15 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=claims)
 
 
+def _preflight(connection: ASGIConnection) -> bool:
+    # CORS preflight carries no token and reaches no handler (guards run on OPTIONS too).
+    return connection.scope["method"] == "OPTIONS"
+
+
 def tenant_scope(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Only tenant users reach tenant data; a platform admin's token does not."""
+    if _preflight(connection):
+        return
     if connection.user.is_platform_admin:
         raise PermissionDeniedException(
             "平台管理员不能访问租户业务数据 (platform admins hold no tenant access)"
@@ -147,6 +154,8 @@ def tenant_scope(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 def platform_scope(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Only platform admins reach the platform administration."""
+    if _preflight(connection):
+        return
     if not connection.user.is_platform_admin:
         raise PermissionDeniedException("仅限平台管理员 (platform admins only)")
 
@@ -156,7 +165,7 @@ def requires(permission: Permission):
 
     def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         tenant_scope(connection, handler)
-        if not connection.user.actor.can(permission):
+        if not _preflight(connection) and not connection.user.actor.can(permission):
             raise PermissionDeniedException(f"您的角色无权执行此操作（需要权限 {permission.value}）")
 
     return guard

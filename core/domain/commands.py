@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -308,6 +309,10 @@ COMMANDS: Mapping[Action, type[CaseCommand]] = types.MappingProxyType(
 """The command class of every action."""
 
 
+# C0 control characters other than tab and newlines have no place in what people write.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _convert(name: str, hint: Any, value: Any) -> Any:
     """Turn one JSON-ish value into the field's type, or say what is wrong with it."""
     origin = typing.get_origin(hint)
@@ -335,6 +340,8 @@ def _convert(name: str, hint: Any, value: Any) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise InvalidCommand(f"{name} 应为文字 ({name} must be a string)", field=name)
+        if _CONTROL.search(value):
+            raise InvalidCommand(f"{name} 含有控制字符 (control characters are not allowed)", field=name)
         return value.strip()
     return value
 

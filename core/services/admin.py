@@ -83,21 +83,37 @@ class TenantAdmin:
             return await directory.user(username)
 
     async def update_user(
-        self, tenant_id: int, actor: Actor, username: str, changes: Mapping[str, Any]
+        self,
+        tenant_id: int,
+        actor: Actor,
+        username: str,
+        changes: Mapping[str, Any],
+        *,
+        password: str | None = None,
     ) -> UserRecord:
-        """Change `display_name`, `roles`, `unit_code` or `active` of a user."""
+        """Change `display_name`, `roles`, `unit_code` or `active`, and reset the password, at once.
+
+        A new password also lifts a lock-out.
+        """
         self._require(actor)
         if "roles" in changes and not changes["roles"]:
             raise InvalidCommand("请至少指定一个角色", field="roles")
-        removes_own_admin = Role.TENANT_ADMIN not in changes.get("roles", {Role.TENANT_ADMIN})
-        if username == actor.username and (changes.get("active") is False or removes_own_admin):
-            raise InvalidCommand("不能停用自己或取消自己的管理员角色", field="roles")
+        if username == actor.username and changes.get("active") is False:
+            raise InvalidCommand("不能停用自己的账户", field="active")
+        if username == actor.username and Role.TENANT_ADMIN not in changes.get("roles", {Role.TENANT_ADMIN}):
+            raise InvalidCommand("不能取消自己的管理员角色", field="roles")
+        password_hash = _check_password(password) if password is not None else None
         async with tenant_tx(tenant_id):
             directory = TenantDirectory(tenant_id)
             if "unit_code" in changes:
                 await self._check_unit(directory, changes["unit_code"])
-            if changes and not await directory.update_user(username, changes):
+            if await directory.user(username) is None:
                 raise UserNotFound(f"用户 {username} 不存在", field="username")
+            if changes:
+                await directory.update_user(username, changes)
+            if password_hash is not None:
+                await directory.set_password_hash(username, password_hash)
+                await directory.record_login(username, failed_logins=0, locked_until=None)
             user = await directory.user(username)
             if user is None:
                 raise UserNotFound(f"用户 {username} 不存在", field="username")

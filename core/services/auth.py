@@ -23,6 +23,7 @@ __all__ = [
     "authenticate_platform_admin",
     "authenticate_user",
     "lockout_until",
+    "platform_principal_for",
     "principal_for",
 ]
 
@@ -150,6 +151,19 @@ async def principal_for(tenant_id: int, username: str) -> Principal:
     if user is None or not user.active:
         raise AuthenticationFailed("用户已停用 (user deactivated)")
     return _principal(tenant.id, tenant.slug, user)
+
+
+async def platform_principal_for(username: str) -> Principal:
+    """The platform admin behind a token, if the account still exists.
+
+    Raises:
+        AuthenticationFailed: the admin was removed since sign-in.
+    """
+    async with platform_tx():
+        admin = await PlatformAdminRepository().get(username)
+    if admin is None:
+        raise AuthenticationFailed("平台管理员账户不存在 (platform admin removed)")
+    return Principal(username=admin.username)
 
 
 async def authenticate_platform_admin(username: str, password: str, *, now: datetime) -> Principal:

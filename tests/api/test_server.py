@@ -77,7 +77,13 @@ async def test_a_real_server_signs_in_takes_cases_and_serves_the_portal(server, 
         listed = await http.get("/api/v1/cases", headers=headers)
         assert [item["id"] for item in listed.json()["items"]] == [created.json()["id"]]
 
-        submitted = await http.post(f"/api/v1/public/{tenant.slug}/cases", json=case | {"anonymous": True})
+        portal_case = {
+            "kind": "consultation",
+            "title": "咨询公开目录",
+            "content": "在哪里查？",
+            "anonymous": True,
+        }
+        submitted = await http.post(f"/api/v1/public/{tenant.slug}/cases", json=portal_case)
         assert submitted.status_code == 201, submitted.text
         receipt = submitted.json()
         status = await http.get(

@@ -85,9 +85,10 @@ class TenantAdminController(Controller):
         }
         if "roles" in changes:
             changes["roles"] = frozenset(changes["roles"])
-        updated = await services.tenant_admin.update_user(user.tenant_id, user.actor, username, changes)
-        if data.password is not msgspec.UNSET:
-            await services.tenant_admin.set_password(user.tenant_id, user.actor, username, data.password)
+        password = None if data.password is msgspec.UNSET else data.password
+        updated = await services.tenant_admin.update_user(
+            user.tenant_id, user.actor, username, changes, password=password
+        )
         return user_out(updated, services.clock.now())
 
     @get("/units", guards=[tenant_scope], summary="承办单位列表", responses=PROBLEMS)

@@ -15,6 +15,7 @@ from litestar.params import FromPath, MultipartBody
 from core.api.controllers.deps import Services
 from core.api.controllers.public import Secret
 from core.api.problems import PROBLEMS
+from core.api.schemas import RowId
 from core.api.security import requires
 from core.domain.roles import Permission
 from core.services.auth import Principal
@@ -59,7 +60,7 @@ class AttachmentsController(Controller):
     async def upload(
         self,
         request: Request[Principal, Any, Any],
-        case_id: FromPath[int],
+        case_id: RowId,
         data: MultipartBody[FileUpload],
         services: NamedDependency[Services],
     ) -> Response[AttachmentOut]:
@@ -81,7 +82,7 @@ class AttachmentsController(Controller):
     async def list_attachments(
         self,
         request: Request[Principal, Any, Any],
-        case_id: FromPath[int],
+        case_id: RowId,
         services: NamedDependency[Services],
     ) -> list[AttachmentOut]:
         user = request.user
@@ -98,8 +99,8 @@ class AttachmentsController(Controller):
     async def download(
         self,
         request: Request[Principal, Any, Any],
-        case_id: FromPath[int],
-        attachment_id: FromPath[int],
+        case_id: RowId,
+        attachment_id: RowId,
         services: NamedDependency[Services],
     ) -> Response[bytes]:
         user = request.user

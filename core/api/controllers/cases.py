@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
-from core.api.schemas import CaseOut, CasePageOut, EventOut, IntakeIn, case_out, event_out
+from core.api.schemas import CaseOut, CasePageOut, EventOut, IntakeIn, RowId, case_out, event_out
 from core.api.security import requires
 from core.domain.cases import CaseKind, CaseState, Channel
 from core.domain.commands import command_from_payload
@@ -70,7 +71,8 @@ class CasesController(Controller):
         "/",
         guards=[requires(Permission.CASE_INTAKE)],
         summary="受理登记一件案件",
-        responses=PROBLEMS,
+        responses=PROBLEMS
+        | {200: ResponseSpec(CaseOut, description="同一 Idempotency-Key 的重放：返回首次受理的案件")},
     )
     async def create(
         self,
@@ -141,7 +143,7 @@ class CasesController(Controller):
     async def get_case(
         self,
         request: Request[Principal, Any, Any],
-        case_id: FromPath[int],
+        case_id: RowId,
         services: NamedDependency[Services],
     ) -> Response[CaseOut]:
         """A case with its timers (identity never included)."""
@@ -158,7 +160,7 @@ class CasesController(Controller):
     async def events(
         self,
         request: Request[Principal, Any, Any],
-        case_id: FromPath[int],
+        case_id: RowId,
         services: NamedDependency[Services],
     ) -> list[EventOut]:
         """The case's timeline, oldest first."""
@@ -175,7 +177,7 @@ class CasesController(Controller):
     async def actions(
         self,
         request: Request[Principal, Any, Any],
-        case_id: FromPath[int],
+        case_id: RowId,
         services: NamedDependency[Services],
     ) -> list[Action]:
         """The actions the caller may perform on the case now."""
@@ -192,7 +194,7 @@ class CasesController(Controller):
     async def act(
         self,
         request: Request[Principal, Any, Any],
-        case_id: FromPath[int],
+        case_id: RowId,
         action: FromPath[Action],
         data: JSONBody[dict[str, Any]],
         services: NamedDependency[Services],

@@ -8,11 +8,19 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from core.api.controllers.cases import IdempotencyKey, draft_from
+from core.api.controllers.cases import IdempotencyKey
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
-from core.api.schemas import IntakeIn, PublicFeedbackIn, PublicReceiptOut, PublicStatusOut, public_status_out
+from core.api.schemas import (
+    PublicFeedbackIn,
+    PublicIntakeIn,
+    PublicReceiptOut,
+    PublicStatusOut,
+    public_status_out,
+)
+from core.domain.cases import Channel
 from core.domain.commands import RecordFeedback
+from core.domain.intake import IntakeDraft
 
 __all__ = ["PublicController"]
 
@@ -32,12 +40,21 @@ class PublicController(Controller):
     async def submit(
         self,
         tenant: FromPath[str],
-        data: JSONBody[IntakeIn],
+        data: JSONBody[PublicIntakeIn],
         services: NamedDependency[Services],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[PublicReceiptOut]:
         """Submit named or anonymously; the answer holds the receipt number and the secret, shown once."""
-        receipt = await services.portal.submit(tenant, draft_from(data), idempotency_key=idempotency_key)
+        draft = IntakeDraft(
+            kind=data.kind,
+            channel=Channel.WEB,
+            title=data.title,
+            content=data.content,
+            anonymous=data.anonymous,
+            identity=data.identity,
+            fields=data.fields,
+        )
+        receipt = await services.portal.submit(tenant, draft, idempotency_key=idempotency_key)
         return Response(PublicReceiptOut(receipt=receipt.receipt, secret=receipt.secret), status_code=201)
 
     @get("/{receipt:str}", summary="查询办理进度", responses=PROBLEMS)
