@@ -59,5 +59,8 @@ async def grant_app_role(role: str) -> None:
         f"REVOKE UPDATE, DELETE ON case_event FROM {role}",
         f"REVOKE INSERT, UPDATE, DELETE ON migration FROM {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        # The scheduler's only window on other tenants: (tenant, id) pairs of due work.
+        f"GRANT EXECUTE ON FUNCTION huiying_claim_due_timers(timestamptz, int, interval) TO {role}",
+        f"GRANT EXECUTE ON FUNCTION huiying_claim_due_notifications(timestamptz, int, interval) TO {role}",
     ):
         await DB.run_ddl(statement)

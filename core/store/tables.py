@@ -35,9 +35,13 @@ __all__ = [
     "CaseSerial",
     "ComplainantIdentity",
     "Document",
+    "DocumentSerial",
+    "DutyShift",
+    "Handover",
     "HolidaySchedule",
     "IdempotencyKey",
     "LedgerEntry",
+    "Notification",
     "PlatformAdmin",
     "SlaTimer",
     "Tenant",
@@ -93,6 +97,7 @@ class AppUser(Table, db=DB, tablename="app_user"):
     password_hash = Text(default="")
     roles = JSONB(default=[])
     unit_code = Varchar(length=32, null=True, default=None)
+    email = Varchar(length=200, null=True, default=None)
     active = Boolean(default=True)
     failed_logins = Integer(default=0)
     locked_until = Timestamptz(null=True, default=None)
@@ -177,6 +182,10 @@ class SlaTimer(Table, db=DB, tablename="sla_timer"):
     extended = Integer(default=0)
     provisional = Boolean(default=False)
     stopped_at = Timestamptz(null=True, default=None)
+    # Set in the transaction that carries out the phase's effects: each fires exactly once.
+    warned_at = Timestamptz(null=True, default=None)
+    breached_at = Timestamptz(null=True, default=None)
+    enqueued_at = Timestamptz(null=True, default=None)  # last handed to a worker by the scheduler
 
 
 class Document(Table, db=DB, tablename="document"):
@@ -268,6 +277,69 @@ class Attachment(Table, db=DB, tablename="attachment"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+
+class DocumentSerial(Table, db=DB, tablename="document_serial"):
+    """The last number given per tenant, document kind and year (督办通知单 are numbered)."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer()
+    kind = Varchar(length=64)
+    year = Integer()
+    last = Integer(default=0)
+
+
+class Notification(Table, db=DB, tablename="notification"):
+    """The outbox: written with the event that causes it, delivered by a worker with retries.
+
+    Channels: ``inbox`` (in-app, delivered at once), ``email`` and ``webhook``. ``dedupe_key``
+    makes a notification of one cause to one recipient exist once.
+    """
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(null=True, default=None)
+    channel = Varchar(length=16)
+    recipient = Varchar(length=300)
+    subject = Varchar(length=300)
+    body = Text(default="")
+    state = Varchar(length=16, default="pending")
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    dedupe_key = Varchar(length=200)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+    read_at = Timestamptz(null=True, default=None)
+    enqueued_at = Timestamptz(null=True, default=None)
+
+
+class DutyShift(Table, db=DB, tablename="duty_shift"):
+    """A duty shift: one leader on duty and one or two officers, for a span of time."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    leader = Varchar(length=64)
+    officers = JSONB(default=[])
+    created_by = Varchar(length=64, default="")
+
+
+class Handover(Table, db=DB, tablename="handover"):
+    """A shift's handover record 交接班记录. Confidential: duty staff and supervisors only."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    shift_id = Integer(index=True)
+    written_by = Varchar(length=64)
+    at = Timestamptz()
+    cases_received = JSONB(default=[])
+    pending = JSONB(default=[])
+    documents = JSONB(default=[])
+    equipment = Text(default="")
+    notes = Text(default="")
+
+
 TENANT_TABLES: tuple[type[Table], ...] = (
     Unit,
     AppUser,
@@ -281,6 +353,10 @@ TENANT_TABLES: tuple[type[Table], ...] = (
     IdempotencyKey,
     CaseReceipt,
     Attachment,
+    DocumentSerial,
+    Notification,
+    DutyShift,
+    Handover,
 )
 """Tables whose rows belong to one tenant: each has RLS on PostgreSQL."""
 
