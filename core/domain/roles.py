@@ -66,6 +66,8 @@ class Permission(enum.StrEnum):
     CASE_SUPERVISE = "case:supervise"  # escalate, issue supervision notices
     IDENTITY_REVEAL = "identity:reveal"  # read the complainant's identity unmasked (logged)
     AUDIT_READ = "audit:read"  # read the event log and the ledger
+    DUTY_MANAGE = "duty:manage"  # plan the duty roster
+    DUTY_LOG_READ = "duty:log"  # read and write handover records (confidential duty logs)
     TENANT_ADMIN = "tenant:admin"  # manage users, units and settings
 
 
@@ -75,10 +77,18 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {
         # Intake officers answer simple matters on the spot (a consultation, a general complaint).
         R.INTAKE_OFFICER: frozenset(
-            {P.CASE_READ, P.CASE_INTAKE, P.CASE_ATTACH, P.CASE_REGISTER, P.CASE_HANDLE, P.CASE_CLOSE}
+            {
+                P.CASE_READ,
+                P.CASE_INTAKE,
+                P.CASE_ATTACH,
+                P.CASE_REGISTER,
+                P.CASE_HANDLE,
+                P.CASE_CLOSE,
+                P.DUTY_LOG_READ,
+            }
         ),
         R.DUTY_LEADER: frozenset(
-            {P.CASE_READ, P.CASE_INTAKE, P.CASE_ATTACH, P.CASE_REGISTER, P.CASE_DISPATCH}
+            {P.CASE_READ, P.CASE_INTAKE, P.CASE_ATTACH, P.CASE_REGISTER, P.CASE_DISPATCH, P.DUTY_LOG_READ}
         ),
         R.APPROVER: frozenset(
             {P.CASE_READ, P.CASE_APPROVE, P.CASE_DISPATCH, P.CASE_EXTEND, P.CASE_SUPERVISE, P.IDENTITY_REVEAL}
@@ -86,9 +96,18 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
         R.HANDLER: frozenset({P.CASE_READ, P.CASE_ATTACH, P.CASE_HANDLE}),
         R.UNIT_HEAD: frozenset({P.CASE_READ, P.CASE_ATTACH, P.CASE_HANDLE, P.CASE_EXTEND}),
         R.SUPERVISOR: frozenset(
-            {P.CASE_READ, P.CASE_DISPATCH, P.CASE_CLOSE, P.CASE_SUPERVISE, P.CASE_EXTEND, P.AUDIT_READ}
+            {
+                P.CASE_READ,
+                P.CASE_DISPATCH,
+                P.CASE_CLOSE,
+                P.CASE_SUPERVISE,
+                P.CASE_EXTEND,
+                P.AUDIT_READ,
+                P.DUTY_MANAGE,
+                P.DUTY_LOG_READ,
+            }
         ),
-        R.TENANT_ADMIN: frozenset({P.CASE_READ, P.TENANT_ADMIN, P.AUDIT_READ}),
+        R.TENANT_ADMIN: frozenset({P.CASE_READ, P.TENANT_ADMIN, P.AUDIT_READ, P.DUTY_MANAGE}),
         R.AUDITOR: frozenset({P.CASE_READ, P.AUDIT_READ}),
     }
 )

@@ -1,0 +1,127 @@
+"""The notification outbox: rows written with the event that causes them, read by the deliverer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.store.repositories import _in_tenant
+from core.store.tables import Notification
+
+__all__ = ["CHANNELS", "NotificationRecord", "OutboxRepository"]
+
+CHANNELS = ("inbox", "email", "webhook")
+"""In-app inbox (delivered when written), e-mail over SMTP, signed webhook."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    """One notification as stored."""
+
+    id: int
+    tenant_id: int
+    case_id: int | None
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    state: str  # pending, sent, dead (inbox rows are "sent" at once)
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str
+    dedupe_key: str
+    created_at: datetime
+    sent_at: datetime | None
+    read_at: datetime | None
+
+
+def _record(row: dict[str, Any]) -> NotificationRecord:
+    row = {key: value for key, value in row.items() if key != "enqueued_at"}
+    return NotificationRecord(**row)
+
+
+class OutboxRepository:
+    """A tenant's notifications."""
+
+    def __init__(self, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+
+    async def add(
+        self,
+        *,
+        channel: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        dedupe_key: str,
+        now: datetime,
+        case_id: int | None = None,
+    ) -> bool:
+        """Queue a notification unless one with `dedupe_key` exists; True when it was added.
+
+        Inbox notifications are delivered by being written.
+        """
+        _in_tenant(self.tenant_id)
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        delivered = channel == "inbox"
+        rows = await Notification.raw(
+            "INSERT INTO notification (tenant_id, case_id, channel, recipient, subject, body, state, attempts, "
+            "next_attempt_at, last_error, dedupe_key, created_at, sent_at) "
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, 0, {}, '', {}, {}, {}) "
+            "ON CONFLICT (tenant_id, dedupe_key) DO NOTHING RETURNING id",
+            self.tenant_id,
+            case_id,
+            channel,
+            recipient,
+            subject,
+            body,
+            "sent" if delivered else "pending",
+            None if delivered else now,
+            dedupe_key,
+            now,
+            now if delivered else None,
+        )
+        return bool(rows)
+
+    async def get(self, notification_id: int, *, for_update: bool = False) -> NotificationRecord | None:
+        _in_tenant(self.tenant_id)
+        query = Notification.select().where(
+            (Notification.tenant_id == self.tenant_id) & (Notification.id == notification_id)
+        )
+        if for_update and Notification._meta.db.engine_type == "postgres":
+            query = query.lock_rows("UPDATE")
+        row = await query.first()
+        return _record(row) if row else None
+
+    async def update(self, notification_id: int, **values: Any) -> None:
+        """Set delivery fields: state, attempts, next_attempt_at, last_error, sent_at, read_at."""
+        _in_tenant(self.tenant_id)
+        columns = {getattr(Notification, key): value for key, value in values.items()}
+        await Notification.update(columns).where(
+            (Notification.tenant_id == self.tenant_id) & (Notification.id == notification_id)
+        )
+
+    async def for_recipient(self, recipient: str, channel: str, *, limit: int = 100) -> list[NotificationRecord]:
+        _in_tenant(self.tenant_id)
+        rows = (
+            await Notification.select()
+            .where(
+                (Notification.tenant_id == self.tenant_id)
+                & (Notification.recipient == recipient)
+                & (Notification.channel == channel)
+            )
+            .order_by(Notification.id, ascending=False)
+            .limit(limit)
+        )
+        return [_record(row) for row in rows]
+
+    async def for_case(self, case_id: int) -> list[NotificationRecord]:
+        _in_tenant(self.tenant_id)
+        rows = (
+            await Notification.select()
+            .where((Notification.tenant_id == self.tenant_id) & (Notification.case_id == case_id))
+            .order_by(Notification.id)
+        )
+        return [_record(row) for row in rows]
