@@ -103,7 +103,9 @@ class OutboxRepository:
             (Notification.tenant_id == self.tenant_id) & (Notification.id == notification_id)
         )
 
-    async def for_recipient(self, recipient: str, channel: str, *, limit: int = 100) -> list[NotificationRecord]:
+    async def for_recipient(
+        self, recipient: str, channel: str, *, limit: int = 100
+    ) -> list[NotificationRecord]:
         _in_tenant(self.tenant_id)
         rows = (
             await Notification.select()

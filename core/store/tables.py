@@ -277,7 +277,6 @@ class Attachment(Table, db=DB, tablename="attachment"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-
 class DocumentSerial(Table, db=DB, tablename="document_serial"):
     """The last number given per tenant, document kind and year (督办通知单 are numbered)."""
 
