@@ -67,8 +67,8 @@ class OutboxRepository:
             raise ValueError(f"unknown channel {channel!r}")
         delivered = channel == "inbox"
         rows = await Notification.raw(
-            "INSERT INTO notification (tenant_id, case_id, channel, recipient, subject, body, state, attempts, "
-            "next_attempt_at, last_error, dedupe_key, created_at, sent_at) "
+            "INSERT INTO notification (tenant_id, case_id, channel, recipient, subject, body, state, "
+            "attempts, next_attempt_at, last_error, dedupe_key, created_at, sent_at) "
             "VALUES ({}, {}, {}, {}, {}, {}, {}, 0, {}, '', {}, {}, {}) "
             "ON CONFLICT (tenant_id, dedupe_key) DO NOTHING RETURNING id",
             self.tenant_id,
