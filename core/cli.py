@@ -243,6 +243,10 @@ async def calendar_import(file: Path) -> None:
     click.echo(
         f"已导入 {schedule.year} 年：节假日 {len(schedule.holidays)} 天，调休上班 {len(schedule.workdays)} 天"
     )
+    from core.services.timers import TimerJobs
+
+    changed = await TimerJobs(_registry()).recompute_provisional()
+    click.echo(f"已重新计算 {changed} 个暂定期限")
 
 
 @main.group(help="平台管理员。")
@@ -284,6 +288,50 @@ def _check_api_config() -> None:
         raise _Failure(f"错误：{exc}") from None
 
 
+@main.command(help="启动后台任务进程（dramatiq，需 HUIYING_REDIS_URL）：执行到期提醒、督办和通知投递。")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+def worker(processes: int, threads: int) -> None:
+    if not os.environ.get("HUIYING_REDIS_URL"):
+        raise _Failure(
+            "错误：请设置 HUIYING_REDIS_URL（如 redis://127.0.0.1:6379/0）；内置演示模式无需单独的 worker"
+        )
+    argv = [sys.executable, "-m", "dramatiq", "core.jobs.actors", "--processes", str(processes)]
+    os.execv(sys.executable, [*argv, "--threads", str(threads)])
+
+
+@main.command(help="启动调度进程：每秒查找到期的期限和待投递的通知，交给 worker。可同时运行多个。")
+@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.1, 60))
+@click.option("--requeue-after", default=30, show_default=True, type=click.IntRange(1, 3600), help="秒")
+def scheduler(interval: float, requeue_after: int) -> None:
+    import signal
+    from datetime import timedelta
+
+    if not os.environ.get("HUIYING_REDIS_URL"):
+        raise _Failure("错误：请设置 HUIYING_REDIS_URL（如 redis://127.0.0.1:6379/0）")
+    from core.jobs.actors import deliver_notification, fire_timer
+    from core.jobs.scheduler import Scheduler
+    from core.services.clock import SystemClock
+
+    loop_scheduler = Scheduler(
+        clock=SystemClock(),
+        fire_timer=lambda tenant_id, timer_id: fire_timer.send(tenant_id, timer_id) and None,
+        deliver_notification=lambda tenant_id, item: deliver_notification.send(tenant_id, item) and None,
+        interval=interval,
+        requeue_after=timedelta(seconds=requeue_after),
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        click.echo(f"调度已启动：每 {interval} 秒检查一次到期工作")
+        await loop_scheduler.run(stop)
+
+    asyncio.run(run())
+
+
 @main.command(help="启动 HTTP 服务（需已迁移的数据库和 HUIYING_SECRET_KEY）。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -302,6 +350,7 @@ def serve(host: str, port: int, workers: int) -> None:
 def demo(host: str, port: int, data_dir: Path) -> None:
     os.environ["HUIYING_DATABASE_URL"] = f"sqlite:///{data_dir.resolve() / 'huiying.sqlite'}"
     os.environ.setdefault("HUIYING_SECRET_KEY", _demo_secret(data_dir))
+    os.environ["HUIYING_EMBEDDED_JOBS"] = "1"  # deadlines fire in-process: no Redis, no worker
     lines = _run(_prepare_demo)()
     import uvicorn
 

@@ -7,6 +7,7 @@ server process (STACK.md §1.3).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,6 +49,30 @@ async def _database(app: Litestar) -> AsyncIterator[None]:
     finally:
         if is_postgres():
             await DB.close_connection_pool()
+
+
+@asynccontextmanager
+async def _embedded_jobs(app: Litestar) -> AsyncIterator[None]:
+    """The embedded mode's scheduler: the same job code, run in this process (one process only)."""
+    if not app.state.config.embedded_jobs:
+        yield
+        return
+    from core.services.delivery import Deliverer, DeliveryConfig
+
+    from core.jobs.scheduler import Scheduler
+    from core.services.timers import TimerJobs
+
+    services: Services = app.state.services
+    jobs = TimerJobs(services.registry, services.clock)
+    deliverer = Deliverer(DeliveryConfig.from_env(), services.clock)
+    scheduler = Scheduler(clock=services.clock, fire_timer=jobs.fire, deliver_notification=deliverer.deliver)
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 @get("/healthz", sync_to_thread=False, tags=["health"], summary="进程存活")
@@ -146,7 +171,7 @@ def create_app(
         middleware=[auth],
         before_request=_require_json,
         exception_handlers=exception_handlers,
-        lifespan=[_database],
+        lifespan=[_database, _embedded_jobs],
         request_max_body_size=config.max_body_bytes,
         stores={"public_rate_limit": MemoryStore()},
         state=State({"config": config, "tokens": TokenService(config), "services": services}),

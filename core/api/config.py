@@ -25,6 +25,7 @@ class ApiConfig:
     public_max_body_bytes: int = 64_000
     public_rate_per_minute: int = 30
     attachment_max_bytes: int = 5_000_000
+    embedded_jobs: bool = False  # run the scheduler and jobs in this process (the demo)
     redis_url: str | None = None
 
     def __post_init__(self) -> None:
@@ -56,4 +57,5 @@ class ApiConfig:
             public_rate_per_minute=number("HUIYING_PUBLIC_RATE_PER_MINUTE", 30),
             attachment_max_bytes=number("HUIYING_ATTACHMENT_MAX_BYTES", 5_000_000),
             redis_url=os.environ.get("HUIYING_REDIS_URL") or None,
+            embedded_jobs=os.environ.get("HUIYING_EMBEDDED_JOBS") == "1",
         )

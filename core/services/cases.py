@@ -415,14 +415,14 @@ async def _sync_timers(
             if stored is None:
                 await repo.add_timer(case.id, rule.label, timer)
             else:
-                await repo.update_timer(stored.id, timer)
+                await repo.update_timer(stored.id, timer, rearm=True)
             changes.setdefault("started", []).append(rule.kind)
             continue
         if stored is None or action is None:
             continue
         updated = _next_timer(rule, stored.timer, action, at)
         if updated is not None:
-            await repo.update_timer(stored.id, updated)
+            await repo.update_timer(stored.id, updated, rearm=updated.due_at != stored.timer.due_at)
             changes.setdefault(updated.state.value, []).append(rule.kind)
     return changes
 
@@ -456,7 +456,9 @@ async def _extend_timer(
         raise RuleViolation(f"请指明要延长的期限（timer）；本案可延期的期限：{names}")
     stored = chosen[0]
     cap = rules[stored.timer.kind].extension_cap
-    await repo.update_timer(stored.id, sla.extend(stored.timer, command.period, tenant.calendar, cap=cap))
+    await repo.update_timer(
+        stored.id, sla.extend(stored.timer, command.period, tenant.calendar, cap=cap), rearm=True
+    )
     return {"extended": [stored.timer.kind]}
 
 

@@ -230,6 +230,7 @@ class UserRecord:
     password_hash: str
     failed_logins: int = 0
     locked_until: datetime | None = None
+    email: str | None = None
 
 
 def _user(row: dict[str, Any]) -> UserRecord:
@@ -244,6 +245,7 @@ def _user(row: dict[str, Any]) -> UserRecord:
         password_hash=row["password_hash"],
         failed_logins=row["failed_logins"],
         locked_until=row["locked_until"],
+        email=row["email"],
     )
 
 
@@ -768,10 +770,72 @@ class CaseRepository:
             setattr(row, column._meta.name, value)
         await row.save()
 
-    async def update_timer(self, timer_id: int, timer: Timer) -> None:
+    async def update_timer(self, timer_id: int, timer: Timer, *, rearm: bool = False) -> None:
+        """Write a timer; `rearm` when its due instant moved, so its warning and breach fire anew."""
         _in_tenant(self.tenant_id)
-        await SlaTimer.update(_timer_columns(timer)).where(
+        columns = _timer_columns(timer)
+        if rearm:
+            columns |= {SlaTimer.warned_at: None, SlaTimer.breached_at: None, SlaTimer.enqueued_at: None}
+        await SlaTimer.update(columns).where(
             (SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id)
+        )
+
+    async def provisional_timers(self) -> list[StoredTimer]:
+        """Timers whose deadline crossed a year without holiday data."""
+        _in_tenant(self.tenant_id)
+        rows = (
+            await SlaTimer.select()
+            .where((SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.provisional == True))  # noqa: E712 - SQL
+            .order_by(SlaTimer.id)
+        )
+        return [_timer(row) for row in rows]
+
+    async def timer_for_firing(
+        self, timer_id: int
+    ) -> tuple[StoredTimer, datetime | None, datetime | None] | None:
+        """A timer locked for firing, with when its warning and breach already fired (None: not yet)."""
+        _in_tenant(self.tenant_id)
+        query = SlaTimer.select().where((SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id))
+        if is_postgres():
+            query = query.lock_rows("UPDATE")
+        row = await query.first()
+        if row is None:
+            return None
+        return _timer(row), row["warned_at"], row["breached_at"]
+
+    async def stamp_timer(
+        self, timer_id: int, *, state: str, warned_at: datetime | None, breached_at: datetime | None
+    ) -> None:
+        """Record that a phase fired (in the transaction that carried out its effects)."""
+        _in_tenant(self.tenant_id)
+        await SlaTimer.update(
+            {SlaTimer.state: state, SlaTimer.warned_at: warned_at, SlaTimer.breached_at: breached_at}
+        ).where((SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id))
+
+    async def next_document_number(self, kind: str, year: int) -> int:
+        """The next number of a document kind in a year (gap-free, like case serials)."""
+        _in_tenant(self.tenant_id)
+        rows = await CaseSerial.raw(
+            "INSERT INTO document_serial (tenant_id, kind, year, last) VALUES ({}, {}, {}, 1) "
+            "ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = document_serial.last + 1 "
+            "RETURNING last",
+            self.tenant_id,
+            kind,
+            year,
+        )
+        return rows[0]["last"]
+
+    async def ledger_count(
+        self, subject: str, event_kind: AccountabilityKind, since: datetime, until: datetime
+    ) -> int:
+        """How many ledger lines of `event_kind` a subject has in [since, until)."""
+        _in_tenant(self.tenant_id)
+        return await LedgerEntry.count().where(
+            (LedgerEntry.tenant_id == self.tenant_id)
+            & (LedgerEntry.subject == subject)
+            & (LedgerEntry.event_kind == event_kind.value)
+            & (LedgerEntry.at >= since)
+            & (LedgerEntry.at < until)
         )
 
     # documents

@@ -1,0 +1,41 @@
+"""The dramatiq actors: thin entry points that call the services with ids from the message.
+
+Run them with ``huiying worker``. Retries back off from one second; the work is idempotent, so
+a redelivered message does nothing twice.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import dramatiq
+from core.services.delivery import Deliverer, DeliveryConfig
+
+from core.jobs.broker import broker
+from core.plugins import PluginRegistry
+from core.services.clock import SystemClock
+from core.services.timers import TimerJobs
+
+__all__ = ["broker", "deliver_notification", "fire_timer"]
+
+
+@cache
+def _timer_jobs() -> TimerJobs:
+    return TimerJobs(PluginRegistry.discover(), SystemClock())
+
+
+@cache
+def _deliverer() -> Deliverer:
+    return Deliverer(DeliveryConfig.from_env(), SystemClock())
+
+
+@dramatiq.actor(queue_name="huiying_timers", max_retries=10, min_backoff=1_000, max_backoff=60_000)
+async def fire_timer(tenant_id: int, timer_id: int) -> None:
+    """Carry out a due timer's warning or breach effects (once)."""
+    await _timer_jobs().fire(tenant_id, timer_id)
+
+
+@dramatiq.actor(queue_name="huiying_notifications", max_retries=3, min_backoff=1_000, max_backoff=60_000)
+async def deliver_notification(tenant_id: int, notification_id: int) -> None:
+    """Attempt delivery of one outbox notification (its own retry schedule lives in the row)."""
+    await _deliverer().deliver(tenant_id, notification_id)

@@ -1,0 +1,345 @@
+"""Deadlines that fire: a due timer's warning and breach effects, each carried out exactly once.
+
+`TimerJobs.fire` is the one piece of job code: the dramatiq actor calls it in a worker, and the
+embedded mode's in-process scheduler calls it directly. It locks the timer, works out which
+phases are due, asks the tenant's plugin what each phase does (``hy_timer_effects``), carries
+the effects out — events, a numbered supervision notice, ledger lines, outbox notifications —
+and stamps the phase, all in one tenant transaction. A duplicate message finds the stamp and
+does nothing; a worker that dies mid-way leaves nothing behind, and the scheduler hands the
+timer out again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.domain.calendar import Period
+from core.domain.cases import Case
+from core.domain.decisions import AccountabilityEvent, AccountabilityKind, TimerEffect, TimerPhase
+from core.domain.events import CaseEvent
+from core.domain.roles import Role
+from core.domain.sla import Timer, TimerState
+from core.plugins import PluginRegistry
+from core.services.clock import Clock, SystemClock
+from core.services.tenants import LoadedTenant, load_tenant
+from core.store.outbox import OutboxRepository
+from core.store.repositories import CaseRepository, StoredTimer, TenantDirectory, TenantRepository
+from core.store.tx import platform_tx, tenant_tx
+
+__all__ = [
+    "ACCOUNTABILITY_RECORDED",
+    "DEADLINE_RECOMPUTED",
+    "ESCALATED",
+    "REMINDED",
+    "SUPERVISION_NOTICE",
+    "SYSTEM",
+    "TimerJobs",
+]
+
+SYSTEM = "system"
+"""The actor of events the platform writes by itself."""
+
+REMINDED = "case_reminded"
+SUPERVISION_NOTICE = "case_supervision_notice_issued"
+ESCALATED = "case_escalated"
+ACCOUNTABILITY_RECORDED = "case_accountability_recorded"
+DEADLINE_RECOMPUTED = "case_deadline_recomputed"
+
+_NOTICE_BODY = (
+    "督办通知单\n编号：{number}\n案件：{serial}《{title}》\n期限：{label}（依据：{basis}）\n"
+    "应于 {due} 前完成，现已逾期。\n请承办单位立即办理，并将办理情况反馈{tenant}。\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Firing:
+    """What one phase of one timer is carried out with."""
+
+    tenant: LoadedTenant
+    repo: CaseRepository
+    case: Case
+    stored: StoredTimer
+    phase: TimerPhase
+    now: datetime
+
+    @property
+    def key(self) -> str:
+        timer = self.stored.timer
+        return f"{self.phase.value}:{self.stored.id}:{timer.due_at.isoformat()}"
+
+    def local(self, instant: datetime) -> str:
+        return instant.astimezone(ZoneInfo(self.tenant.record.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+class TimerJobs:
+    """Firing timers and keeping provisional deadlines up to date."""
+
+    def __init__(self, registry: PluginRegistry, clock: Clock | None = None) -> None:
+        self.registry = registry
+        self.clock = clock or SystemClock()
+
+    async def fire(self, tenant_id: int, timer_id: int) -> list[TimerPhase]:
+        """Carry out whichever phases of the timer are due and not yet fired; returns them."""
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry, require_active=False)
+            if not tenant.record.active:
+                return []  # a suspended tenant's deadlines wait until it is resumed
+            repo = CaseRepository(tenant_id)
+            found = await repo.timer_for_firing(timer_id)
+            if found is None:
+                return []
+            stored, warned_at, breached_at = found
+            timer = stored.timer
+            if timer.state not in (TimerState.RUNNING, TimerState.BREACHED):
+                return []
+            case = await repo.get(stored.case_id, for_update=True)
+            fired: list[TimerPhase] = []
+            breach_due = breached_at is None and timer.due_at <= now
+            if warned_at is None and timer.warn_at <= now:
+                warned_at = now
+                if not breach_due:  # past due, a reminder would come too late: the breach says it all
+                    await self._carry_out(_Firing(tenant, repo, case, stored, TimerPhase.WARNING, now))
+                    fired.append(TimerPhase.WARNING)
+            state = timer.state
+            if breach_due:
+                breached_at, state = now, TimerState.BREACHED
+                await self._carry_out(_Firing(tenant, repo, case, stored, TimerPhase.BREACH, now))
+                fired.append(TimerPhase.BREACH)
+            await repo.stamp_timer(timer_id, state=state.value, warned_at=warned_at, breached_at=breached_at)
+            return fired
+
+    async def _carry_out(self, firing: _Firing) -> None:
+        effects = firing.tenant.hooks.timer_effects(firing.case, firing.stored.timer.kind, firing.phase)
+        for effect in effects:
+            match effect:
+                case TimerEffect.REMIND:
+                    await self._remind(firing)
+                case TimerEffect.SUPERVISION_NOTICE:
+                    await self._supervision_notice(firing)
+                case TimerEffect.ESCALATE:
+                    await self._escalate(firing)
+                case TimerEffect.ACCOUNTABILITY:
+                    await self._accountability(firing)
+
+    # --- effects ------------------------------------------------------------------------------
+
+    async def _event(self, firing: _Firing, name: str, data: dict[str, Any]) -> None:
+        timer = firing.stored.timer
+        await firing.repo.append_event(
+            firing.case.id,
+            CaseEvent(
+                name=name,
+                at=firing.now,
+                actor=SYSTEM,
+                from_state=firing.case.state,
+                to_state=firing.case.state,
+                data=MappingProxyType(
+                    {
+                        "timer": timer.kind,
+                        "phase": firing.phase.value,
+                        "due_at": timer.due_at.isoformat(),
+                        **data,
+                    }
+                ),
+            ),
+        )
+
+    async def _notify(
+        self, firing: _Firing, effect: str, recipients: Iterable[str], subject: str, body: str
+    ) -> list[str]:
+        """In-app notifications (and e-mail where the user has an address). Never the identity."""
+        directory = TenantDirectory(firing.tenant.record.id)
+        outbox = OutboxRepository(firing.tenant.record.id)
+        sent: list[str] = []
+        for username in sorted(set(recipients)):
+            user = await directory.user(username)
+            if user is None or not user.active:
+                continue
+            channels = [("inbox", username)] + ([("email", user.email)] if user.email else [])
+            for channel, address in channels:
+                await outbox.add(
+                    channel=channel,
+                    recipient=address,
+                    subject=subject,
+                    body=body,
+                    dedupe_key=f"{firing.key}:{effect}:{channel}:{username}",
+                    now=firing.now,
+                    case_id=firing.case.id,
+                )
+            sent.append(username)
+        return sent
+
+    async def _users_with(self, firing: _Firing, *roles: Role, unit: str | None = None) -> list[str]:
+        users = await TenantDirectory(firing.tenant.record.id).users()
+        return [
+            u.username
+            for u in users
+            if u.active and u.roles & set(roles) and (unit is None or u.unit_code == unit)
+        ]
+
+    async def _responsible(self, firing: _Firing) -> list[str]:
+        """Who answers for the case now.
+
+        Its handler (or, before anyone signed for it, the unit's handlers) and the unit's heads;
+        before dispatch, the duty leaders and supervisors who dispatch.
+        """
+        case = firing.case
+        if case.unit_code:
+            heads = await self._users_with(firing, Role.UNIT_HEAD, unit=case.unit_code)
+            handlers = (
+                [case.handler]
+                if case.handler
+                else await self._users_with(firing, Role.HANDLER, unit=case.unit_code)
+            )
+            return [*handlers, *heads]
+        return await self._users_with(firing, Role.DUTY_LEADER, Role.SUPERVISOR)
+
+    async def _remind(self, firing: _Firing) -> None:
+        timer, case = firing.stored.timer, firing.case
+        subject = f"催办：{case.serial} {firing.stored.label}于 {firing.local(timer.due_at)} 到期"
+        body = (
+            f"案件 {case.serial}《{case.title}》的{firing.stored.label}（{timer.basis}）"
+            "即将到期，请抓紧办理。"
+        )
+        recipients = await self._notify(firing, "remind", await self._responsible(firing), subject, body)
+        await self._event(firing, REMINDED, {"recipients": recipients})
+
+    async def _supervision_notice(self, firing: _Firing) -> None:
+        timer, case, tenant = firing.stored.timer, firing.case, firing.tenant
+        year = firing.now.astimezone(ZoneInfo(tenant.record.timezone)).year
+        number = f"督办-{year}-{await firing.repo.next_document_number('supervision_notice', year):04d}"
+        body = _NOTICE_BODY.format(
+            number=number,
+            serial=case.serial,
+            title=case.title,
+            label=firing.stored.label,
+            basis=timer.basis,
+            due=firing.local(timer.due_at),
+            tenant=tenant.record.name,
+        )
+        await firing.repo.add_document(
+            case_id=case.id,
+            kind="supervision_notice",
+            number=number,
+            title="督办通知单",
+            body=body,
+            created_by=SYSTEM,
+        )
+        recipients = [*await self._responsible(firing), *await self._users_with(firing, Role.SUPERVISOR)]
+        subject = f"督办通知单 {number}：{case.serial} {firing.stored.label}已逾期"
+        sent = await self._notify(firing, "notice", recipients, subject, body)
+        await self._event(firing, SUPERVISION_NOTICE, {"number": number, "recipients": sent})
+
+    async def _escalate(self, firing: _Firing) -> None:
+        case = firing.case
+        leaders = await self._users_with(firing, Role.APPROVER)
+        subject = f"逾期升级：{case.serial} {firing.stored.label}已逾期"
+        body = f"案件 {case.serial}《{case.title}》{firing.stored.label}已逾期，已升级至领导督办。"
+        sent = await self._notify(firing, "escalate", leaders, subject, body)
+        await self._event(firing, ESCALATED, {"reason": "逾期自动升级", "recipients": sent})
+
+    async def _accountability(self, firing: _Firing) -> None:
+        case, tenant = firing.case, firing.tenant
+        subject = case.handler or case.unit_code or "受理登记"
+        zone = ZoneInfo(tenant.record.timezone)
+        local = firing.now.astimezone(zone)
+        year_start = datetime(local.year, 1, 1, tzinfo=zone)
+        year_end = datetime(local.year + 1, 1, 1, tzinfo=zone)
+        kind = AccountabilityKind.DEADLINE_BREACHED
+        earlier = await firing.repo.ledger_count(subject, kind, year_start, year_end)
+        event = AccountabilityEvent(
+            kind=kind,
+            subject=subject,
+            case_serial=case.serial,
+            count_in_year=earlier + 1,
+            detail=f"{firing.stored.label}逾期（{firing.stored.timer.basis}）",
+        )
+        sanctions = tenant.hooks.accountability_sanctions(event)
+        for sanction in sanctions:
+            if sanction.points < 0 or sanction.amount < Decimal("0"):
+                raise ValueError(f"plugin {tenant.record.plugin} returned a negative sanction: {sanction}")
+            await firing.repo.add_ledger_line(
+                case_id=case.id, subject=subject, event_kind=kind, sanction=sanction, at=firing.now
+            )
+        await self._event(
+            firing,
+            ACCOUNTABILITY_RECORDED,
+            {
+                "subject": subject,
+                "count_in_year": event.count_in_year,
+                "sanctions": [s.kind.value for s in sanctions],
+            },
+        )
+
+    # --- provisional deadlines ------------------------------------------------------------------
+
+    async def recompute_provisional(self) -> int:
+        """Recompute every provisional deadline with the calendar as it now stands (after an import).
+
+        Returns how many timers changed; each change is an event on its case.
+        """
+        async with platform_tx():
+            tenants = await TenantRepository().all()
+        changed = 0
+        for record in tenants:
+            changed += await self._recompute_tenant(record.id)
+        return changed
+
+    async def _recompute_tenant(self, tenant_id: int) -> int:
+        now = self.clock.now()
+        changed = 0
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry, require_active=False)
+            repo = CaseRepository(tenant_id)
+            for stored in await repo.provisional_timers():
+                timer = stored.timer
+                if timer.state not in (TimerState.RUNNING, TimerState.PAUSED):
+                    continue
+                recomputed = _recomputed(timer, tenant)
+                if recomputed.due_at == timer.due_at and recomputed.provisional == timer.provisional:
+                    continue
+                await repo.update_timer(stored.id, recomputed, rearm=recomputed.due_at != timer.due_at)
+                case = await repo.get(stored.case_id)
+                await repo.append_event(
+                    case.id,
+                    CaseEvent(
+                        name=DEADLINE_RECOMPUTED,
+                        at=now,
+                        actor=SYSTEM,
+                        from_state=case.state,
+                        to_state=case.state,
+                        data=MappingProxyType(
+                            {
+                                "timer": timer.kind,
+                                "was": timer.due_at.isoformat(),
+                                "now": recomputed.due_at.isoformat(),
+                                "provisional": recomputed.provisional,
+                                "reason": "节假日安排已导入",
+                            }
+                        ),
+                    ),
+                )
+                changed += 1
+        return changed
+
+
+def _recomputed(timer: Timer, tenant: LoadedTenant) -> Timer:
+    """The timer's deadline counted again from its start, keeping pauses and extensions."""
+    period = timer.period
+    if timer.extended:
+        period = Period(period.amount + timer.extended, period.unit)
+    deadline = tenant.calendar.add(timer.started_at, period)
+    paused = timedelta(seconds=timer.paused_seconds)
+    due = deadline.due_at + paused
+    span = timer.due_at - timer.started_at
+    ratio = (timer.warn_at - timer.started_at) / span if span else 0.8
+    warn = timer.started_at + (due - timer.started_at) * ratio
+    return dataclasses.replace(timer, due_at=due, warn_at=warn, provisional=deadline.provisional)

@@ -1,0 +1,202 @@
+"""Deadlines that fire: warning and breach effects exactly once, claims, and recomputation."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from core.domain.calendar import YearSchedule
+from core.domain.cases import CaseKind, Channel
+from core.domain.commands import AcceptCase, DispatchCase, RegisterCase
+from core.domain.decisions import TimerPhase
+from core.domain.intake import IntakeDraft
+from core.jobs.scheduler import Scheduler
+from core.services.cases import CaseService
+from core.services.clock import FixedClock
+from core.services.timers import TimerJobs
+from core.store.outbox import OutboxRepository
+from core.store.repositories import CaseRepository, HolidayRepository
+from core.store.tx import platform_tx, tenant_tx
+
+ACCEPTED = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 Shanghai; handling due 2026-10-13 23:59:59
+
+
+def complaint() -> IntakeDraft:
+    return IntakeDraft(
+        kind=CaseKind.COMPLAINT,
+        channel=Channel.PHONE,
+        title="政务公开栏未更新",
+        content="三个月未更新",
+        identity={"name": "王五", "phone": "13700001111"},
+        fields={"situation": "not_compiled", "respondent": "南溪村委会"},
+    )
+
+
+async def accepted_case(service, tenant, actors, *, dispatched: bool = False) -> int:
+    case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
+    await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
+    if dispatched:
+        dispatch = DispatchCase(unit_code="jcs", cause="政务公开", opinion="请核实")
+        await service.perform(tenant.id, case_id, dispatch, actors["leader"])
+    return case_id
+
+
+async def timer_id(tenant_id: int, case_id: int, kind: str) -> int:
+    async with tenant_tx(tenant_id):
+        timers = await CaseRepository(tenant_id).timers(case_id)
+    return next(t.id for t in timers if t.timer.kind == kind)
+
+
+async def record(tenant_id: int, case_id: int):
+    async with tenant_tx(tenant_id):
+        repo = CaseRepository(tenant_id)
+        return (
+            [e.name for e in await repo.events(case_id)],
+            await repo.documents(case_id),
+            await repo.ledger(),
+            await OutboxRepository(tenant_id).for_case(case_id),
+        )
+
+
+async def test_warning_then_breach_each_fire_once(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    clock = FixedClock(ACCEPTED)
+    service = CaseService(registry, clock)
+    case_id = await accepted_case(service, tenant, actors, dispatched=True)
+    jobs = TimerJobs(registry, clock)
+    handling = await timer_id(tenant.id, case_id, "handling")
+
+    assert await jobs.fire(tenant.id, handling) == []  # nothing due yet
+    clock.at = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)  # past the 80 % warning point
+    assert await jobs.fire(tenant.id, handling) == [TimerPhase.WARNING]
+    assert await jobs.fire(tenant.id, handling) == []  # a duplicate message does nothing
+    events, documents, ledger, notifications = await record(tenant.id, case_id)
+    assert events.count("case_reminded") == 1 and documents == [] and ledger == []
+    reminded = {n.recipient for n in notifications if n.subject.startswith("催办")}
+    assert reminded == {"handler"}  # the unit jcs has a handler and no unit head
+
+    clock.at = datetime(2026, 10, 14, 2, 0, tzinfo=UTC)  # past 10-13 23:59:59
+    assert await jobs.fire(tenant.id, handling) == [TimerPhase.BREACH]
+    assert await jobs.fire(tenant.id, handling) == []
+    events, documents, ledger, notifications = await record(tenant.id, case_id)
+    assert events.count("case_supervision_notice_issued") == 1
+    assert events.count("case_accountability_recorded") == 1
+    assert [(d.kind, d.number) for d in documents] == [("supervision_notice", "督办-2026-0001")]
+    assert "南溪镇制度 五(一)" in documents[0].body and "王五" not in documents[0].body
+    assert [(line.subject, line.sanction.kind.value) for line in ledger] == [
+        ("jcs", "criticism")
+    ]  # nobody signed yet
+    noticed = {n.recipient for n in notifications if n.subject.startswith("督办通知单")}
+    assert noticed == {"handler", "supervisor"}
+    assert all("王五" not in n.body and "13700001111" not in n.body for n in notifications)
+
+
+async def test_the_second_breach_of_the_year_climbs_the_ladder(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    clock = FixedClock(ACCEPTED)
+    service = CaseService(registry, clock)
+    first = await accepted_case(service, tenant, actors, dispatched=True)
+    second = await accepted_case(service, tenant, actors, dispatched=True)
+    jobs = TimerJobs(registry, clock)
+    clock.at = datetime(2026, 10, 14, 2, 0, tzinfo=UTC)
+    for case_id in (first, second):
+        await jobs.fire(tenant.id, await timer_id(tenant.id, case_id, "handling"))
+    _, documents, ledger, _ = await record(tenant.id, second)
+    assert [line.sanction.kind.value for line in ledger] == ["criticism", "circulated_criticism"]
+    assert documents[0].number == "督办-2026-0002"
+
+
+async def test_stopped_and_paused_timers_do_not_fire(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    clock = FixedClock(ACCEPTED)
+    service = CaseService(registry, clock)
+    case_id = await accepted_case(service, tenant, actors, dispatched=True)
+    transfer = await timer_id(tenant.id, case_id, "transfer")  # stopped by the dispatch
+    clock.advance(timedelta(days=60))
+    assert await TimerJobs(registry, clock).fire(tenant.id, transfer) == []
+
+
+async def test_the_scheduler_hands_out_due_timers_once_until_requeue(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    clock = FixedClock(ACCEPTED)
+    service = CaseService(registry, clock)
+    case_id = await accepted_case(service, tenant, actors)
+    transfer = await timer_id(tenant.id, case_id, "transfer")  # due 2026-10-08 23:59:59
+    handed: list[tuple[int, int]] = []
+    scheduler = Scheduler(
+        clock=clock,
+        fire_timer=lambda t, i: handed.append((t, i)),
+        deliver_notification=lambda t, i: None,
+        requeue_after=timedelta(seconds=30),
+    )
+    clock.at = datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
+    await scheduler.tick()
+    assert (tenant.id, transfer) in handed
+    handed.clear()
+    await scheduler.tick()
+    assert (tenant.id, transfer) not in handed  # claimed, not yet fired: not handed out twice
+    clock.advance(timedelta(seconds=31))
+    await scheduler.tick()
+    assert (tenant.id, transfer) in handed  # the worker never finished it: handed out again
+    await TimerJobs(registry, clock).fire(tenant.id, transfer)
+    handed.clear()
+    clock.advance(timedelta(seconds=31))
+    await scheduler.tick()
+    assert (tenant.id, transfer) not in handed  # fired: done for good
+
+
+async def test_importing_a_holiday_schedule_recomputes_provisional_deadlines(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    clock = FixedClock(datetime(2032, 12, 28, 2, 0, tzinfo=UTC))  # 2033 has no holiday data
+    service = CaseService(registry, clock)
+    case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
+    view = await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
+    handling = next(t.timer for t in view.timers if t.timer.kind == "handling")
+    assert handling.provisional is True
+    assert handling.due_at == datetime(2033, 1, 4, 15, 59, 59, tzinfo=UTC)  # 12-29,30,31, 01-03, 01-04
+
+    schedules = (
+        YearSchedule(year=2032, holidays=frozenset(), workdays=frozenset(), source="测试安排"),
+        YearSchedule(
+            year=2033,
+            holidays=frozenset({date(2033, 1, 3), date(2033, 1, 4)}),
+            workdays=frozenset(),
+            source="测试安排",
+        ),
+    )
+    async with platform_tx():
+        for schedule in schedules:
+            await HolidayRepository().put(schedule)
+    try:
+        assert await TimerJobs(registry, clock).recompute_provisional() >= 1
+        after = await service.get(tenant.id, case_id, actors["operator"])
+        handling = next(t.timer for t in after.timers if t.timer.kind == "handling")
+        assert handling.provisional is False
+        assert handling.due_at == datetime(2033, 1, 6, 15, 59, 59, tzinfo=UTC)  # skips the two holidays
+        events = await service.events(tenant.id, case_id, actors["operator"])
+        assert (
+            events[-1].name == "case_deadline_recomputed" and events[-1].data["reason"] == "节假日安排已导入"
+        )
+    finally:
+        async with platform_tx():
+            from core.store.tables import HolidaySchedule
+
+            await HolidaySchedule.delete().where(HolidaySchedule.year.is_in([2032, 2033]))
+
+
+@pytest.mark.parametrize("phase_clock", [datetime(2026, 10, 14, 2, 0, tzinfo=UTC)])
+async def test_a_suspended_tenants_timers_wait(make_tenant, registry, actors, phase_clock):
+    from core.services.tenants import suspend
+
+    tenant = await make_tenant()
+    clock = FixedClock(ACCEPTED)
+    service = CaseService(registry, clock)
+    case_id = await accepted_case(service, tenant, actors, dispatched=True)
+    await suspend(tenant.slug, "欠费")
+    clock.at = phase_clock
+    assert (
+        await TimerJobs(registry, clock).fire(tenant.id, await timer_id(tenant.id, case_id, "handling")) == []
+    )
