@@ -351,6 +351,7 @@ def demo(host: str, port: int, data_dir: Path) -> None:
     os.environ["HUIYING_DATABASE_URL"] = f"sqlite:///{data_dir.resolve() / 'huiying.sqlite'}"
     os.environ.setdefault("HUIYING_SECRET_KEY", _demo_secret(data_dir))
     os.environ["HUIYING_EMBEDDED_JOBS"] = "1"  # deadlines fire in-process: no Redis, no worker
+    os.environ.setdefault("HUIYING_INSECURE_COOKIES", "1")  # the demo serves plain http on localhost
     lines = _run(_prepare_demo)()
     import uvicorn
 

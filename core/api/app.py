@@ -24,7 +24,7 @@ from litestar.stores.memory import MemoryStore
 from core.api.config import ApiConfig
 from core.api.controllers.admin import TenantAdminController
 from core.api.controllers.attachments import AttachmentsController, PublicAttachmentsController
-from core.api.controllers.auth import AuthController, PlatformAuthController
+from core.api.controllers.auth import AuthController, PlatformAuthController, SessionController
 from core.api.controllers.cases import CasesController
 from core.api.controllers.deps import Services
 from core.api.controllers.platform import PlatformController
@@ -57,9 +57,8 @@ async def _embedded_jobs(app: Litestar) -> AsyncIterator[None]:
     if not app.state.config.embedded_jobs:
         yield
         return
-    from core.services.delivery import Deliverer, DeliveryConfig
-
     from core.jobs.scheduler import Scheduler
+    from core.services.delivery import Deliverer, DeliveryConfig
     from core.services.timers import TimerJobs
 
     services: Services = app.state.services
@@ -159,6 +158,7 @@ def create_app(
             healthz,
             readyz,
             AuthController,
+            SessionController,
             PlatformAuthController,
             CasesController,
             TenantAdminController,

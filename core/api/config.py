@@ -21,6 +21,8 @@ class ApiConfig:
     secret_key: str
     access_ttl_seconds: int = 900
     refresh_ttl_seconds: int = 7 * 24 * 3600
+    session_ttl_seconds: int = 8 * 3600
+    secure_cookies: bool = True  # only over HTTPS; the embedded demo on plain http turns it off
     max_body_bytes: int = 1_000_000
     public_max_body_bytes: int = 64_000
     public_rate_per_minute: int = 30
@@ -58,4 +60,5 @@ class ApiConfig:
             attachment_max_bytes=number("HUIYING_ATTACHMENT_MAX_BYTES", 5_000_000),
             redis_url=os.environ.get("HUIYING_REDIS_URL") or None,
             embedded_jobs=os.environ.get("HUIYING_EMBEDDED_JOBS") == "1",
+            secure_cookies=os.environ.get("HUIYING_INSECURE_COOKIES") != "1",
         )

@@ -8,6 +8,8 @@ apply at once. The guards read the domain permission matrix — the one place ru
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,7 @@ from core.services.auth import AuthenticationFailed, Principal, platform_princip
 
 __all__ = [
     "PUBLIC_PATHS",
+    "SESSION_COOKIE",
     "AuthMiddleware",
     "TokenPair",
     "TokenService",
@@ -35,6 +38,8 @@ __all__ = [
 ]
 
 ALGORITHM = "HS256"
+SESSION_COOKIE = "huiying_session"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 ISSUER = "huiying"
 
 PUBLIC_PATHS = [
@@ -63,19 +68,22 @@ class TokenService:
     def __init__(self, config: ApiConfig) -> None:
         self.config = config
 
+    @staticmethod
+    def _base(principal: Principal, now: datetime) -> dict[str, Any]:
+        base: dict[str, Any] = {"sub": principal.username, "iss": ISSUER, "iat": int(now.timestamp())}
+        if principal.is_platform_admin:
+            return base | {"scope": "platform"}
+        return base | {
+            "scope": "tenant",
+            "tid": principal.tenant_id,
+            "tenant": principal.tenant_slug,
+            "roles": sorted(role.value for role in principal.roles),
+        }
+
     def issue(self, principal: Principal) -> TokenPair:
         """A token pair for `principal`. Token lifetimes run on real time, never a business clock."""
         now = datetime.now(UTC)
-        base: dict[str, Any] = {"sub": principal.username, "iss": ISSUER, "iat": int(now.timestamp())}
-        if principal.is_platform_admin:
-            base["scope"] = "platform"
-        else:
-            base |= {
-                "scope": "tenant",
-                "tid": principal.tenant_id,
-                "tenant": principal.tenant_slug,
-                "roles": sorted(role.value for role in principal.roles),
-            }
+        base = self._base(principal, now)
         access = base | {"typ": "access", "exp": now + timedelta(seconds=self.config.access_ttl_seconds)}
         refresh = base | {
             "typ": "refresh",
@@ -87,6 +95,23 @@ class TokenService:
             refresh_token=jwt.encode(refresh, self.config.secret_key, algorithm=ALGORITHM),
             expires_in=self.config.access_ttl_seconds,
         )
+
+    def session(self, principal: Principal) -> tuple[str, str]:
+        """A browser session token (for an HttpOnly cookie) and its CSRF token."""
+        now = datetime.now(UTC)
+        claims = self._base(principal, now) | {
+            "typ": "session",
+            "jti": secrets.token_urlsafe(12),
+            "exp": now + timedelta(seconds=self.config.session_ttl_seconds),
+        }
+        token = jwt.encode(claims, self.config.secret_key, algorithm=ALGORITHM)
+        return token, self.csrf_token(claims)
+
+    def csrf_token(self, claims: dict[str, Any]) -> str:
+        """The CSRF token bound to one session (an HMAC of its id: nothing to store)."""
+        return hmac.new(
+            self.config.secret_key.encode(), f"csrf:{claims['jti']}".encode(), hashlib.sha256
+        ).hexdigest()
 
     def claims(self, token: str, *, kind: str) -> dict[str, Any]:
         """The verified claims of `token` if it is a valid token of `kind` ("access" or "refresh").
@@ -121,16 +146,32 @@ async def principal_from_claims(claims: dict[str, Any]) -> Principal:
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
-    """Turns ``Authorization: Bearer <token>`` into ``request.user`` (a `Principal`)."""
+    """Turns a bearer token, or a browser's session cookie, into ``request.user`` (a `Principal`).
+
+    A cookie is sent by the browser on its own, so an unsafe request authenticated by it must
+    also carry the session's CSRF token in ``X-CSRF-Token`` (double submit).
+    """
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        tokens: TokenService = connection.app.state.tokens
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("请先登录：缺少 Authorization: Bearer 令牌 (missing bearer token)")
-        tokens: TokenService = connection.app.state.tokens
+        session = connection.cookies.get(SESSION_COOKIE, "")
         try:
-            claims = tokens.claims(token.strip(), kind="access")
+            if scheme.lower() == "bearer" and token.strip():
+                claims = tokens.claims(token.strip(), kind="access")
+            elif session:
+                claims = tokens.claims(session, kind="session")
+                if connection.scope["method"] not in _SAFE_METHODS and not hmac.compare_digest(
+                    connection.headers.get("x-csrf-token", ""), tokens.csrf_token(claims)
+                ):
+                    raise PermissionDeniedException(
+                        "CSRF 校验失败：请随请求提交 X-CSRF-Token (CSRF check failed)"
+                    )
+            else:
+                raise NotAuthorizedException(
+                    "请先登录：缺少 Authorization: Bearer 令牌 (missing bearer token)"
+                )
             principal = await principal_from_claims(claims)
         except DomainError as exc:
             raise NotAuthorizedException(str(exc)) from None

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, post
+import msgspec
+from litestar import Controller, Request, Response, delete, post
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import PlatformTokenIn, RefreshIn, TokenIn, TokenOut
-from core.api.security import TokenService, principal_from_claims
+from core.api.security import SESSION_COOKIE, TokenService, principal_from_claims
 from core.services.auth import Principal, authenticate_platform_admin, authenticate_user
 
-__all__ = ["AuthController", "PlatformAuthController"]
+__all__ = ["AuthController", "PlatformAuthController", "SessionController"]
 
 
 def _out(tokens: TokenService, principal: Principal) -> TokenOut:
@@ -41,6 +43,50 @@ class AuthController(Controller):
         tokens: TokenService = request.app.state.tokens
         principal = await principal_from_claims(tokens.claims(data.refresh_token, kind="refresh"))
         return _out(tokens, principal)
+
+
+class SessionOut(msgspec.Struct):
+    csrf_token: str
+    expires_in: int
+    username: str
+    tenant: str
+
+
+class SessionController(Controller):
+    """Browser sign-in: an HttpOnly session cookie plus a CSRF token for unsafe requests."""
+
+    path = "/api/v1/auth/session"
+    tags = ("auth 登录",)
+
+    @post("/", status_code=200, summary="浏览器登录（会话 Cookie + CSRF 令牌）", responses=PROBLEMS)
+    async def sign_in(
+        self, request: Request, data: JSONBody[TokenIn], services: NamedDependency[Services]
+    ) -> Response[SessionOut]:
+        """Sign in for the browser pages; send ``X-CSRF-Token`` with every unsafe request."""
+        principal = await authenticate_user(
+            data.tenant, data.username, data.password, now=services.clock.now()
+        )
+        tokens: TokenService = request.app.state.tokens
+        session, csrf = tokens.session(principal)
+        config = request.app.state.config
+        cookie = Cookie(
+            key=SESSION_COOKIE,
+            value=session,
+            httponly=True,
+            secure=config.secure_cookies,
+            samesite="lax",
+            path="/",
+            max_age=config.session_ttl_seconds,
+        )
+        body = SessionOut(csrf, config.session_ttl_seconds, principal.username, principal.tenant_slug)
+        return Response(body, cookies=[cookie])
+
+    @delete("/", status_code=204, summary="退出浏览器会话", responses=PROBLEMS)
+    async def sign_out(self) -> Response[None]:
+        """Forget the session cookie."""
+        return Response(
+            None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")]
+        )
 
 
 class PlatformAuthController(Controller):
