@@ -34,6 +34,19 @@ CORE_SETTINGS = (
         default=30,
         description="收件时间最多可补登多少日前（letters opened or calls logged late）",
     ),
+    SettingSpec(
+        key="webhook_url",
+        type=str,
+        default="",
+        description="通知推送地址（短信网关或对接系统），为空则不推送",
+    ),
+    SettingSpec(
+        key="webhook_secret",
+        type=str,
+        default="",
+        description="通知推送的 HMAC-SHA256 签名密钥（只写，不回显）",
+        secret=True,
+    ),
 )
 
 

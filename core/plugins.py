@@ -7,7 +7,9 @@ hookspec, so every call site is type-checked and a meta-test keeps facade and sp
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
+import os
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -149,10 +151,23 @@ class PluginRegistry:
 
     @classmethod
     def discover(cls, extra: Mapping[str, object] | None = None) -> PluginRegistry:
-        """Load every plugin of the ``huiying.plugins`` entry-point group (plus `extra`, for tests)."""
+        """Load the ``huiying.plugins`` entry points, then ``HUIYING_PLUGIN_MODULES``, then `extra`.
+
+        ``HUIYING_PLUGIN_MODULES="name=package.module,other=pkg.mod"`` loads plugins by import
+        path, for an integrator trying a plugin before packaging it (and for tests that run
+        workers in other processes).
+        """
         plugins: dict[str, object] = {
             ep.name: ep.load() for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
         }
+        for item in filter(None, os.environ.get("HUIYING_PLUGIN_MODULES", "").split(",")):
+            name, _, module = item.partition("=")
+            if not name.strip() or not module.strip():
+                raise PluginContractError(f"HUIYING_PLUGIN_MODULES 中的“{item}”应写成 名称=模块路径")
+            try:
+                plugins[name.strip()] = importlib.import_module(module.strip())
+            except ImportError as exc:
+                raise PluginContractError(f"无法导入插件模块 {module.strip()}：{exc}") from exc
         plugins.update(extra or {})
         return cls(plugins)
 

@@ -180,7 +180,11 @@ def test_core_defaults_answer_every_decision_for_a_bare_plugin() -> None:
     assert hooks.approval_chain(case) == ()
     assert hooks.sla_timers(case) == ()
     assert hooks.reply_requirements(case).modes
-    assert [spec.key for spec in hooks.register_settings()] == ["intake_max_backdate_days"]
+    assert [spec.key for spec in hooks.register_settings()] == [
+        "intake_max_backdate_days",
+        "webhook_url",
+        "webhook_secret",
+    ]
 
 
 # --- every hookspec tested ----------------------------------------------------------------------

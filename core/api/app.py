@@ -27,6 +27,8 @@ from core.api.controllers.attachments import AttachmentsController, PublicAttach
 from core.api.controllers.auth import AuthController, PlatformAuthController, SessionController
 from core.api.controllers.cases import CasesController
 from core.api.controllers.deps import Services
+from core.api.controllers.duty import DutyController
+from core.api.controllers.inbox import InboxController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
 from core.api.problems import exception_handlers
@@ -111,7 +113,8 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
 
 async def _require_json(request: Request) -> None:
     """Refuse bodies that are not JSON (multipart for uploads) before any handler parses them."""
-    if request.method in _BODY_METHODS and request.url.path.startswith("/api/"):
+    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    if request.method in _BODY_METHODS and has_body and request.url.path.startswith("/api/"):
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         upload = request.url.path.rstrip("/").endswith("/attachments")
         expected = "multipart/form-data" if upload else MediaType.JSON.value
@@ -161,6 +164,8 @@ def create_app(
             SessionController,
             PlatformAuthController,
             CasesController,
+            InboxController,
+            DutyController,
             TenantAdminController,
             PlatformController,
             public,

@@ -31,6 +31,7 @@ class SettingSpec:
     type: type
     default: Any
     description: str
+    secret: bool = False  # never shown back once written (keys, tokens)
 
 
 @dataclass(frozen=True, slots=True)

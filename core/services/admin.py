@@ -172,7 +172,11 @@ class TenantAdmin:
             record = await TenantRepository().get(tenant_id)
         specs = self.registry.settings_specs(record.plugin)
         stored = record.settings.get("tenant", {})
-        return specs, resolve_settings(specs, platform={}, tenant=stored, by_kind={})
+        values = dict(resolve_settings(specs, platform={}, tenant=stored, by_kind={}))
+        for spec in specs:
+            if spec.secret and values[spec.key]:
+                values[spec.key] = "********"  # set, and not shown
+        return specs, values
 
     async def update_settings(
         self, tenant_id: int, actor: Actor, values: Mapping[str, Any]
@@ -185,9 +189,9 @@ class TenantAdmin:
             specs = self.registry.settings_specs(record.plugin)
             merged = {**record.settings.get("tenant", {}), **values}
             by_kind = record.settings.get("by_kind", {})
-            resolved = resolve_settings(specs, platform={}, tenant=merged, by_kind=by_kind)
+            resolve_settings(specs, platform={}, tenant=merged, by_kind=by_kind)
             await tenants.update_settings(tenant_id, {"tenant": merged, "by_kind": dict(by_kind)})
-        return resolved
+        return (await self.settings(tenant_id, actor))[1]
 
     @staticmethod
     async def _check_unit(directory: TenantDirectory, code: str | None) -> None:

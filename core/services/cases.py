@@ -31,6 +31,7 @@ from core.domain.roles import Actor, Permission, permission_for
 from core.domain.transitions import decide
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
+from core.services.duty import report_new_case_to_leader
 from core.services.tenants import LoadedTenant, load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.repositories import (
@@ -165,6 +166,8 @@ class CaseService:
                 await repo.add_identity(case.id, draft.identity)
             if idempotency_key is not None:
                 await repo.bind_idempotency_key(idempotency_key, case.id)
+            # 报: the leader on duty hears of every new case at once (12312 接报 rule).
+            reported_to = await report_new_case_to_leader(tenant_id, case, now)
             timer_changes = await _sync_timers(repo, tenant, case, action=None, at=received_at)
             data: dict[str, Any] = {
                 "kind": case.kind.value,
@@ -175,6 +178,8 @@ class CaseService:
             }
             if now - received_at > _BACKDATE_TOLERANCE:
                 data["backdated"] = True  # audit: a late-logged letter or call
+            if reported_to:
+                data["reported_to"] = reported_to
             await repo.append_event(
                 case.id,
                 CaseEvent(

@@ -175,6 +175,17 @@ class TimerJobs:
                     case_id=firing.case.id,
                 )
             sent.append(username)
+        webhook = firing.tenant.ctx.settings.get("webhook_url", "")
+        if webhook:  # one signed push per effect, for an SMS gateway or an integration
+            await outbox.add(
+                channel="webhook",
+                recipient=webhook,
+                subject=subject,
+                body=body,
+                dedupe_key=f"{firing.key}:{effect}:webhook",
+                now=firing.now,
+                case_id=firing.case.id,
+            )
         return sent
 
     async def _users_with(self, firing: _Firing, *roles: Role, unit: str | None = None) -> list[str]:
@@ -290,7 +301,8 @@ class TimerJobs:
             tenants = await TenantRepository().all()
         changed = 0
         for record in tenants:
-            changed += await self._recompute_tenant(record.id)
+            if record.plugin in self.registry.names:  # a tenant without its plugin has no deadlines to keep
+                changed += await self._recompute_tenant(record.id)
         return changed
 
     async def _recompute_tenant(self, tenant_id: int) -> int:

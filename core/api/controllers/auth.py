@@ -81,12 +81,15 @@ class SessionController(Controller):
         body = SessionOut(csrf, config.session_ttl_seconds, principal.username, principal.tenant_slug)
         return Response(body, cookies=[cookie])
 
-    @delete("/", status_code=204, summary="退出浏览器会话", responses=PROBLEMS)
-    async def sign_out(self) -> Response[None]:
+    @delete(
+        "/",
+        status_code=204,
+        summary="退出浏览器会话",
+        responses=PROBLEMS,
+        response_cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")],
+    )
+    async def sign_out(self) -> None:
         """Forget the session cookie."""
-        return Response(
-            None, status_code=204, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")]
-        )
 
 
 class PlatformAuthController(Controller):

@@ -118,8 +118,12 @@ class CasesController(Controller):
             ("received_from", received_from),
             ("received_before", received_before),
         ):
-            if value is not None and value.tzinfo is None:
+            if value is None:
+                continue
+            if value.tzinfo is None:
                 raise InvalidCommand(f"{name} 须带时区，如 2026-10-01T00:00:00+08:00", field=name)
+            if not 2000 <= value.year <= 2100:
+                raise InvalidCommand(f"{name} 应在 2000 年至 2100 年之间", field=name)
         user = request.user
         query = CaseQuery(
             states=tuple(states or ()),

@@ -6,7 +6,7 @@ Handover records are confidential: only duty staff and supervisors reach them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -185,7 +185,13 @@ class DutyController(Controller):
         """The spans of ``[start, end)`` no shift covers; 24 h duty should have none."""
         user = request.user
         gaps = await _duty(services).coverage(user.tenant_id, user.actor, start, end)
-        return CoverageOut(start=start, end=end, covered=not gaps, gaps=[GapOut(a, b) for a, b in gaps])
+        # Gap bounds come from the query and from stored shifts: one zone (UTC) for all, as stored.
+        return CoverageOut(
+            start=start.astimezone(UTC),
+            end=end.astimezone(UTC),
+            covered=not gaps,
+            gaps=[GapOut(a.astimezone(UTC), b.astimezone(UTC)) for a, b in gaps],
+        )
 
     @get("/on-duty", guards=[requires(Permission.CASE_READ)], summary="当前值班", responses=PROBLEMS)
     async def on_duty(
@@ -194,7 +200,7 @@ class DutyController(Controller):
         """The shift on duty now and its leader, to whom new cases are reported; nulls if none."""
         user = request.user
         duty = _duty(services)
-        at = services.clock.now()
+        at = services.clock.now().astimezone(UTC)
         shift = await duty.on_duty(user.tenant_id, user.actor, at)
         return OnDutyOut(
             at=at, leader=shift.leader if shift else None, shift=shift_out(shift) if shift else None

@@ -1,0 +1,22 @@
+"""A test organisation with the 12312 on-site rule: dispatch within 10 minutes of acceptance.
+
+Loaded by name in other processes (workers) through ``HUIYING_PLUGIN_MODULES``; the
+commerce12312 plugin will follow the same path.
+"""
+
+from __future__ import annotations
+
+from core.sdk import Action, Case, Period, TenantContext, TimerRule, hookimpl
+
+
+@hookimpl
+def hy_sla_timers(ctx: TenantContext, case: Case) -> tuple[TimerRule, ...]:
+    return (
+        TimerRule(
+            kind="dispatch",
+            label="分流转办时限",
+            period=Period.parse("10 minutes"),
+            basis="测试规则：现场处置投诉受理后 10 分钟内发出转办",
+            stops_on=frozenset({Action.DISPATCH, Action.REFER_OUT, Action.REFUSE}),
+        ),
+    )
