@@ -9,12 +9,13 @@ from __future__ import annotations
 from functools import cache
 
 import dramatiq
-from core.services.delivery import Deliverer, DeliveryConfig
 
 from core.jobs.broker import broker
 from core.plugins import PluginRegistry
 from core.services.clock import SystemClock
+from core.services.delivery import Deliverer, DeliveryConfig
 from core.services.timers import TimerJobs
+from core.store.engine import DB, is_postgres
 
 __all__ = ["broker", "deliver_notification", "fire_timer"]
 
@@ -29,13 +30,22 @@ def _deliverer() -> Deliverer:
     return Deliverer(DeliveryConfig.from_env(), SystemClock())
 
 
+async def _ensure_pool() -> None:
+    # All async actors of a worker process share one event loop (the AsyncIO middleware's), so
+    # one pool opened on it serves them all; it dies with the process.
+    if is_postgres() and DB.pool is None:
+        await DB.start_connection_pool(min_size=1, max_size=8)
+
+
 @dramatiq.actor(queue_name="huiying_timers", max_retries=10, min_backoff=1_000, max_backoff=60_000)
 async def fire_timer(tenant_id: int, timer_id: int) -> None:
     """Carry out a due timer's warning or breach effects (once)."""
+    await _ensure_pool()
     await _timer_jobs().fire(tenant_id, timer_id)
 
 
 @dramatiq.actor(queue_name="huiying_notifications", max_retries=3, min_backoff=1_000, max_backoff=60_000)
 async def deliver_notification(tenant_id: int, notification_id: int) -> None:
     """Attempt delivery of one outbox notification (its own retry schedule lives in the row)."""
+    await _ensure_pool()
     await _deliverer().deliver(tenant_id, notification_id)

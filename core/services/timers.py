@@ -28,6 +28,7 @@ from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
+from core.services.duty import leader_on_duty
 from core.services.tenants import LoadedTenant, load_tenant
 from core.store.outbox import OutboxRepository
 from core.store.repositories import CaseRepository, StoredTimer, TenantDirectory, TenantRepository
@@ -200,7 +201,8 @@ class TimerJobs:
         """Who answers for the case now.
 
         Its handler (or, before anyone signed for it, the unit's handlers) and the unit's heads;
-        before dispatch, the duty leaders and supervisors who dispatch.
+        before dispatch, the leader on duty (all duty leaders when no shift covers now) and the
+        supervisors.
         """
         case = firing.case
         if case.unit_code:
@@ -211,7 +213,10 @@ class TimerJobs:
                 else await self._users_with(firing, Role.HANDLER, unit=case.unit_code)
             )
             return [*handlers, *heads]
-        return await self._users_with(firing, Role.DUTY_LEADER, Role.SUPERVISOR)
+        supervisors = await self._users_with(firing, Role.SUPERVISOR)
+        on_duty = await leader_on_duty(firing.tenant.record.id, firing.now)
+        leaders = [on_duty] if on_duty else await self._users_with(firing, Role.DUTY_LEADER)
+        return [*leaders, *supervisors]
 
     async def _remind(self, firing: _Firing) -> None:
         timer, case = firing.stored.timer, firing.case

@@ -200,3 +200,41 @@ async def test_a_suspended_tenants_timers_wait(make_tenant, registry, actors, ph
     assert (
         await TimerJobs(registry, clock).fire(tenant.id, await timer_id(tenant.id, case_id, "handling")) == []
     )
+
+
+async def test_an_onsite_complaint_not_dispatched_in_ten_minutes(make_tenant, actors):
+    """The 12312 rule through a test plugin: breach, a 督办通知单, and the leader on shift told."""
+    import importlib
+
+    from core.domain.roles import Actor, Role
+    from core.plugins import PluginRegistry
+    from core.services.duty import DutyService
+
+    onsite = importlib.import_module("tests.fixture_plugins.onsite")
+    registry = PluginRegistry.discover(extra={"onsite": onsite})
+    tenant = await make_tenant("onsite", registry_=registry)
+    now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 Shanghai
+    clock = FixedClock(now)
+    admin = Actor("admin", roles=frozenset({Role.TENANT_ADMIN}))
+    await DutyService(clock).add_shift(
+        tenant.id,
+        admin,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=7),
+        leader="leader",
+        officers=["operator"],
+    )
+    service = CaseService(registry, clock)
+    view = await service.intake(tenant.id, complaint(), actors["operator"])
+    dispatch_timer = view.timers[0]
+    assert dispatch_timer.timer.due_at == now + timedelta(minutes=10)
+
+    clock.advance(timedelta(minutes=11))
+    assert await TimerJobs(registry, clock).fire(tenant.id, dispatch_timer.id) == [TimerPhase.BREACH]
+    events, documents, _, notifications = await record(tenant.id, view.case.id)
+    assert "case_supervision_notice_issued" in events
+    assert documents[0].kind == "supervision_notice" and "10 分钟" in documents[0].body
+    told = {n.recipient for n in notifications if n.channel == "inbox" and n.subject.startswith("督办通知单")}
+    assert told == {"leader", "supervisor"}
+    reported = {n.recipient for n in notifications if n.subject.startswith("新案件")}
+    assert reported == {"leader"}  # 报: the leader on duty heard of the case at intake too
