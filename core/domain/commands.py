@@ -39,6 +39,7 @@ __all__ = [
     "ReopenCase",
     "ReplyMode",
     "ReplyToCase",
+    "RequestExtension",
     "RequestSupplement",
     "ReturnCase",
     "SignForCase",
@@ -259,6 +260,21 @@ class ExtendCase(CaseCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class RequestExtension(CaseCommand):
+    """延期申请: the handler asks a leader for more time, saying why; `ExtendCase` grants it."""
+
+    action: ClassVar[Action] = Action.REQUEST_EXTENSION
+    period: Period | None = None
+    reason: str = ""
+    timer: str = ""
+
+    def __post_init__(self) -> None:
+        if self.period is None:
+            raise InvalidCommand("请填写申请延长的期限，如“10 working days”", field="period")
+        _required(self.reason, "reason", "申请延期的理由")
+
+
+@dataclass(frozen=True, slots=True)
 class EscalateCase(CaseCommand):
     """督办/升级: raise the case to the next level."""
 
@@ -300,6 +316,7 @@ COMMANDS: Mapping[Action, type[CaseCommand]] = types.MappingProxyType(
             RecordFeedback,
             CloseCase,
             ArchiveCase,
+            RequestExtension,
             ExtendCase,
             EscalateCase,
             ReopenCase,

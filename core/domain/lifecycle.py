@@ -35,7 +35,8 @@ class Action(enum.StrEnum):
     RECORD_FEEDBACK = "record_feedback"  # 反馈: the person's satisfaction
     CLOSE = "close"  # 办结
     ARCHIVE = "archive"  # 归档
-    EXTEND = "extend"  # 延期: more time, within the plugin's cap
+    REQUEST_EXTENSION = "request_extension"  # 延期申请: the handling side asks for more time
+    EXTEND = "extend"  # 延期: more time, within the plugin's cap, granted by a leader
     ESCALATE = "escalate"  # 督办/升级: raised to the next level
     REOPEN = "reopen"  # 重办: handled again after a dissatisfied answer
 
@@ -67,6 +68,7 @@ _ACTION_LABELS = {
     Action.RECORD_FEEDBACK: "反馈",
     Action.CLOSE: "办结",
     Action.ARCHIVE: "归档",
+    Action.REQUEST_EXTENSION: "申请延期",
     Action.EXTEND: "延期",
     Action.ESCALATE: "督办升级",
     Action.REOPEN: "重办",
@@ -89,6 +91,7 @@ _PAST = {
     Action.RECORD_FEEDBACK: "feedback_recorded",
     Action.CLOSE: "closed",
     Action.ARCHIVE: "archived",
+    Action.REQUEST_EXTENSION: "extension_requested",
     Action.EXTEND: "extended",
     Action.ESCALATE: "escalated",
     Action.REOPEN: "reopened",
@@ -141,6 +144,7 @@ _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     (S.CLOSED, A.REOPEN): S.IN_HANDLING,
     **{(state, A.ESCALATE): state for state in _ESCALATABLE},
     **{(state, A.EXTEND): state for state in _EXTENDABLE},
+    **{(state, A.REQUEST_EXTENSION): state for state in _EXTENDABLE},
 }
 
 TRANSITIONS: Mapping[tuple[CaseState, Action], CaseState] = MappingProxyType(_TABLE)

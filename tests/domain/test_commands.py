@@ -45,6 +45,7 @@ VALID: dict[Action, dict[str, Any]] = {
     Action.RECORD_FEEDBACK: {"satisfaction": "basically_satisfied", "note": "电话回访"},
     Action.CLOSE: {"summary": "已办结"},
     Action.ARCHIVE: {},
+    Action.REQUEST_EXTENSION: {"period": "10 working days", "reason": "需现场核查", "timer": "handling"},
     Action.EXTEND: {"period": "10 working days", "reason": "需现场核查", "timer": "handling"},
     Action.ESCALATE: {"reason": "逾期未签收"},
     Action.REOPEN: {"reason": "投诉人不满意"},

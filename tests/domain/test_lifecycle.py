@@ -100,7 +100,10 @@ def test_the_table_cannot_be_changed_at_run_time() -> None:
             CaseState.REGISTERED,
             {Action.ACCEPT, Action.REFUSE, Action.REFER_OUT, Action.REQUEST_SUPPLEMENT, Action.ESCALATE},
         ),
-        (CaseState.DISPATCHED, {Action.SIGN_FOR, Action.RETURN, Action.EXTEND, Action.ESCALATE}),
+        (
+            CaseState.DISPATCHED,
+            {Action.SIGN_FOR, Action.RETURN, Action.REQUEST_EXTENSION, Action.EXTEND, Action.ESCALATE},
+        ),
         (CaseState.REPLIED, {Action.RECORD_FEEDBACK, Action.CLOSE, Action.REOPEN, Action.ESCALATE}),
         (CaseState.REFUSED, {Action.CLOSE}),
         (CaseState.CLOSED, {Action.ARCHIVE, Action.REOPEN}),

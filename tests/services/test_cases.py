@@ -445,3 +445,41 @@ async def test_settings_for_one_case_kind_reach_the_plugin(make_tenant, registry
         CaseKind.COMPLAINT: "2026-10-13T23:59:59+08:00",  # the tenant's 5 working days
         CaseKind.REPORT: "2026-10-10T23:59:59+08:00",  # 3 working days for reports (Saturday make-up day)
     }
+
+
+async def test_the_handler_asks_for_more_time_and_a_leader_grants_it(make_tenant, registry, actors):
+    from core.domain.commands import RequestExtension
+
+    tenant = await make_tenant()
+    service = CaseService(registry, FixedClock(SHANGHAI_0930))
+    case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
+    await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
+    await service.perform(
+        tenant.id, case_id, DispatchCase(unit_code="jcs", cause="c", opinion="o"), actors["leader"]
+    )
+    await service.perform(tenant.id, case_id, SignForCase(handler="handler"), actors["handler"])
+    five_days = Period.parse("5 working days")
+    asked = await service.perform(
+        tenant.id,
+        case_id,
+        RequestExtension(period=five_days, reason="需调取档案", timer="handling"),
+        actors["handler"],
+    )
+    assert due(asked, "handling") == "2026-10-13T23:59:59+08:00"  # asking changes nothing yet
+    with pytest.raises(NotPermitted):
+        await service.perform(
+            tenant.id,
+            case_id,
+            ExtendCase(period=five_days, reason="自批", timer="handling"),
+            actors["handler"],
+        )
+    granted = await service.perform(
+        tenant.id,
+        case_id,
+        ExtendCase(period=five_days, reason="同意延期", timer="handling"),
+        actors["leader"],
+    )
+    assert due(granted, "handling") == "2026-10-20T23:59:59+08:00"
+    names = [e.name for e in await service.events(tenant.id, case_id, actors["operator"])]
+    assert names[-2:] == ["case_extension_requested", "case_extended"]

@@ -48,6 +48,7 @@ PAYLOADS = {
     A.RECORD_FEEDBACK: {"satisfaction": "satisfied"},
     A.CLOSE: {},
     A.ARCHIVE: {},
+    A.REQUEST_EXTENSION: {"period": "2 working days", "reason": "需现场核查", "timer": "handling"},
     A.EXTEND: {"period": "2 working days", "reason": "需现场核查", "timer": "handling"},
     A.ESCALATE: {"reason": "群众多次来电"},
     A.REOPEN: {"reason": "投诉人不满意"},
