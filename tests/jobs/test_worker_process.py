@@ -159,7 +159,7 @@ async def test_a_killed_worker_loses_nothing_and_repeats_nothing(make_tenant, tm
         ):
             assert time.monotonic() < deadline, processes.logs()
             await asyncio.sleep(0.1)
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 5  # the precision promised for minute-scale rules
     finally:
         processes.stop_all()
 
