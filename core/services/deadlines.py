@@ -44,6 +44,7 @@ from core.store.deadlines import LiveTimer, live_timers, overdue_by_unit
 from core.store.tx import tenant_tx
 
 __all__ = [
+    "UNDISPATCHED",
     "DeadlineItem",
     "DeadlineList",
     "DeadlineScope",

@@ -90,21 +90,24 @@ class TimerJobs:
         """Carry out whichever phases of the timer are due and not yet fired; returns them."""
         now = self.clock.now()
         async with tenant_tx(tenant_id):
-            tenant = await load_tenant(tenant_id, self.registry, require_active=False)
-            if not tenant.record.active:
-                return []  # a suspended tenant's deadlines wait until it is resumed
             repo = CaseRepository(tenant_id)
             found = await repo.timer_for_firing(timer_id)
             if found is None:
                 return []
             stored, warned_at, breached_at = found
             timer = stored.timer
-            if timer.state not in (TimerState.RUNNING, TimerState.BREACHED):
-                return []
+            warning_due = warned_at is None and timer.warn_at <= now
+            breach_due = breached_at is None and timer.due_at <= now
+            if timer.state not in (TimerState.RUNNING, TimerState.BREACHED) or not (
+                warning_due or breach_due
+            ):
+                return []  # a duplicate message, or nothing due yet: cheap, before loading the tenant
+            tenant = await load_tenant(tenant_id, self.registry, require_active=False)
+            if not tenant.record.active:
+                return []  # a suspended tenant's deadlines wait until it is resumed
             case = await repo.get(stored.case_id, for_update=True)
             fired: list[TimerPhase] = []
-            breach_due = breached_at is None and timer.due_at <= now
-            if warned_at is None and timer.warn_at <= now:
+            if warning_due:
                 warned_at = now
                 if not breach_due:  # past due, a reminder would come too late: the breach says it all
                     await self._carry_out(_Firing(tenant, repo, case, stored, TimerPhase.WARNING, now))
