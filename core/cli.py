@@ -279,6 +279,15 @@ def _read_password() -> str:
     return password
 
 
+def _check_master_key() -> None:
+    from core.services.vault import MasterKeyError, MasterKeys
+
+    try:
+        MasterKeys.from_env()
+    except MasterKeyError as exc:
+        raise _Failure(f"错误：{exc}") from None
+
+
 def _check_api_config() -> None:
     from core.api.config import ApiConfig, ConfigError
 
@@ -286,6 +295,7 @@ def _check_api_config() -> None:
         ApiConfig.from_env()
     except ConfigError as exc:
         raise _Failure(f"错误：{exc}") from None
+    _check_master_key()
 
 
 @main.command(help="启动后台任务进程（dramatiq，需 HUIYING_REDIS_URL）：执行到期提醒、督办和通知投递。")
@@ -296,6 +306,7 @@ def worker(processes: int, threads: int) -> None:
         raise _Failure(
             "错误：请设置 HUIYING_REDIS_URL（如 redis://127.0.0.1:6379/0）；内置演示模式无需单独的 worker"
         )
+    _check_master_key()
     argv = [sys.executable, "-m", "dramatiq", "core.jobs.actors", "--processes", str(processes)]
     os.execv(sys.executable, [*argv, "--threads", str(threads)])
 
@@ -349,7 +360,8 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 def demo(host: str, port: int, data_dir: Path) -> None:
     os.environ["HUIYING_DATABASE_URL"] = f"sqlite:///{data_dir.resolve() / 'huiying.sqlite'}"
-    os.environ.setdefault("HUIYING_SECRET_KEY", _demo_secret(data_dir))
+    os.environ.setdefault("HUIYING_SECRET_KEY", _demo_secret(data_dir, "secret.key"))
+    os.environ.setdefault("HUIYING_MASTER_KEY", _demo_secret(data_dir, "master.key"))
     os.environ["HUIYING_EMBEDDED_JOBS"] = "1"  # deadlines fire in-process: no Redis, no worker
     os.environ.setdefault("HUIYING_INSECURE_COOKIES", "1")  # the demo serves plain http on localhost
     lines = _run(_prepare_demo)()
@@ -361,15 +373,16 @@ def demo(host: str, port: int, data_dir: Path) -> None:
     uvicorn.run("core.api.app:create_app", factory=True, host=host, port=port, log_level="warning")
 
 
-def _demo_secret(data_dir: Path) -> str:
-    """The demo's token signing key, made once and kept in its data folder (owner-only)."""
+def _demo_secret(data_dir: Path, name: str) -> str:
+    """A demo key (token signing, identity master key), made once and kept owner-only in its data folder."""
+    import base64
     import secrets
 
-    path = data_dir / "secret.key"
+    path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -396,6 +409,47 @@ async def _prepare_demo() -> list[str]:
         users = "/".join(user.username for user in config.users)
         lines.append(f"  {record.slug:<16} {users} · 密码 {DEMO_PASSWORD} · {state}")
     return lines
+
+
+@main.group(help="审计：校验案件事件记录的哈希链。")
+def audit() -> None:
+    """The tamper-evident record."""
+
+
+@audit.command("verify", help="重算哈希链，指出第一处被改动、删除或调换的记录；有问题时退出码为 1。")
+@click.option("--tenant", "slug", default=None, help="只校验该租户（默认校验所有租户）。")
+@_run
+async def audit_verify(slug: str | None) -> None:
+    from core.domain.audit import first_broken, head_mismatch
+    from core.store.audit import case_serials, chain_head, chain_records
+    from core.store.repositories import TenantRepository
+    from core.store.tx import platform_tx
+
+    await _require_schema()
+    async with platform_tx():
+        records = [await TenantRepository().by_slug(slug)] if slug else await TenantRepository().all()
+    if not records:
+        click.echo("（暂无租户）")
+    broken = 0
+    for record in records:
+        events = await chain_records(record.id)
+        link = first_broken(events)
+        if link is not None:
+            serial = (await case_serials(record.id, [link.case_id])).get(link.case_id, f"#{link.case_id}")
+            click.echo(
+                f"租户 {record.slug}：第 {link.position} 条记录被改动"
+                f"（案件 {serial} 第 {link.seq} 条，事件 {link.event_id}）：{link.why}"
+            )
+            broken += 1
+            continue
+        why = head_mismatch(events, await chain_head(record.id))
+        if why is not None:
+            click.echo(f"租户 {record.slug}：{len(events)} 条记录，链头不符：{why}")
+            broken += 1
+            continue
+        click.echo(f"租户 {record.slug}：{len(events)} 条记录，哈希链完整")
+    if broken:
+        raise _Failure(f"哈希链校验未通过：{broken} 个租户的哈希链不完整")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ a ``sqlite://`` URL, the store runs on a fresh SQLite file instead. This happens
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -77,6 +79,8 @@ def _migrate(env: dict[str, str]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ["HUIYING_PASSWORD_PROFILE"] = "cheapest"
+    # A master key for the identity vault, new every run (subprocesses inherit it).
+    os.environ["HUIYING_MASTER_KEY"] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
     url = os.environ.get("HUIYING_DATABASE_URL", "")
     if url.startswith("sqlite://"):
         path = Path(url.removeprefix("sqlite://"))

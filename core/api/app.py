@@ -25,7 +25,8 @@ from core.api.config import ApiConfig
 from core.api.controllers.admin import TenantAdminController
 from core.api.controllers.attachments import AttachmentsController, PublicAttachmentsController
 from core.api.controllers.auth import AuthController, PlatformAuthController, SessionController
-from core.api.controllers.cases import CasesController
+from core.api.controllers.cases import CasesController, IdentityController
+from core.api.controllers.deadlines import DeadlinesController
 from core.api.controllers.deps import Services
 from core.api.controllers.duty import DutyController
 from core.api.controllers.inbox import InboxController
@@ -164,7 +165,9 @@ def create_app(
             SessionController,
             PlatformAuthController,
             CasesController,
+            IdentityController,
             InboxController,
+            DeadlinesController,
             DutyController,
             TenantAdminController,
             PlatformController,

@@ -6,8 +6,10 @@ Every function is safe on empty input: None or "" gives "".
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-__all__ = ["mask_address", "mask_id_number", "mask_name", "mask_phone", "mask_text"]
+__all__ = ["mask_address", "mask_id_number", "mask_identity", "mask_name", "mask_phone", "mask_text"]
 
 _MOBILE_RE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 _LANDLINE_RE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$")
@@ -97,3 +99,22 @@ def _keep_last(value: str, keep: int) -> str:
     if len(value) <= keep:
         return "*" * len(value)
     return "*" * (len(value) - keep) + value[-keep:]
+
+
+# Which masking a known identity field gets; anything else is scrubbed as free text.
+_FIELD_MASKS = {
+    "name": mask_name,
+    "phone": mask_phone,
+    "mobile": mask_phone,
+    "tel": mask_phone,
+    "id_number": mask_id_number,
+    "address": mask_address,
+}
+
+
+def mask_identity(identity: Mapping[str, Any]) -> dict[str, str]:
+    """Every value of an identity masked, by what its key says it is."""
+    return {
+        key: _FIELD_MASKS.get(key, mask_text)(None if value is None else str(value))
+        for key, value in identity.items()
+    }

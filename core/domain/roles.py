@@ -85,6 +85,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 P.CASE_HANDLE,
                 P.CASE_CLOSE,
                 P.DUTY_LOG_READ,
+                P.IDENTITY_REVEAL,
             }
         ),
         R.DUTY_LEADER: frozenset(
@@ -105,6 +106,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 P.AUDIT_READ,
                 P.DUTY_MANAGE,
                 P.DUTY_LOG_READ,
+                P.IDENTITY_REVEAL,
             }
         ),
         R.TENANT_ADMIN: frozenset({P.CASE_READ, P.TENANT_ADMIN, P.AUDIT_READ, P.DUTY_MANAGE}),

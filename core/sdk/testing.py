@@ -246,6 +246,7 @@ class PluginConformance:
             Action.RECORD_FEEDBACK: {"satisfaction": Satisfaction.SATISFIED},
             Action.CLOSE: {"summary": "已办结"},
             Action.ARCHIVE: {},
+            Action.REQUEST_EXTENSION: {"period": Period.parse("5 working days"), "reason": "需现场核查"},
             Action.EXTEND: {"period": Period.parse("5 working days"), "reason": "需现场核查"},
             Action.ESCALATE: {"reason": "逾期未办"},
             Action.REOPEN: {"reason": "投诉人不满意"},

@@ -27,12 +27,14 @@ from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions
+from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission, permission_for
 from core.domain.transitions import decide
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
 from core.services.duty import report_new_case_to_leader
 from core.services.tenants import LoadedTenant, load_tenant
+from core.services.vault import Vault, default_vault
 from core.store.case_search import CaseQuery, search_cases
 from core.store.repositories import (
     CaseNotFound,
@@ -46,8 +48,10 @@ from core.store.repositories import (
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
+    "IDENTITY_REVEALED",
     "CaseService",
     "CaseView",
+    "IdentityView",
     "PublicMilestone",
     "PublicPortal",
     "PublicReceipt",
@@ -57,6 +61,19 @@ __all__ = [
 
 # A case logged more than this after it arrived is marked back-dated in its intake event.
 _BACKDATE_TOLERANCE = timedelta(minutes=5)
+
+
+IDENTITY_REVEALED = "case_identity_revealed"
+"""Someone read the complainant's identity in clear; the event names the reader and reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityView:
+    """What most roles see of a complainant: masked values, and related cases by blind index."""
+
+    anonymous: bool
+    masked: Mapping[str, str]
+    related: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +114,26 @@ def _require(actor: Actor, permission: Permission) -> None:
 class CaseService:
     """Intake and lifecycle actions for any tenant, through that tenant's plugin."""
 
-    def __init__(self, registry: PluginRegistry, clock: Clock | None = None) -> None:
+    def __init__(
+        self, registry: PluginRegistry, clock: Clock | None = None, vault: Vault | None = None
+    ) -> None:
         self.registry = registry
         self.clock = clock or SystemClock()
+        self._vault = vault
+
+    @property
+    def vault(self) -> Vault:
+        return self._vault or default_vault()
+
+    async def _data_key(self, repo: CaseRepository) -> tuple[int, bytes]:
+        """The tenant's data key (version, key), made on the tenant's first identity."""
+        stored = await repo.data_key()
+        if stored is None:
+            _, wrapped, nonce, master_id = self.vault.new_data_key()
+            await repo.add_data_key(wrapped, nonce, master_id)
+            stored = await repo.data_key()  # a concurrent first intake may have won: use its key
+        version, wrapped, nonce, master_id = stored
+        return version, self.vault.unwrap(wrapped, nonce, master_id)
 
     async def intake(
         self, tenant_id: int, draft: IntakeDraft, actor: Actor, *, idempotency_key: str | None = None
@@ -163,7 +197,10 @@ class CaseService:
             )
             case = await repo.add(draft_case, year=year)
             if draft.identity and not draft.anonymous:
-                await repo.add_identity(case.id, draft.identity)
+                version, key = await self._data_key(repo)
+                await repo.add_identity(
+                    case.id, self.vault.seal(key, version, tenant_id, case.id, draft.identity)
+                )
             if idempotency_key is not None:
                 await repo.bind_idempotency_key(idempotency_key, case.id)
             # 报: the leader on duty hears of every new case at once (12312 接报 rule).
@@ -382,6 +419,67 @@ class CaseService:
         if found is None:
             raise CaseNotFound(f"{case_id}/附件 {attachment_id}")
         return found
+
+    async def identity(self, tenant_id: int, case_id: int, actor: Actor) -> IdentityView:
+        """The complainant's identity, masked, and the other cases with the same phone or ID number."""
+        _require(actor, Permission.CASE_READ)
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            case = await repo.get(case_id)
+            sealed = await repo.identity(case_id)
+            if sealed is None:
+                return IdentityView(anonymous=case.anonymous, masked={}, related=())
+            _, key = await self._data_key(repo)
+            clear = self.vault.open(key, tenant_id, case_id, sealed)
+            related = tuple(await repo.cases_sharing_identity(case_id, sealed))
+        return IdentityView(anonymous=False, masked=mask_identity(clear), related=related)
+
+    async def reveal_identity(
+        self, tenant_id: int, case_id: int, actor: Actor, reason: str
+    ) -> dict[str, Any]:
+        """The identity in clear, for a role that needs it; the reading and its reason are recorded.
+
+        Raises:
+            NotPermitted: the actor's roles may not read identities.
+            InvalidCommand: no reason was given.
+            CaseNotFound: no such case (or it has no identity: anonymous).
+        """
+        if len(reason.strip()) < 2:
+            raise InvalidCommand("查看投诉人身份须说明理由", field="reason")
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            case = await repo.get(case_id)
+            _require(actor, Permission.IDENTITY_REVEAL)
+            sealed = await repo.identity(case_id)
+            if sealed is None:
+                raise CaseNotFound(f"{case.serial} 的投诉人身份（匿名案件）")
+            _, key = await self._data_key(repo)
+            clear = self.vault.open(key, tenant_id, case_id, sealed)
+            await repo.log_reveal(case_id, reader=actor.username, reason=reason.strip(), at=now)
+            await repo.append_event(
+                case_id,
+                CaseEvent(
+                    name=IDENTITY_REVEALED,
+                    at=now,
+                    actor=actor.username,
+                    from_state=case.state,
+                    to_state=case.state,
+                    data=MappingProxyType({"reason": reason.strip()}),
+                ),
+            )
+        return clear
+
+    async def identity_reveals(
+        self, tenant_id: int, case_id: int, actor: Actor
+    ) -> list[tuple[str, str, datetime]]:
+        """Who read the identity in clear, why and when: for supervisors and auditors."""
+        if not (actor.can(Permission.CASE_SUPERVISE) or actor.can(Permission.AUDIT_READ)):
+            raise NotPermitted("只有督查员、审计员和领导可以查看身份查阅记录")
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            await repo.get(case_id)
+            return await repo.reveals(case_id)
 
     async def allowed_actions(self, tenant_id: int, case_id: int, actor: Actor) -> tuple[Action, ...]:
         """The actions the table allows from the case's state that the actor's roles permit."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from core.domain.audit import chain_record, event_hash
 from core.domain.calendar import Period, YearSchedule
 from core.domain.cases import (
     Case,
@@ -40,12 +41,15 @@ from core.store.tables import (
     CaseSerial,
     ComplainantIdentity,
     Document,
+    EventChain,
     HolidaySchedule,
     IdempotencyKey,
+    IdentityReveal,
     LedgerEntry,
     PlatformAdmin,
     SlaTimer,
     Tenant,
+    TenantKey,
     Unit,
 )
 from core.store.tx import current_tenant
@@ -57,6 +61,7 @@ __all__ = [
     "LedgerLine",
     "PlatformAdminRecord",
     "PlatformAdminRepository",
+    "SealedIdentity",
     "StaleCase",
     "StoredAttachment",
     "StoredDocument",
@@ -365,6 +370,17 @@ class StoredDocument:
     title: str
     body: str
     created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class SealedIdentity:
+    """A complainant identity as stored: AES-GCM ciphertext and nonce, and its blind indexes."""
+
+    ciphertext: bytes
+    nonce: bytes
+    key_version: int
+    phone_index: str | None
+    id_number_index: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -678,25 +694,134 @@ class CaseRepository:
         return StoredAttachment(**row), data
 
     # identities
-    async def add_identity(self, case_id: int, details: Mapping[str, Any]) -> None:
+    async def add_identity(self, case_id: int, sealed: SealedIdentity) -> None:
         _in_tenant(self.tenant_id)
-        await ComplainantIdentity(tenant_id=self.tenant_id, case_id=case_id, details=dict(details)).save()
+        await ComplainantIdentity(
+            tenant_id=self.tenant_id,
+            case_id=case_id,
+            ciphertext=sealed.ciphertext,
+            nonce=sealed.nonce,
+            key_version=sealed.key_version,
+            phone_index=sealed.phone_index,
+            id_number_index=sealed.id_number_index,
+        ).save()
 
-    async def identity(self, case_id: int) -> Mapping[str, Any] | None:
+    async def identity(self, case_id: int) -> SealedIdentity | None:
+        """The sealed identity of a case (None for anonymous cases)."""
         _in_tenant(self.tenant_id)
         row = (
-            await ComplainantIdentity.select(ComplainantIdentity.details)
+            await ComplainantIdentity.select()
             .where(
                 (ComplainantIdentity.tenant_id == self.tenant_id) & (ComplainantIdentity.case_id == case_id)
             )
             .first()
         )
-        return MappingProxyType(_json(row["details"])) if row else None
+        if row is None:
+            return None
+        return SealedIdentity(
+            ciphertext=bytes(row["ciphertext"]),
+            nonce=bytes(row["nonce"]),
+            key_version=row["key_version"],
+            phone_index=row["phone_index"],
+            id_number_index=row["id_number_index"],
+        )
+
+    async def cases_sharing_identity(self, case_id: int, sealed: SealedIdentity) -> list[str]:
+        """Serials of the tenant's other cases with the same phone or ID number (by blind index)."""
+        _in_tenant(self.tenant_id)
+        match = None
+        if sealed.phone_index:
+            match = ComplainantIdentity.phone_index == sealed.phone_index
+        if sealed.id_number_index:
+            by_id = ComplainantIdentity.id_number_index == sealed.id_number_index
+            match = by_id if match is None else (match | by_id)
+        if match is None:
+            return []
+        rows = await ComplainantIdentity.select(ComplainantIdentity.case_id).where(
+            (ComplainantIdentity.tenant_id == self.tenant_id)
+            & (ComplainantIdentity.case_id != case_id)
+            & match
+        )
+        ids = sorted({row["case_id"] for row in rows})
+        if not ids:
+            return []
+        serials = (
+            await CaseRow.select(CaseRow.serial)
+            .where((CaseRow.tenant_id == self.tenant_id) & CaseRow.id.is_in(ids))
+            .order_by(CaseRow.id)
+        )
+        return [row["serial"] for row in serials]
+
+    async def data_key(self) -> tuple[int, bytes, bytes, str] | None:
+        """The tenant's newest wrapped data key: (version, wrapped, nonce, master key id)."""
+        _in_tenant(self.tenant_id)
+        row = (
+            await TenantKey.select()
+            .where(TenantKey.tenant_id == self.tenant_id)
+            .order_by(TenantKey.version, ascending=False)
+            .first()
+        )
+        if row is None:
+            return None
+        return row["version"], bytes(row["wrapped"]), bytes(row["nonce"]), row["master_key_id"]
+
+    async def add_data_key(self, wrapped: bytes, nonce: bytes, master_key_id: str) -> None:
+        """Store the first data key; a concurrent first intake that lost the race changes nothing."""
+        _in_tenant(self.tenant_id)
+        await TenantKey.raw(
+            "INSERT INTO tenant_key (tenant_id, version, wrapped, nonce, master_key_id, created_at) "
+            "VALUES ({}, 1, {}, {}, {}, CURRENT_TIMESTAMP) ON CONFLICT (tenant_id, version) DO NOTHING",
+            self.tenant_id,
+            wrapped,
+            nonce,
+            master_key_id,
+        )
+
+    async def rewrap_data_key(self, version: int, wrapped: bytes, nonce: bytes, master_key_id: str) -> None:
+        _in_tenant(self.tenant_id)
+        await TenantKey.update(
+            {TenantKey.wrapped: wrapped, TenantKey.nonce: nonce, TenantKey.master_key_id: master_key_id}
+        ).where((TenantKey.tenant_id == self.tenant_id) & (TenantKey.version == version))
+
+    async def log_reveal(self, case_id: int, *, reader: str, reason: str, at: datetime) -> None:
+        _in_tenant(self.tenant_id)
+        await IdentityReveal(
+            tenant_id=self.tenant_id, case_id=case_id, reader=reader, reason=reason, at=at
+        ).save()
+
+    async def reveals(self, case_id: int) -> list[tuple[str, str, datetime]]:
+        """(reader, reason, at) of every clear reading of the case's identity, oldest first."""
+        _in_tenant(self.tenant_id)
+        rows = (
+            await IdentityReveal.select()
+            .where((IdentityReveal.tenant_id == self.tenant_id) & (IdentityReveal.case_id == case_id))
+            .order_by(IdentityReveal.id)
+        )
+        return [(row["reader"], row["reason"], row["at"]) for row in rows]
 
     # events
     async def append_event(self, case_id: int, event: CaseEventValue) -> int:
-        """Append `event` as the case's next one; returns its sequence number (1-based)."""
+        """Append `event` as the case's next one; returns its sequence number (1-based).
+
+        The event joins the tenant's hash chain: the chain head is locked until the transaction
+        ends (SQLite's write transactions are exclusive already), so a tenant's appends queue up
+        and each event carries the hash of the one before it.
+        """
         _in_tenant(self.tenant_id)
+
+        def chain_head():
+            query = EventChain.select(EventChain.last_hash).where(EventChain.tenant_id == self.tenant_id)
+            return query.lock_rows("UPDATE") if is_postgres() else query
+
+        head = await chain_head().first()
+        if head is None:  # the tenant's first event
+            await EventChain.raw(
+                "INSERT INTO event_chain (tenant_id, last_hash, last_event_id) VALUES ({}, '', 0) "
+                "ON CONFLICT (tenant_id) DO NOTHING",
+                self.tenant_id,
+            )
+            head = await chain_head().first()  # a concurrent first event made it: this waited for it
+        prev_hash = head["last_hash"]
         last = (
             await CaseEvent.select(CaseEvent.seq)
             .where((CaseEvent.tenant_id == self.tenant_id) & (CaseEvent.case_id == case_id))
@@ -704,7 +829,8 @@ class CaseRepository:
             .first()
         )
         seq = (last["seq"] if last else 0) + 1
-        await CaseEvent(
+        at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
+        record = chain_record(
             tenant_id=self.tenant_id,
             case_id=case_id,
             seq=seq,
@@ -713,9 +839,28 @@ class CaseRepository:
             from_state=event.from_state.value if event.from_state else None,
             to_state=event.to_state.value,
             actor=event.actor,
-            at=event.at,
-            data=dict(event.data),
-        ).save()
+            at=at,
+            data=event.data,
+        )
+        digest = event_hash(prev_hash, record)
+        row = CaseEvent(
+            tenant_id=self.tenant_id,
+            case_id=case_id,
+            seq=seq,
+            name=record["name"],
+            action=record["action"],
+            from_state=record["from_state"],
+            to_state=record["to_state"],
+            actor=record["actor"],
+            at=at,
+            data=record["data"],  # stored as hashed
+            prev_hash=prev_hash,
+            hash=digest,
+        )
+        await row.save()
+        await EventChain.update({EventChain.last_hash: digest, EventChain.last_event_id: row.id}).where(
+            EventChain.tenant_id == self.tenant_id
+        )
         return seq
 
     async def events(self, case_id: int) -> list[CaseEventValue]:

@@ -37,14 +37,17 @@ __all__ = [
     "Document",
     "DocumentSerial",
     "DutyShift",
+    "EventChain",
     "Handover",
     "HolidaySchedule",
     "IdempotencyKey",
+    "IdentityReveal",
     "LedgerEntry",
     "Notification",
     "PlatformAdmin",
     "SlaTimer",
     "Tenant",
+    "TenantKey",
     "Unit",
 ]
 
@@ -138,13 +141,53 @@ class CaseRow(Table, db=DB, tablename="case"):
 
 
 class ComplainantIdentity(Table, db=DB, tablename="complainant_identity"):
-    """Who complained, kept apart from the case so that reading a case never reads a name."""
+    """Who complained, kept apart from the case and encrypted (AES-GCM, the tenant's data key).
+
+    The blind indexes are keyed HMACs of the phone and ID number: equal values find each other
+    (repeat complainants) without anything being decrypted.
+    """
 
     id = Serial(primary_key=True)
     tenant_id = Integer(index=True)
     case_id = Integer(index=True)
-    details = JSONB(default={})
+    ciphertext = Bytea()
+    nonce = Bytea()
+    key_version = Integer(default=1)
+    phone_index = Varchar(length=64, null=True, default=None, index=True)
+    id_number_index = Varchar(length=64, null=True, default=None, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class TenantKey(Table, db=DB, tablename="tenant_key"):
+    """A tenant's data key, wrapped (AES-GCM) by the platform's master key."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    version = Integer(default=1)
+    wrapped = Bytea()
+    nonce = Bytea()
+    master_key_id = Varchar(length=16)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class IdentityReveal(Table, db=DB, tablename="identity_reveal"):
+    """Who read a complainant's identity in clear, when, and why."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer(index=True)
+    case_id = Integer(index=True)
+    reader = Varchar(length=64)
+    reason = Text()
+    at = Timestamptz()
+
+
+class EventChain(Table, db=DB, tablename="event_chain"):
+    """The head of a tenant's hash chain of case events (locked while an event is appended)."""
+
+    id = Serial(primary_key=True)
+    tenant_id = Integer()
+    last_hash = Varchar(length=64, default="")
+    last_event_id = Integer(default=0)
 
 
 class CaseEvent(Table, db=DB, tablename="case_event"):
@@ -161,6 +204,8 @@ class CaseEvent(Table, db=DB, tablename="case_event"):
     actor = Varchar(length=64)
     at = Timestamptz()
     data = JSONB(default={})
+    prev_hash = Varchar(length=64, default="")  # the tenant's previous event's hash
+    hash = Varchar(length=64, default="")
 
 
 class SlaTimer(Table, db=DB, tablename="sla_timer"):
@@ -356,6 +401,9 @@ TENANT_TABLES: tuple[type[Table], ...] = (
     Notification,
     DutyShift,
     Handover,
+    TenantKey,
+    IdentityReveal,
+    EventChain,
 )
 """Tables whose rows belong to one tenant: each has RLS on PostgreSQL."""
 

@@ -145,9 +145,10 @@ class Identities:
 
 def caller_for(test_name: str, path: str) -> str:
     """Who calls the operation at `path` in the test named `test_name`."""
-    if path.startswith(("/api/v1/cases", "/api/v1/duty", "/api/v1/me")) and "every_role" in test_name:
+    tenant_paths = ("/api/v1/cases", "/api/v1/duty", "/api/v1/me", "/api/v1/stats")
+    if path.startswith(tenant_paths) and "every_role" in test_name:
         return "every-role"
-    if path.startswith(("/api/v1/cases", "/api/v1/admin", "/api/v1/duty", "/api/v1/me")):
+    if path.startswith((*tenant_paths, "/api/v1/admin")):
         return "tenant-admin"
     if path.startswith("/api/v1/platform/tenants"):
         return "platform-admin"

@@ -86,7 +86,7 @@ MATRIX = [
     (R.SUPERVISOR, P.CASE_SUPERVISE, True),
     (R.SUPERVISOR, P.AUDIT_READ, True),
     (R.SUPERVISOR, P.CASE_HANDLE, False),
-    (R.SUPERVISOR, P.IDENTITY_REVEAL, False),
+    (R.SUPERVISOR, P.IDENTITY_REVEAL, True),
     (R.TENANT_ADMIN, P.TENANT_ADMIN, True),
     (R.TENANT_ADMIN, P.CASE_HANDLE, False),
     (R.TENANT_ADMIN, P.IDENTITY_REVEAL, False),
@@ -103,8 +103,10 @@ def test_auditor_reads_only() -> None:
     assert not any(can([R.AUDITOR], permission_for(action)) for action in Action)
 
 
-def test_only_the_approver_may_reveal_an_identity() -> None:
-    assert [role for role in Role if can([role], P.IDENTITY_REVEAL)] == [R.APPROVER]
+def test_only_intake_leaders_and_supervisors_may_reveal_an_identity() -> None:
+    # Handlers, unit heads (the accused's side), admins and auditors see masks only.
+    allowed = [role for role in Role if can([role], P.IDENTITY_REVEAL)]
+    assert allowed == [R.INTAKE_OFFICER, R.APPROVER, R.SUPERVISOR]
 
 
 def test_only_the_tenant_admin_manages_the_tenant() -> None:

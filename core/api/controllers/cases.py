@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
@@ -12,7 +13,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
-from core.api.schemas import CaseOut, CasePageOut, EventOut, IntakeIn, RowId, case_out, event_out
+from core.api.schemas import CaseOut, CasePageOut, EventOut, Input, IntakeIn, RowId, case_out, event_out
 from core.api.security import requires
 from core.domain.cases import CaseKind, CaseState, Channel
 from core.domain.commands import command_from_payload
@@ -23,7 +24,7 @@ from core.domain.roles import Permission
 from core.services.auth import Principal
 from core.store.case_search import CaseQuery
 
-__all__ = ["CasesController"]
+__all__ = ["CasesController", "IdentityController"]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -214,3 +215,70 @@ class CasesController(Controller):
             user.tenant_id, case_id, command, user.actor, expected_version=_expected_version(if_match)
         )
         return Response(case_out(view), headers={"ETag": _etag(view.case.version)})
+
+
+class IdentityOut(msgspec.Struct):
+    anonymous: bool
+    identity: dict[str, str]
+    related_cases: list[str]
+
+
+class RevealIn(Input):
+    reason: Annotated[str, msgspec.Meta(min_length=2, max_length=500, examples=["回访核实满意度"])]
+
+
+class RevealOut(msgspec.Struct):
+    identity: dict[str, Any]
+    notice: str = "本次查阅已记录（查阅人、时间、理由），请勿外传。"
+
+
+class RevealLogOut(msgspec.Struct):
+    reader: str
+    reason: str
+    at: datetime
+
+
+class IdentityController(Controller):
+    """The complainant's identity: masked for all, in clear only with a reason, and recorded."""
+
+    path = "/api/v1/cases/{case_id:int}/identity"
+    tags = ("cases 案件",)
+    security = ({"BearerToken": []},)
+
+    @get("/", guards=[requires(Permission.CASE_READ)], summary="投诉人身份（脱敏）", responses=PROBLEMS)
+    async def masked(
+        self, request: Request[Principal, Any, Any], case_id: RowId, services: NamedDependency[Services]
+    ) -> IdentityOut:
+        user = request.user
+        view = await services.cases.identity(user.tenant_id, case_id, user.actor)
+        return IdentityOut(view.anonymous, dict(view.masked), list(view.related))
+
+    @post(
+        "/reveal",
+        status_code=200,
+        guards=[requires(Permission.CASE_READ)],
+        summary="查看投诉人身份原文（须说明理由，留痕）",
+        responses=PROBLEMS,
+    )
+    async def reveal(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: RowId,
+        data: JSONBody[RevealIn],
+        services: NamedDependency[Services],
+    ) -> Response[RevealOut]:
+        user = request.user
+        clear = await services.cases.reveal_identity(user.tenant_id, case_id, user.actor, data.reason)
+        return Response(RevealOut(clear), headers={"Cache-Control": "no-store"})
+
+    @get("/reveals", guards=[requires(Permission.CASE_READ)], summary="身份查阅记录", responses=PROBLEMS)
+    async def reveals(
+        self, request: Request[Principal, Any, Any], case_id: RowId, services: NamedDependency[Services]
+    ) -> list[RevealLogOut]:
+        user = request.user
+        return [
+            RevealLogOut(reader, reason, at)
+            for reader, reason, at in await services.cases.identity_reveals(
+                user.tenant_id, case_id, user.actor
+            )
+        ]

@@ -1,0 +1,143 @@
+"""The identity vault: sealed per tenant, masked for most, revealed with a reason and recorded."""
+
+from __future__ import annotations
+
+import base64
+import os
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from core.domain.cases import CaseKind, Channel
+from core.domain.errors import InvalidCommand, NotPermitted
+from core.domain.intake import IntakeDraft
+from core.services.cases import CaseService
+from core.services.clock import FixedClock
+from core.services.vault import MasterKeyError, MasterKeys, Vault, generate_master_key
+from core.store.repositories import CaseNotFound, CaseRepository
+from core.store.tx import tenant_tx
+
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+IDENTITY = {
+    "name": "赵六",
+    "phone": "139 0000 2222",
+    "address": "南溪镇新华街道12号",
+    "id_number": "510101199001011234",
+}
+
+
+def complaint(identity=IDENTITY, **overrides) -> IntakeDraft:
+    values = {
+        "kind": CaseKind.COMPLAINT,
+        "channel": Channel.PHONE,
+        "title": "公开栏未更新",
+        "content": "三个月未更新",
+        "identity": identity,
+        "fields": {"situation": "untrue", "respondent": "村委会"},
+    }
+    return IntakeDraft(**(values | overrides))
+
+
+async def test_most_roles_see_masks_and_related_cases(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    service = CaseService(registry, FixedClock(NOW))
+    first = await service.intake(tenant.id, complaint(), actors["operator"])
+    again = await service.intake(
+        tenant.id, complaint({"name": "赵六", "phone": "+86 13900002222"}), actors["operator"]
+    )
+    view = await service.identity(tenant.id, first.case.id, actors["handler"])
+    assert view.masked == {
+        "name": "赵*",
+        "phone": "139****2222",
+        "address": "南溪镇****",
+        "id_number": "510101********1234",
+    }
+    assert view.related == (again.case.serial,)  # the same phone, found by blind index
+
+
+async def test_reveal_needs_a_role_and_a_reason_and_is_recorded(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    service = CaseService(registry, FixedClock(NOW))
+    case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    with pytest.raises(NotPermitted):
+        await service.reveal_identity(tenant.id, case_id, actors["handler"], "想看看")
+    with pytest.raises(InvalidCommand):
+        await service.reveal_identity(tenant.id, case_id, actors["supervisor"], " ")
+    clear = await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访核实满意度")
+    assert clear == IDENTITY
+    reveals = await service.identity_reveals(tenant.id, case_id, actors["supervisor"])
+    assert [(reader, reason) for reader, reason, _ in reveals] == [("supervisor", "回访核实满意度")]
+    events = await service.events(tenant.id, case_id, actors["operator"])
+    assert events[-1].name == "case_identity_revealed" and events[-1].actor == "supervisor"
+    assert "赵六" not in repr(events[-1].data)
+    with pytest.raises(NotPermitted):
+        await service.identity_reveals(tenant.id, case_id, actors["handler"])
+
+
+async def test_anonymous_cases_have_nothing_to_reveal(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    service = CaseService(registry, FixedClock(NOW))
+    case_id = (await service.intake(tenant.id, complaint({}, anonymous=True), actors["operator"])).case.id
+    assert (await service.identity(tenant.id, case_id, actors["handler"])).anonymous is True
+    with pytest.raises(CaseNotFound):
+        await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访")
+
+
+async def test_a_ciphertext_moved_to_another_case_does_not_open(make_tenant, registry, actors):
+    tenant = await make_tenant()
+    service = CaseService(registry, FixedClock(NOW))
+    one = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    two = (
+        await service.intake(
+            tenant.id, complaint({"name": "钱七", "phone": "13600000000"}), actors["operator"]
+        )
+    ).case.id
+    async with tenant_tx(tenant.id):
+        repo = CaseRepository(tenant.id)
+        sealed_one = await repo.identity(one)
+        _, key = await service._data_key(repo)
+    with pytest.raises(MasterKeyError):
+        service.vault.open(key, tenant.id, two, sealed_one)
+
+
+def test_master_keys_rotate_and_refuse_bad_input(monkeypatch):
+    old, new = generate_master_key(), generate_master_key()
+    before = Vault(MasterKeys(base64.urlsafe_b64decode(old)))
+    key, wrapped, nonce, old_id = before.new_data_key()
+    monkeypatch.setenv("HUIYING_MASTER_KEY", new)
+    monkeypatch.setenv("HUIYING_OLD_MASTER_KEYS", old)
+    after = Vault(MasterKeys.from_env())
+    assert after.unwrap(wrapped, nonce, old_id) == key  # the old key still opens during rotation
+    rewrapped, renonce = after.wrap(key)
+    assert after.unwrap(rewrapped, renonce, after.keys.current_id) == key
+    monkeypatch.delenv("HUIYING_OLD_MASTER_KEYS")
+    with pytest.raises(MasterKeyError, match="HUIYING_OLD_MASTER_KEYS"):
+        Vault(MasterKeys.from_env()).unwrap(wrapped, nonce, old_id)
+    monkeypatch.setenv("HUIYING_MASTER_KEY", "too-short")
+    with pytest.raises(MasterKeyError):
+        MasterKeys.from_env()
+    monkeypatch.delenv("HUIYING_MASTER_KEY")
+    with pytest.raises(MasterKeyError, match="HUIYING_MASTER_KEY"):
+        MasterKeys.from_env()
+
+
+@pytest.mark.postgres
+async def test_the_database_holds_no_plaintext_identity(make_tenant, registry, actors, tmp_path):
+    import subprocess
+
+    tenant = await make_tenant()
+    service = CaseService(registry, FixedClock(NOW))
+    await service.intake(tenant.id, complaint(), actors["operator"])
+    url = os.environ["HUIYING_OWNER_DATABASE_URL"]
+    dump = subprocess.run(["pg_dump", "--data-only", url], capture_output=True, check=True).stdout
+    for secret in ("赵六", "13900002222", "139 0000 2222", "510101199001011234", "新华街道"):
+        assert secret.encode() not in dump, secret
+    owner = await asyncpg.connect(url)
+    try:
+        rows = await owner.fetchval(
+            "SELECT count(*) FROM complainant_identity WHERE tenant_id = $1", tenant.id
+        )
+    finally:
+        await owner.close()
+    assert rows == 1
