@@ -47,6 +47,12 @@ CORE_SETTINGS = (
         description="通知推送的 HMAC-SHA256 签名密钥（只写，不回显）",
         secret=True,
     ),
+    SettingSpec(
+        key="identity_retention_years",
+        type=int,
+        default=0,
+        description="归档满多少年后删除投诉人身份（0 表示永久保存；案件本身保留用于统计）",
+    ),
 )
 
 

@@ -249,6 +249,42 @@ async def calendar_import(file: Path) -> None:
     click.echo(f"已重新计算 {changed} 个暂定期限")
 
 
+@main.group(help="投诉人身份保险库：主密钥轮换。")
+def keys() -> None:
+    """Identity vault keys."""
+
+
+@keys.command(
+    "rotate",
+    help="用新的主密钥（HUIYING_MASTER_KEY）重新封装各租户的数据密钥；旧主密钥放在 HUIYING_OLD_MASTER_KEYS。",
+)
+@_run
+async def keys_rotate() -> None:
+    from core.services.confidentiality import KeyKeeper
+
+    _check_master_key()
+    await _require_schema()
+    changed = await KeyKeeper(_registry()).rotate_master_key()
+    click.echo(f"已重新封装 {changed} 个租户的数据密钥；全部完成后可移除旧主密钥")
+
+
+@main.group(help="数据保留。")
+def retention() -> None:
+    """Data retention."""
+
+
+@retention.command(
+    "purge", help="删除归档超过租户保留期（identity_retention_years）的投诉人身份；案件保留用于统计。"
+)
+@_run
+async def retention_purge() -> None:
+    from core.services.confidentiality import KeyKeeper
+
+    await _require_schema()
+    purged = await KeyKeeper(_registry()).purge_expired_identities()
+    click.echo(f"已删除 {purged} 件案件的投诉人身份")
+
+
 @main.group(help="平台管理员。")
 def platform() -> None:
     """Platform administration."""

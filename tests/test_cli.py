@@ -270,3 +270,15 @@ def test_serve_without_a_signing_key_says_what_to_set():
     result = huiying("serve", "--port", "1", env=env)
     assert result.returncode == 1 and "HUIYING_SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_key_rotation_and_retention_commands_run():
+    rotated = huiying("keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    assert "已重新封装" in rotated.stdout
+    purged = huiying("retention", "purge")
+    assert purged.returncode == 0, purged.stderr
+    assert "已删除" in purged.stdout
+    env = {k: v for k, v in os.environ.items() if k != "HUIYING_MASTER_KEY"}
+    missing = huiying("keys", "rotate", env=env)
+    assert missing.returncode == 1 and "HUIYING_MASTER_KEY" in missing.stderr

@@ -184,6 +184,7 @@ def test_core_defaults_answer_every_decision_for_a_bare_plugin() -> None:
         "intake_max_backdate_days",
         "webhook_url",
         "webhook_secret",
+        "identity_retention_years",
     ]
 
 

@@ -28,6 +28,7 @@ from core.domain.cases import (
 from core.domain.decisions import AccountabilityKind, Sanction, SanctionKind
 from core.domain.errors import DomainError
 from core.domain.events import CaseEvent as CaseEventValue
+from core.domain.lifecycle import Action
 from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState
 from core.domain.tenancy import Unit as UnitValue
@@ -751,6 +752,33 @@ class CaseRepository:
             .order_by(CaseRow.id)
         )
         return [row["serial"] for row in serials]
+
+    async def delete_identity(self, case_id: int) -> None:
+        _in_tenant(self.tenant_id)
+        await ComplainantIdentity.delete().where(
+            (ComplainantIdentity.tenant_id == self.tenant_id) & (ComplainantIdentity.case_id == case_id)
+        )
+
+    async def archived_with_identity(self) -> list[tuple[int, datetime]]:
+        """(case id, when archived) of archived cases that still hold an identity."""
+        _in_tenant(self.tenant_id)
+        with_identity = ComplainantIdentity.select(ComplainantIdentity.case_id).where(
+            ComplainantIdentity.tenant_id == self.tenant_id
+        )
+        ids = {row["case_id"] for row in await with_identity}
+        if not ids:
+            return []
+        rows = (
+            await CaseEvent.select(CaseEvent.case_id, CaseEvent.at)
+            .where(
+                (CaseEvent.tenant_id == self.tenant_id)
+                & (CaseEvent.name == Action.ARCHIVE.event_name)
+                & CaseEvent.case_id.is_in(sorted(ids))
+            )
+            .order_by(CaseEvent.id)
+        )
+        archived = {row["case_id"]: row["at"] for row in rows}  # the latest archiving counts
+        return sorted(archived.items())
 
     async def data_key(self) -> tuple[int, bytes, bytes, str] | None:
         """The tenant's newest wrapped data key: (version, wrapped, nonce, master key id)."""

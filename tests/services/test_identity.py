@@ -141,3 +141,63 @@ async def test_the_database_holds_no_plaintext_identity(make_tenant, registry, a
     finally:
         await owner.close()
     assert rows == 1
+
+
+async def test_rotating_the_master_key_rewraps_data_keys_and_keeps_identities(make_tenant, registry, actors):
+    from core.services.confidentiality import KeyKeeper
+
+    tenant = await make_tenant()
+    old = Vault(MasterKeys.from_env())
+    service = CaseService(registry, FixedClock(NOW), vault=old)
+    case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    new_key = base64.urlsafe_b64decode(generate_master_key())
+    during = Vault(MasterKeys(new_key, older=(old.keys.current,)))
+    assert await KeyKeeper(registry, vault=during).rotate_master_key() >= 1
+    after = CaseService(registry, FixedClock(NOW), vault=Vault(MasterKeys(new_key)))  # old key gone
+    clear = await after.reveal_identity(tenant.id, case_id, actors["supervisor"], "轮换后核验")
+    assert clear == IDENTITY
+
+
+async def test_identities_are_purged_after_the_retention_period(make_tenant, registry, actors):
+    from datetime import timedelta
+
+    from core.domain.cases import Satisfaction
+    from core.domain.commands import (
+        AcceptCase,
+        ArchiveCase,
+        CloseCase,
+        DispatchCase,
+        RecordFeedback,
+        RegisterCase,
+        ReplyMode,
+        ReplyToCase,
+        SignForCase,
+    )
+    from core.services.confidentiality import KeyKeeper
+
+    tenant = await make_tenant(settings={"identity_retention_years": 1})
+    clock = FixedClock(NOW)
+    service = CaseService(registry, clock)
+    case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+    for command, who in (
+        (RegisterCase(), "operator"),
+        (AcceptCase(), "operator"),
+        (DispatchCase(unit_code="jcs", cause="c", opinion="o"), "leader"),
+        (SignForCase(handler="handler"), "handler"),
+        (ReplyToCase(mode=ReplyMode.PHONE, content="已处理"), "handler"),
+        (RecordFeedback(satisfaction=Satisfaction.SATISFIED), "operator"),
+        (CloseCase(), "operator"),
+        (ArchiveCase(), "operator"),
+    ):
+        await service.perform(tenant.id, case_id, command, actors[who])
+    keeper = KeyKeeper(registry, clock=clock)
+    clock.advance(timedelta(days=300))
+    await keeper.purge_expired_identities()
+    assert (await service.identity(tenant.id, case_id, actors["supervisor"])).masked["name"] == "赵*"
+    clock.advance(timedelta(days=100))
+    assert await keeper.purge_expired_identities() >= 1
+    view = await service.identity(tenant.id, case_id, actors["supervisor"])
+    assert view.masked == {}
+    events = await service.events(tenant.id, case_id, actors["supervisor"])
+    assert events[-1].name == "case_identity_purged"
+    assert (await service.get(tenant.id, case_id, actors["supervisor"])).case.title == "公开栏未更新"
