@@ -24,6 +24,7 @@ __all__ = [
     "PlatformTokenIn",
     "PublicFeedbackIn",
     "PublicIntakeIn",
+    "PublicMessageIn",
     "PublicReceiptOut",
     "PublicStatusOut",
     "RefreshIn",
@@ -407,6 +408,10 @@ def public_status_out(status: PublicStatus) -> PublicStatusOut:
         satisfaction=status.satisfaction,
         can_give_feedback=status.can_give_feedback,
     )
+
+
+class PublicMessageIn(Input):
+    text: Annotated[str, Meta(min_length=1, max_length=5000, examples=["补充：公开栏位于村委会门口东侧。"])]
 
 
 class PublicFeedbackIn(Input):

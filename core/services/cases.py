@@ -63,6 +63,9 @@ __all__ = [
 _BACKDATE_TOLERANCE = timedelta(minutes=5)
 
 
+COMPLAINANT_MESSAGE = "case_complainant_message"
+"""The submitter answered a question or explained more, through the portal."""
+
 IDENTITY_REVEALED = "case_identity_revealed"
 """Someone read the complainant's identity in clear; the event names the reader and reason."""
 
@@ -581,6 +584,7 @@ _PUBLIC_MILESTONES = {
     Action.REOPEN.event_name: "重新办理",
     Action.CLOSE.event_name: "已办结",
     ATTACHMENT_ADDED: "已补充材料",
+    COMPLAINANT_MESSAGE: "已补充说明",
 }
 # What the public may read of an event's data (the reason told to them, never internal notes).
 _PUBLIC_DATA = {
@@ -718,6 +722,31 @@ class PublicPortal:
         return await self.cases._attach(
             tenant_id, case_id, Actor.from_public(), filename, content_type, data, max_bytes, False
         )
+
+    async def message(self, slug: str, receipt: str, secret: str, text: str) -> PublicStatus:
+        """The submitter answers a question or adds an explanation (recorded on the case)."""
+        if not text.strip():
+            raise InvalidCommand("请填写补充说明", field="text")
+        tenant_id = await self._tenant_id(slug)
+        case_id = await self._case_id(tenant_id, receipt, secret)
+        now = self.cases.clock.now()
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            case = await repo.get(case_id, for_update=True)
+            if not case.state.is_open:
+                raise RuleViolation(f"案件已{case.state.label}，不能再补充说明")
+            await repo.append_event(
+                case_id,
+                CaseEvent(
+                    name=COMPLAINANT_MESSAGE,
+                    at=now,
+                    actor=Actor.from_public().username,
+                    from_state=case.state,
+                    to_state=case.state,
+                    data=MappingProxyType({"text": text.strip()}),
+                ),
+            )
+        return await self.status(slug, receipt, secret)
 
     async def feedback(self, slug: str, receipt: str, secret: str, command: RecordFeedback) -> PublicStatus:
         """The submitter's satisfaction with the reply (only once the case is replied)."""

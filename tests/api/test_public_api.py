@@ -390,3 +390,33 @@ async def test_an_idempotency_key_reused_for_another_submission_is_refused(clien
     await submit(client, township.slug, **key)
     response = await client.post(cases_path(township.slug), json=ANONYMOUS, headers=key)
     assert_problem(response, 422)
+
+
+async def test_an_anonymous_reporter_answers_questions_with_the_secret(client, township, login):
+    submitted = await client.post(
+        f"/api/v1/public/{township.slug}/cases",
+        json={
+            "kind": "report",
+            "title": "违规收费",
+            "content": "公开信息要收费",
+            "anonymous": True,
+            "fields": {"respondent": "某站所"},
+        },
+    )
+    receipt = submitted.json()
+    path = f"/api/v1/public/{township.slug}/cases/{receipt['receipt']}/messages"
+    wrong = await client.post(path, json={"text": "补充"}, headers={"X-Receipt-Secret": "guess"})
+    assert wrong.status_code == 404
+    answered = await client.post(
+        path, json={"text": "收费时间是十月八日上午"}, headers={"X-Receipt-Secret": receipt["secret"]}
+    )
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["milestones"][-1]["label"] == "已补充说明"
+    operator = await login(township.slug, "operator")
+    listed = await client.get("/api/v1/cases", headers=operator)
+    case_id = listed.json()["items"][0]["id"]
+    events = (await client.get(f"/api/v1/cases/{case_id}/events", headers=operator)).json()
+    assert (
+        events[-1]["name"] == "case_complainant_message"
+        and events[-1]["data"]["text"] == "收费时间是十月八日上午"
+    )

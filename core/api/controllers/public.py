@@ -14,6 +14,7 @@ from core.api.problems import PROBLEMS
 from core.api.schemas import (
     PublicFeedbackIn,
     PublicIntakeIn,
+    PublicMessageIn,
     PublicReceiptOut,
     PublicStatusOut,
     public_status_out,
@@ -67,6 +68,18 @@ class PublicController(Controller):
     ) -> PublicStatusOut:
         """Progress and replies, without internal notes or staff names. A wrong secret is "not found"."""
         return public_status_out(await services.portal.status(tenant, receipt, secret))
+
+    @post("/{receipt:str}/messages", status_code=200, summary="补充说明或回答询问", responses=PROBLEMS)
+    async def message(
+        self,
+        tenant: FromPath[str],
+        receipt: FromPath[str],
+        secret: Secret,
+        data: JSONBody[PublicMessageIn],
+        services: NamedDependency[Services],
+    ) -> PublicStatusOut:
+        """Answer the staff's questions or explain more; recorded on the case."""
+        return public_status_out(await services.portal.message(tenant, receipt, secret, data.text))
 
     @post(
         "/{receipt:str}/feedback",
