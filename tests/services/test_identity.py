@@ -201,3 +201,25 @@ async def test_identities_are_purged_after_the_retention_period(make_tenant, reg
     events = await service.events(tenant.id, case_id, actors["supervisor"])
     assert events[-1].name == "case_identity_purged"
     assert (await service.get(tenant.id, case_id, actors["supervisor"])).case.title == "公开栏未更新"
+
+
+async def test_a_wrong_secret_and_an_unknown_receipt_take_the_same_time(make_tenant, registry, actors):
+    import statistics
+    import time
+
+    from core.services.cases import PublicPortal
+
+    tenant = await make_tenant()
+    portal = PublicPortal(CaseService(registry, FixedClock(NOW)))
+    receipt = await portal.submit(tenant.slug, complaint({}, anonymous=True))
+    timings: dict[str, list[float]] = {"wrong secret": [], "unknown receipt": []}
+    for _ in range(40):  # alternate, so drift in the machine's load hits both alike
+        for label, number in (("wrong secret", receipt.receipt), ("unknown receipt", "NX-2026-999999")):
+            started = time.perf_counter()
+            with pytest.raises(CaseNotFound):
+                await portal.status(tenant.slug, number, "not-the-secret")
+            timings[label].append(time.perf_counter() - started)
+    medians = {label: statistics.median(values) for label, values in timings.items()}
+    # Both paths read the receipt table once and compare digests in constant time; a difference
+    # big enough to tell a real receipt from a made-up one over the network would show here.
+    assert abs(medians["wrong secret"] - medians["unknown receipt"]) < 0.02, medians
