@@ -314,41 +314,52 @@ class TimerJobs:
         return changed
 
     async def _recompute_tenant(self, tenant_id: int) -> int:
-        now = self.clock.now()
+        # One short transaction per timer, each taking case, timer, then chain like every writer:
+        # a long one would hold the event chain while waiting for the next case (a deadlock).
+        async with tenant_tx(tenant_id):
+            timer_ids = [stored.id for stored in await CaseRepository(tenant_id).provisional_timers()]
         changed = 0
+        for timer_id in timer_ids:
+            changed += await self._recompute_timer(tenant_id, timer_id)
+        return changed
+
+    async def _recompute_timer(self, tenant_id: int, timer_id: int) -> int:
+        now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry, require_active=False)
             repo = CaseRepository(tenant_id)
-            for stored in await repo.provisional_timers():
-                timer = stored.timer
-                if timer.state not in (TimerState.RUNNING, TimerState.PAUSED):
-                    continue
-                recomputed = _recomputed(timer, tenant)
-                if recomputed.due_at == timer.due_at and recomputed.provisional == timer.provisional:
-                    continue
-                await repo.update_timer(stored.id, recomputed, rearm=recomputed.due_at != timer.due_at)
-                case = await repo.get(stored.case_id)
-                await repo.append_event(
-                    case.id,
-                    CaseEvent(
-                        name=DEADLINE_RECOMPUTED,
-                        at=now,
-                        actor=SYSTEM,
-                        from_state=case.state,
-                        to_state=case.state,
-                        data=MappingProxyType(
-                            {
-                                "timer": timer.kind,
-                                "was": timer.due_at.isoformat(),
-                                "now": recomputed.due_at.isoformat(),
-                                "provisional": recomputed.provisional,
-                                "reason": "节假日安排已导入",
-                            }
-                        ),
+            found = await repo.timer_for_firing(timer_id)  # locks the case, then the timer
+            if found is None:
+                return 0
+            stored = found[0]
+            timer = stored.timer
+            if timer.state not in (TimerState.RUNNING, TimerState.PAUSED) or not timer.provisional:
+                return 0
+            recomputed = _recomputed(timer, tenant)
+            if recomputed.due_at == timer.due_at and recomputed.provisional == timer.provisional:
+                return 0
+            await repo.update_timer(stored.id, recomputed, rearm=recomputed.due_at != timer.due_at)
+            case = await repo.get(stored.case_id)
+            await repo.append_event(
+                case.id,
+                CaseEvent(
+                    name=DEADLINE_RECOMPUTED,
+                    at=now,
+                    actor=SYSTEM,
+                    from_state=case.state,
+                    to_state=case.state,
+                    data=MappingProxyType(
+                        {
+                            "timer": timer.kind,
+                            "was": timer.due_at.isoformat(),
+                            "now": recomputed.due_at.isoformat(),
+                            "provisional": recomputed.provisional,
+                            "reason": "节假日安排已导入",
+                        }
                     ),
-                )
-                changed += 1
-        return changed
+                ),
+            )
+        return 1
 
 
 def _recomputed(timer: Timer, tenant: LoadedTenant) -> Timer:

@@ -966,8 +966,19 @@ class CaseRepository:
     async def timer_for_firing(
         self, timer_id: int
     ) -> tuple[StoredTimer, datetime | None, datetime | None] | None:
-        """A timer locked for firing, with when its warning and breach already fired (None: not yet)."""
+        """A timer locked for firing, with when its warning and breach already fired (None: not yet).
+
+        Its case is locked first: every writer takes case, then timers, then the event chain, so
+        firing and a person's action on the same case queue instead of deadlocking.
+        """
         _in_tenant(self.tenant_id)
+        query = SlaTimer.select(SlaTimer.case_id).where(
+            (SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id)
+        )
+        owner = await query.first()
+        if owner is None:
+            return None
+        await self.get(owner["case_id"], for_update=True)
         query = SlaTimer.select().where((SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id))
         if is_postgres():
             query = query.lock_rows("UPDATE")
