@@ -22,6 +22,7 @@ from core.domain.decisions import (
     TimerPhase,
     TimerRule,
 )
+from core.domain.roles import Permission, Role, can
 from core.domain.tenancy import SettingSpec, TenantContext
 from core.hookspecs import hookimpl
 
@@ -76,6 +77,11 @@ def hy_case_classification(ctx: TenantContext, case: Case) -> Classification:
 @hookimpl(trylast=True)
 def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
     return None  # no suggestion: the dispatcher chooses
+
+
+@hookimpl(trylast=True)
+def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role]:
+    return frozenset(role for role in Role if can([role], Permission.IDENTITY_REVEAL))
 
 
 @hookimpl(trylast=True)

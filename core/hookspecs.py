@@ -38,6 +38,7 @@ from core.domain.decisions import (
     TimerRule,
 )
 from core.domain.events import CaseEvent
+from core.domain.roles import Role
 from core.domain.tenancy import SettingSpec, TenantContext
 
 PROJECT = "huiying"
@@ -187,6 +188,21 @@ def hy_accountability_sanctions(ctx: TenantContext, event: AccountabilityEvent) 
     Returns:
         The ledger lines (possibly empty); ``None`` defers. Amounts and points are never
         negative and the answer is deterministic. Core default: ``()``.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role] | None:
+    """Name the roles that may read this case's complainant identity in clear.
+
+    Called before every reveal. The core intersects the answer with the roles that hold
+    ``identity:reveal`` in the permission matrix, so a plugin can tighten the rule (e.g. reports
+    against staff: supervisors only) but never loosen it.
+
+    Returns:
+        The roles allowed; ``None`` defers. Core default: every role holding ``identity:reveal``.
 
     Stops at first non-None result.
     """

@@ -37,6 +37,7 @@ from core.domain.decisions import (
 )
 from core.domain.errors import DomainError
 from core.domain.events import CaseEvent
+from core.domain.roles import Role
 from core.domain.tenancy import SettingSpec, TenantContext
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginContractError", "PluginRegistry", "TenantHooks", "UnknownPlugin"]
@@ -101,6 +102,9 @@ class TenantHooks:
                 ctx=self.ctx.for_kind(case.kind), case=case, timer_kind=timer_kind, phase=phase
             )
         )
+
+    def identity_access(self, case: Case) -> frozenset[Role]:
+        return frozenset(self._hook.hy_identity_access(ctx=self.ctx.for_kind(case.kind), case=case))
 
     def reply_requirements(self, case: Case) -> ReplyRequirements:
         return self._hook.hy_reply_requirements(ctx=self.ctx.for_kind(case.kind), case=case)

@@ -454,6 +454,10 @@ class CaseService:
             repo = CaseRepository(tenant_id)
             case = await repo.get(case_id)
             _require(actor, Permission.IDENTITY_REVEAL)
+            tenant = await load_tenant(tenant_id, self.registry)
+            allowed = tenant.hooks.identity_access(case)  # a plugin may narrow, never widen
+            if not actor.roles & allowed:
+                raise NotPermitted("本单位规定此类案件的投诉人身份仅限特定角色查看")
             sealed = await repo.identity(case_id)
             if sealed is None:
                 raise CaseNotFound(f"{case.serial} 的投诉人身份（匿名案件）")

@@ -223,25 +223,26 @@ def _document(document: StoredDocument) -> dict[str, Any]:
 def _scrubber(identity: Mapping[str, Any] | None, recipient: str) -> Callable[[str], str]:
     """A function taking the complainant's own details out of a text, as `recipient` may see it."""
     shown = mask_identity(identity or {})
-    replacements: dict[str, str] = {}
+    patterns: list[tuple[int, re.Pattern[str], str]] = []
     for key, value in (identity or {}).items():
         text = "" if value is None else str(value).strip()
         if len(text) < 2:
             continue  # a one-character value would take that character out of every word
         replacement = WITHHELD if recipient == "unit" else shown[key]
-        replacements[text] = replacement
-        if key in _PHONE_KEYS:  # also as a bare run of digits, with or without the +86
-            digits = re.sub(r"\D", "", text)
-            for variant in (digits, digits.removeprefix("86")):
-                if len(variant) >= 7:
-                    replacements.setdefault(variant, replacement)
-    ordered = sorted(replacements.items(), key=lambda item: len(item[0]), reverse=True)
-    pattern = re.compile("|".join(re.escape(clear) for clear, _ in ordered)) if ordered else None
+        patterns.append((len(text), re.compile(re.escape(text)), replacement))
+        national = re.sub(r"\D", "", text)
+        national = national.removeprefix("86") if len(national) > 11 else national
+        if key in _PHONE_KEYS and len(national) >= 7:
+            # The number as a text may write it: spaced or dashed, with or without +86.
+            spaced = r"[-\s]?".join(national)
+            phone = re.compile(rf"(?<!\d)(?:\+?86[-\s]?)?{spaced}(?!\d)")
+            patterns.append((len(text), phone, replacement))
+    patterns.sort(key=lambda entry: entry[0], reverse=True)  # an address before a name inside it
     masks_numbers = recipient != "archive"
 
     def scrub(text: str) -> str:
-        if pattern is not None:
-            text = pattern.sub(lambda match: replacements[match.group(0)], text)
+        for _, pattern, replacement in patterns:
+            text = pattern.sub(lambda _match, shown=replacement: shown, text)
         return mask_text(text) if masks_numbers else text
 
     return scrub

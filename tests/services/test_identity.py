@@ -223,3 +223,30 @@ async def test_a_wrong_secret_and_an_unknown_receipt_take_the_same_time(make_ten
     # Both paths read the receipt table once and compare digests in constant time; a difference
     # big enough to tell a real receipt from a made-up one over the network would show here.
     assert abs(medians["wrong secret"] - medians["unknown receipt"]) < 0.02, medians
+
+
+class SupervisorsOnly:
+    """A plugin that narrows identity reading to supervisors, and tries to widen it to handlers."""
+
+    from core.hookspecs import hookimpl as _hookimpl
+
+    @_hookimpl
+    def hy_identity_access(self, ctx, case):
+        from core.domain.roles import Role
+
+        return frozenset({Role.SUPERVISOR, Role.HANDLER})
+
+
+async def test_a_plugin_may_narrow_identity_access_but_not_widen_it(make_tenant, actors):
+    import plugins.township.hooks as township
+    from core.plugins import PluginRegistry
+
+    registry = PluginRegistry({"township": township, "narrow": SupervisorsOnly()})
+    tenant = await make_tenant("narrow", registry_=registry)
+    service = CaseService(registry, FixedClock(NOW))
+    case_id = (await service.intake(tenant.id, complaint(fields={}), actors["operator"])).case.id
+    with pytest.raises(NotPermitted, match="特定角色"):
+        await service.reveal_identity(tenant.id, case_id, actors["operator"], "回访")  # narrowed away
+    with pytest.raises(NotPermitted):
+        await service.reveal_identity(tenant.id, case_id, actors["handler"], "回访")  # not widened
+    assert (await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访"))["name"] == "赵六"
