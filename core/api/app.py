@@ -29,6 +29,7 @@ from core.api.controllers.cases import CasesController, IdentityController
 from core.api.controllers.deadlines import DeadlinesController
 from core.api.controllers.deps import Services
 from core.api.controllers.duty import DutyController
+from core.api.controllers.export import ExportController
 from core.api.controllers.inbox import InboxController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
@@ -166,6 +167,7 @@ def create_app(
             PlatformAuthController,
             CasesController,
             IdentityController,
+            ExportController,
             InboxController,
             DeadlinesController,
             DutyController,

@@ -57,6 +57,8 @@ class Permission(enum.StrEnum):
     CASE_READ = "case:read"  # see cases (identities stay masked)
     CASE_INTAKE = "case:intake"  # take a new case in
     CASE_ATTACH = "case:attach"  # add evidence or scanned material to a case
+    CASE_MATERIALS = "case:materials"  # read the complaint's materials and the masked identity
+    # (never the handling unit's: it may be the accused's own department)
     CASE_REGISTER = "case:register"  # register, accept, refuse, refer out, ask for supplements
     CASE_APPROVE = "case:approve"  # sign or reject a level of the approval chain
     CASE_DISPATCH = "case:dispatch"  # send to a unit, take back a returned case
@@ -86,13 +88,30 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 P.CASE_CLOSE,
                 P.DUTY_LOG_READ,
                 P.IDENTITY_REVEAL,
+                P.CASE_MATERIALS,
             }
         ),
         R.DUTY_LEADER: frozenset(
-            {P.CASE_READ, P.CASE_INTAKE, P.CASE_ATTACH, P.CASE_REGISTER, P.CASE_DISPATCH, P.DUTY_LOG_READ}
+            {
+                P.CASE_READ,
+                P.CASE_INTAKE,
+                P.CASE_ATTACH,
+                P.CASE_REGISTER,
+                P.CASE_DISPATCH,
+                P.DUTY_LOG_READ,
+                P.CASE_MATERIALS,
+            }
         ),
         R.APPROVER: frozenset(
-            {P.CASE_READ, P.CASE_APPROVE, P.CASE_DISPATCH, P.CASE_EXTEND, P.CASE_SUPERVISE, P.IDENTITY_REVEAL}
+            {
+                P.CASE_READ,
+                P.CASE_APPROVE,
+                P.CASE_DISPATCH,
+                P.CASE_EXTEND,
+                P.CASE_SUPERVISE,
+                P.IDENTITY_REVEAL,
+                P.CASE_MATERIALS,
+            }
         ),
         R.HANDLER: frozenset({P.CASE_READ, P.CASE_ATTACH, P.CASE_HANDLE}),
         R.UNIT_HEAD: frozenset({P.CASE_READ, P.CASE_ATTACH, P.CASE_HANDLE, P.CASE_EXTEND}),
@@ -107,10 +126,11 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 P.DUTY_MANAGE,
                 P.DUTY_LOG_READ,
                 P.IDENTITY_REVEAL,
+                P.CASE_MATERIALS,
             }
         ),
         R.TENANT_ADMIN: frozenset({P.CASE_READ, P.TENANT_ADMIN, P.AUDIT_READ, P.DUTY_MANAGE}),
-        R.AUDITOR: frozenset({P.CASE_READ, P.AUDIT_READ}),
+        R.AUDITOR: frozenset({P.CASE_READ, P.AUDIT_READ, P.CASE_MATERIALS}),
     }
 )
 """Who may do what. Platform admins are outside tenants and hold none of these."""

@@ -389,23 +389,19 @@ class CaseService:
                     from_state=case.state,
                     to_state=case.state,
                     data=MappingProxyType(
-                        {
-                            "attachment_id": stored.id,
-                            "filename": stored.filename,
-                            "size": stored.size,
-                            "sha256": stored.sha256,
-                        }
+                        # No file name: the timeline is read by the handling unit too.
+                        {"attachment_id": stored.id, "size": stored.size, "sha256": stored.sha256}
                     ),
                 ),
             )
         return stored
 
     async def attachments(self, tenant_id: int, case_id: int, actor: Actor) -> list[StoredAttachment]:
-        """The case's attachments (descriptions only)."""
-        _require(actor, Permission.CASE_READ)
+        """The case's attachments (descriptions only): complaint materials, not for the handling unit."""
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             await repo.get(case_id)
+            _require(actor, Permission.CASE_MATERIALS)
             return await repo.attachments(case_id)
 
     async def attachment(
@@ -416,19 +412,22 @@ class CaseService:
         Raises:
             CaseNotFound: no such case or attachment in this tenant.
         """
-        _require(actor, Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             found = await CaseRepository(tenant_id).attachment_data(case_id, attachment_id)
         if found is None:
             raise CaseNotFound(f"{case_id}/附件 {attachment_id}")
+        _require(actor, Permission.CASE_MATERIALS)
         return found
 
     async def identity(self, tenant_id: int, case_id: int, actor: Actor) -> IdentityView:
-        """The complainant's identity, masked, and the other cases with the same phone or ID number."""
-        _require(actor, Permission.CASE_READ)
+        """The complainant's identity, masked, and the other cases with the same phone or ID number.
+
+        Not for the handling unit: even masked, a name and a phone can point at a neighbour.
+        """
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             case = await repo.get(case_id)
+            _require(actor, Permission.CASE_MATERIALS)
             sealed = await repo.identity(case_id)
             if sealed is None:
                 return IdentityView(anonymous=case.anonymous, masked={}, related=())
@@ -472,7 +471,8 @@ class CaseService:
                     actor=actor.username,
                     from_state=case.state,
                     to_state=case.state,
-                    data=MappingProxyType({"reason": reason.strip()}),
+                    # The reason stays in the reveal log (supervisors, auditors), not on the timeline.
+                    data=MappingProxyType({}),
                 ),
             )
         return clear
@@ -596,7 +596,6 @@ _PUBLIC_DATA = {
     Action.REFER_OUT.event_name: ("agency",),
     Action.REQUEST_SUPPLEMENT.event_name: ("items",),
     Action.EXTEND.event_name: ("reason",),
-    ATTACHMENT_ADDED: ("filename",),
 }
 
 

@@ -98,9 +98,15 @@ class CaseExport:
                 clear = await self.cases.reveal_identity(
                     tenant_id, case_id, actor, f"归档导出：{reveal_reason.strip()}"
                 )
-            masked = await self.cases.identity(tenant_id, case_id, actor)
+            if recipient != "unit" and not actor.can(Permission.CASE_MATERIALS):
+                raise NotPermitted("您的角色只能导出交办单位版案卷（不含投诉材料和投诉人信息）")
             events = await self.cases.events(tenant_id, case_id, actor)
-            attachments = await self.cases.attachments(tenant_id, case_id, actor)
+            if recipient == "unit":
+                masked = None
+                attachments = await repo.attachments(case_id)  # counted only, never listed
+            else:
+                masked = await self.cases.identity(tenant_id, case_id, actor)
+                attachments = await self.cases.attachments(tenant_id, case_id, actor)
             documents = await repo.documents(case_id)
         case = view.case
         body: dict[str, Any] = {

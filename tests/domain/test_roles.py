@@ -99,7 +99,7 @@ def test_matrix(role: Role, permission: Permission, granted: bool) -> None:
 
 
 def test_auditor_reads_only() -> None:
-    assert ROLE_PERMISSIONS[R.AUDITOR] == {P.CASE_READ, P.AUDIT_READ}
+    assert ROLE_PERMISSIONS[R.AUDITOR] == {P.CASE_READ, P.AUDIT_READ, P.CASE_MATERIALS}
     assert not any(can([R.AUDITOR], permission_for(action)) for action in Action)
 
 
@@ -135,3 +135,9 @@ def test_the_matrix_cannot_be_changed_at_run_time() -> None:
         ROLE_PERMISSIONS[R.AUDITOR] = frozenset(Permission)  # type: ignore[index]
     with pytest.raises(TypeError):
         ACTION_PERMISSIONS[Action.CLOSE] = P.CASE_READ  # type: ignore[index]
+
+
+def test_the_handling_unit_never_reads_complaint_materials() -> None:
+    # It may be the accused's own department (成都机关事务管理局: 不得将投诉材料交给被投诉人).
+    assert not can([R.HANDLER, R.UNIT_HEAD], P.CASE_MATERIALS)
+    assert not can([R.HANDLER, R.UNIT_HEAD], P.IDENTITY_REVEAL)

@@ -1,0 +1,195 @@
+"""Case files and documents over HTTP: GET /api/v1/cases/{id}/export and GET /api/v1/cases/{id}/documents."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from core.services.timers import TimerJobs
+from core.store.repositories import CaseRepository
+from core.store.tx import tenant_tx
+
+PROBLEM_JSON = "application/problem+json"
+IDENTITY = {"name": "钱多多", "phone": "13912345678", "address": "南溪镇幸福路8号"}
+CLEAR = ("钱多多", "13912345678", "幸福路")
+PDF = b"%PDF-1.7\n" + b"0" * 2000
+
+
+@pytest.fixture
+def app(app):
+    """The app with the export controller, registered here until `create_app` does it."""
+    from core.api.controllers.export import ExportController
+
+    if "/api/v1/cases/{case_id:int}/export" not in {route.path for route in app.routes}:
+        app.register(ExportController)
+    return app
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
+    return response.json()
+
+
+def assert_no_identity(response: httpx.Response) -> None:
+    for clear in CLEAR:
+        assert clear.encode() not in response.content, clear
+
+
+async def accepted_case(client, login, slug: str) -> int:
+    """A named complaint with an attachment, registered and accepted at the clock's 2026-09-30 10:00."""
+    operator = await login(slug, "operator")
+    created = await client.post(
+        "/api/v1/cases",
+        headers=operator,
+        json={
+            "kind": "complaint",
+            "channel": "visit",
+            "title": "政务公开栏信息不真实",
+            "content": "我是钱多多，电话13912345678。公开栏公布的补贴名单与实际发放不一致。",
+            "identity": IDENTITY,
+            "fields": {"situation": "untrue", "respondent": "南溪村委会"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    sent = await client.post(
+        f"/api/v1/cases/{case_id}/attachments",
+        files={"file": ("举报信.pdf", PDF, "application/pdf")},
+        headers=operator,
+    )
+    assert sent.status_code == 201, sent.text
+    for action in ("register", "accept"):
+        response = await client.post(f"/api/v1/cases/{case_id}/actions/{action}", json={}, headers=operator)
+        assert response.status_code == 200, response.text
+    return case_id
+
+
+async def export(client, case_id: int, who: dict, **params: str) -> httpx.Response:
+    return await client.get(f"/api/v1/cases/{case_id}/export", params=params, headers=who)
+
+
+async def test_a_unit_export_holds_no_identity_at_all(client, township, login):
+    case_id = await accepted_case(client, login, township.slug)
+    response = await export(client, case_id, await login(township.slug, "handler"), recipient="unit")
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"].startswith("application/json")
+    assert_no_identity(response)
+    assert b"139****5678" not in response.content and "钱*".encode() not in response.content
+    body = response.json()
+    assert body["redaction"] == "unit" and "identity" not in body
+    assert body["attachments"] == {"count": 1}
+    assert body["case"]["content"].startswith("我是[已隐去]，电话[已隐去]。")
+
+
+async def test_a_supervisor_export_is_masked(client, township, login):
+    case_id = await accepted_case(client, login, township.slug)
+    response = await export(client, case_id, await login(township.slug, "supervisor"), recipient="supervisor")
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert_no_identity(response)
+    body = response.json()
+    assert body["identity"]["disclosure"] == "masked"
+    assert body["identity"]["values"] == {"name": "钱**", "phone": "139****5678", "address": "南溪镇****"}
+    (attachment,) = body["attachments"]["items"]
+    assert set(attachment) == {"filename", "size", "sha256"} and attachment["size"] == len(PDF)
+
+
+async def test_an_archive_with_a_reason_reveals_and_is_logged(client, township, login):
+    case_id = await accepted_case(client, login, township.slug)
+    operator, supervisor = await login(township.slug, "operator"), await login(township.slug, "supervisor")
+
+    masked = await export(client, case_id, operator, recipient="archive")
+    assert masked.status_code == 200 and masked.json()["identity"]["disclosure"] == "masked"
+    assert_no_identity(masked)
+    log = f"/api/v1/cases/{case_id}/identity/reveals"
+    assert (await client.get(log, headers=supervisor)).json() == []
+
+    clear = await export(client, case_id, operator, recipient="archive", reveal_reason="归档备查")
+    assert clear.status_code == 200, clear.text
+    assert clear.headers["cache-control"] == "no-store"
+    assert clear.json()["identity"] == {
+        "anonymous": False,
+        "disclosure": "clear",
+        "values": IDENTITY,
+        "related_cases": [],
+    }
+    logged = (await client.get(log, headers=supervisor)).json()
+    assert [(r["reader"], r["reason"]) for r in logged] == [("operator", "归档导出：归档备查")]
+    events = (await client.get(f"/api/v1/cases/{case_id}/events", headers=supervisor)).json()
+    assert events[-1]["name"] == "case_identity_revealed" and events[-1]["actor"] == "operator"
+
+
+async def test_a_reason_without_the_reveal_permission_is_forbidden(client, township, login):
+    case_id = await accepted_case(client, login, township.slug)
+    for username in ("handler", "admin"):
+        response = await export(
+            client, case_id, await login(township.slug, username), recipient="archive", reveal_reason="想看看"
+        )
+        body = assert_problem(response, 403)
+        assert "identity:reveal" in body["detail"]
+        assert_no_identity(response)
+    supervisor = await login(township.slug, "supervisor")
+    assert (await client.get(f"/api/v1/cases/{case_id}/identity/reveals", headers=supervisor)).json() == []
+
+
+async def test_requests_that_make_no_sense_are_refused(client, township, login):
+    case_id = await accepted_case(client, login, township.slug)
+    operator = await login(township.slug, "operator")
+    body = assert_problem(await export(client, case_id, operator, recipient="press"), 422)
+    assert all(choice in body["detail"] for choice in ("unit", "supervisor", "archive"))
+    assert body["errors"][0]["field"] == "recipient"
+    body = assert_problem(
+        await export(client, case_id, operator, recipient="unit", reveal_reason="归档"), 422
+    )
+    assert body["errors"][0]["field"] == "reveal_reason"
+    assert_problem(await export(client, case_id, operator), 400)  # recipient is required
+    assert_problem(await export(client, 0, operator, recipient="unit"), 400)
+
+
+async def test_another_tenants_case_is_not_found(client, township, make_tenant, login):
+    case_id = await accepted_case(client, login, township.slug)
+    other = await make_tenant(demo=True)
+    for username in ("supervisor", "operator", "handler"):
+        who = await login(other.slug, username)
+        for recipient in ("unit", "supervisor", "archive"):
+            assert_problem(await export(client, case_id, who, recipient=recipient), 404)
+        response = await export(client, case_id, who, recipient="archive", reveal_reason="归档备查")
+        assert_problem(response, 404)
+        assert_problem(await client.get(f"/api/v1/cases/{case_id}/documents", headers=who), 404)
+
+
+async def test_only_tenant_users_get_in(client, township, login, platform_admin):
+    case_id = await accepted_case(client, login, township.slug)
+    signed_in = await client.post(
+        "/api/v1/platform/auth/token", json={"username": platform_admin, "password": "demo12345"}
+    )
+    token = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    for path in (f"/api/v1/cases/{case_id}/export?recipient=unit", f"/api/v1/cases/{case_id}/documents"):
+        assert_problem(await client.get(path), 401)
+        assert_problem(await client.get(path, headers=token), 403)
+
+
+async def test_documents_list_the_supervision_notices(client, township, login, registry, clock):
+    case_id = await accepted_case(client, login, township.slug)
+    handler = await login(township.slug, "handler")
+    assert (await client.get(f"/api/v1/cases/{case_id}/documents", headers=handler)).json() == []
+
+    clock.advance(timedelta(days=9))  # 2026-10-09 10:00: the transfer deadline (10-08) has passed
+    async with tenant_tx(township.id):
+        timers = await CaseRepository(township.id).timers(case_id)
+    for stored in timers:
+        await TimerJobs(registry, clock).fire(township.id, stored.id)
+
+    response = await client.get(f"/api/v1/cases/{case_id}/documents", headers=handler)
+    assert response.status_code == 200, response.text
+    (notice,) = response.json()
+    assert set(notice) == {"kind", "number", "title", "body"}
+    assert notice["kind"] == "supervision_notice" and notice["title"] == "督办通知单"
+    assert notice["number"].startswith("督办-2026-") and notice["number"] in notice["body"]
+    assert_no_identity(response)
+    unit_file = (await export(client, case_id, handler, recipient="unit")).json()
+    assert [d["number"] for d in unit_file["documents"]] == [notice["number"]]
