@@ -12,6 +12,7 @@ from msgspec import Meta, Struct
 
 from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
 from core.domain.events import CaseEvent
+from core.domain.masking import mask_text
 from core.domain.roles import Role
 from core.services.cases import CaseView, PublicStatus
 from core.store.repositories import StoredTimer, UserRecord
@@ -237,8 +238,14 @@ def _timer_out(stored: StoredTimer) -> TimerOut:
     )
 
 
-def case_out(view: CaseView) -> CaseOut:
+def case_out(view: CaseView, *, scrub: bool = False) -> CaseOut:
+    """The case for the wire; with `scrub`, phone and ID numbers in free text are masked.
+
+    People write their own numbers into complaints; only roles that may read the identity in
+    clear see them as written.
+    """
     case = view.case
+    text = mask_text if scrub else str
     return CaseOut(
         id=case.id,
         serial=case.serial,
@@ -246,8 +253,8 @@ def case_out(view: CaseView) -> CaseOut:
         channel=case.channel,
         state=case.state,
         state_label=case.state.label,
-        title=case.title,
-        content=case.content,
+        title=text(case.title),
+        content=text(case.content),
         received_at=case.received_at,
         severity=case.severity.value,
         flags=sorted(flag.value for flag in case.flags),

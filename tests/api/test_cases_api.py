@@ -165,3 +165,15 @@ async def test_allowed_actions_follow_state_and_role(client, township, login):
     ops = (await client.get(f"/api/v1/cases/{case_id}/actions", headers=operator)).json()
     assert ops == ["register"]
     assert (await client.get(f"/api/v1/cases/{case_id}/actions", headers=handler)).json() == []
+
+
+async def test_numbers_written_into_the_complaint_are_masked_for_the_handling_unit(client, township, login):
+    operator = await login(township.slug, "operator")
+    handler = await login(township.slug, "handler")
+    body = COMPLAINT | {"content": "请回电 13912345678，身份证 510101199001011234"}
+    case_id = (await client.post("/api/v1/cases", json=body, headers=operator)).json()["id"]
+    seen_by_operator = (await client.get(f"/api/v1/cases/{case_id}", headers=operator)).json()["content"]
+    seen_by_handler = (await client.get(f"/api/v1/cases/{case_id}", headers=handler)).json()["content"]
+    assert "13912345678" in seen_by_operator  # intake may read the identity in clear
+    assert "13912345678" not in seen_by_handler and "139****5678" in seen_by_handler
+    assert "510101199001011234" not in seen_by_handler

@@ -37,6 +37,10 @@ IfMatch = Annotated[
 ]
 
 
+def _scrub(user: Principal) -> bool:
+    return not user.actor.can(Permission.IDENTITY_REVEAL)
+
+
 def _etag(version: int) -> str:
     return f'"{version}"'
 
@@ -90,7 +94,9 @@ class CasesController(Controller):
         headers = {"ETag": _etag(view.case.version), "Location": f"/api/v1/cases/{view.case.id}"}
         if view.replayed:
             headers["Idempotent-Replayed"] = "true"
-        return Response(case_out(view), status_code=200 if view.replayed else 201, headers=headers)
+        return Response(
+            case_out(view, scrub=_scrub(user)), status_code=200 if view.replayed else 201, headers=headers
+        )
 
     @get("/", guards=[requires(Permission.CASE_READ)], summary="查询案件列表", responses=PROBLEMS)
     async def list_cases(
@@ -142,7 +148,9 @@ class CasesController(Controller):
             limit=limit,
         )
         views, next_cursor = await services.cases.search(user.tenant_id, query, user.actor)
-        return CasePageOut(items=[case_out(view) for view in views], next_cursor=next_cursor)
+        return CasePageOut(
+            items=[case_out(view, scrub=_scrub(user)) for view in views], next_cursor=next_cursor
+        )
 
     @get("/{case_id:int}", guards=[requires(Permission.CASE_READ)], summary="查看案件", responses=PROBLEMS)
     async def get_case(
@@ -154,7 +162,7 @@ class CasesController(Controller):
         """A case with its timers (identity never included)."""
         user = request.user
         view = await services.cases.get(user.tenant_id, case_id, user.actor)
-        return Response(case_out(view), headers={"ETag": _etag(view.case.version)})
+        return Response(case_out(view, scrub=_scrub(user)), headers={"ETag": _etag(view.case.version)})
 
     @get(
         "/{case_id:int}/events",
@@ -214,7 +222,7 @@ class CasesController(Controller):
         view = await services.cases.perform(
             user.tenant_id, case_id, command, user.actor, expected_version=_expected_version(if_match)
         )
-        return Response(case_out(view), headers={"ETag": _etag(view.case.version)})
+        return Response(case_out(view, scrub=_scrub(user)), headers={"ETag": _etag(view.case.version)})
 
 
 class IdentityOut(msgspec.Struct):
