@@ -215,7 +215,8 @@ def free_port() -> int:
 
 def test_demo_starts_on_sqlite_onboards_the_demo_tenants_and_answers_healthz(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("HUIYING_DATABASE_URL", "HUIYING_SECRET_KEY")}
+    keys = ("HUIYING_DATABASE_URL", "HUIYING_SECRET_KEY", "HUIYING_MASTER_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in keys}
     process = subprocess.Popen(
         [HUIYING, "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
         stdout=subprocess.PIPE,
@@ -250,6 +251,7 @@ def test_demo_starts_on_sqlite_onboards_the_demo_tenants_and_answers_healthz(tmp
         output, _ = process.communicate(timeout=30)
     assert (tmp_path / "data" / "huiying.sqlite").exists()
     assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "data" / "master.key").stat().st_mode & 0o777 == 0o600
     assert (
         "nanxi-town" in output
         and "admin/operator/leader/handler/supervisor" in output

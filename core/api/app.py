@@ -21,7 +21,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.stores.memory import MemoryStore
 
-from core.api.config import ApiConfig
+from core.api.config import ApiConfig, ConfigError
 from core.api.controllers.admin import TenantAdminController
 from core.api.controllers.attachments import AttachmentsController, PublicAttachmentsController
 from core.api.controllers.auth import AuthController, PlatformAuthController, SessionController
@@ -37,6 +37,7 @@ from core.api.problems import exception_handlers
 from core.api.security import PUBLIC_PATHS, AuthMiddleware, TokenService
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
+from core.services.vault import MasterKeyError, MasterKeys
 from core.store.engine import DB, is_postgres
 
 __all__ = ["create_app"]
@@ -136,6 +137,10 @@ def create_app(
 ) -> Litestar:
     """A new application. Arguments default to the environment, the installed plugins and real time."""
     config = config or ApiConfig.from_env()
+    try:
+        MasterKeys.from_env()  # no identity may be taken in without the vault's key
+    except MasterKeyError as exc:
+        raise ConfigError(str(exc)) from None
     registry = registry or PluginRegistry.discover()
     services = Services.build(registry, clock or SystemClock())
     rate_limit = RateLimitConfig(

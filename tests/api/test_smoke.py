@@ -27,3 +27,14 @@ async def test_health_and_a_case_over_http(client, township, login):
     fetched = await client.get(f"/api/v1/cases/{body['id']}", headers=headers)
     assert fetched.json()["id"] == body["id"]
     assert "张三" not in fetched.text
+
+
+def test_the_app_will_not_start_without_the_identity_master_key(monkeypatch, api_config, registry):
+    import pytest
+
+    from core.api.app import create_app
+    from core.api.config import ConfigError
+
+    monkeypatch.delenv("HUIYING_MASTER_KEY")
+    with pytest.raises(ConfigError, match="HUIYING_MASTER_KEY"):
+        create_app(config=api_config, registry=registry)
