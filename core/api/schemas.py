@@ -82,6 +82,16 @@ Slug = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0
 Username = Annotated[str, Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9_.-]+$")]
 Password = Annotated[str, Meta(min_length=1, max_length=256)]
 FieldValue = str | int | float | bool | None
+Identity = Annotated[
+    dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=500)]],
+    Meta(examples=[{"name": "张三", "phone": "13812345678"}], description="投诉人身份：与案件分开加密保存"),
+]
+Fields = Annotated[
+    dict[Annotated[str, Meta(max_length=64)], FieldValue],
+    Meta(
+        examples=[{"situation": "not_compiled", "respondent": "南溪村委会"}], description="插件规定的受理字段"
+    ),
+]
 
 
 class TokenIn(Input):
@@ -127,14 +137,8 @@ class IntakeIn(Input):
         | None
     ) = None
     anonymous: bool = False
-    identity: Annotated[
-        dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=500)]],
-        Meta(examples=[{"name": "张三", "phone": "13812345678"}]),
-    ] = {}
-    fields: Annotated[
-        dict[Annotated[str, Meta(max_length=64)], FieldValue],
-        Meta(examples=[{"situation": "not_compiled", "respondent": "南溪村委会"}]),
-    ] = {}
+    identity: Identity = {}
+    fields: Fields = {}
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -152,14 +156,8 @@ class PublicIntakeIn(Input):
     content: Annotated[LongText, Meta(examples=["南溪村政务公开栏自七月以来未更新，财务收支未公开。"])]
     channel: Annotated[Literal["web"], Meta(description="公众提交一律为网上渠道")] = "web"
     anonymous: bool = False
-    identity: Annotated[
-        dict[Annotated[str, Meta(max_length=64)], Annotated[str, Meta(max_length=500)]],
-        Meta(examples=[{"name": "张三", "phone": "13812345678"}]),
-    ] = {}
-    fields: Annotated[
-        dict[Annotated[str, Meta(max_length=64)], FieldValue],
-        Meta(examples=[{"situation": "not_compiled", "respondent": "南溪村委会"}]),
-    ] = {}
+    identity: Identity = {}
+    fields: Fields = {}
 
 
 class TimerOut(Struct):
