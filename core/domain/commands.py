@@ -8,12 +8,14 @@ the plain mapping an API or CLI receives.
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import enum
 import re
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from core.domain.calendar import Period
@@ -31,6 +33,7 @@ __all__ = [
     "DispatchCase",
     "EscalateCase",
     "ExtendCase",
+    "Outcome",
     "RecordFeedback",
     "ReferCaseOut",
     "RefuseCase",
@@ -229,12 +232,35 @@ class RecordFeedback(CaseCommand):
     note: str = ""
 
 
+class Outcome(enum.StrEnum):
+    """What handling found, recorded at closing; upheld complaints and verified reports count."""
+
+    UPHELD = "upheld"  # 投诉属实: the respondent answers for it (sanctions)
+    NOT_UPHELD = "not_upheld"  # 投诉不属实
+    VERIFIED = "verified"  # 举报查实: the reporter may be rewarded
+    UNVERIFIED = "unverified"  # 查无实据
+    ANSWERED = "answered"  # 咨询已解答
+
+
 @dataclass(frozen=True, slots=True)
 class CloseCase(CaseCommand):
-    """办结."""
+    """办结, with what handling found: an upheld complaint names its respondent.
+
+    `amount` is the money at stake where a rule needs it (a loss the company paid, a fine that
+    sets a reporter's reward).
+    """
 
     action: ClassVar[Action] = Action.CLOSE
     summary: str = ""
+    outcome: Outcome | None = None
+    respondent: str = ""
+    amount: Decimal = Decimal("0")
+
+    def __post_init__(self) -> None:
+        if self.outcome is Outcome.UPHELD:
+            _required(self.respondent, "respondent", "被投诉人（承担责任的人员或单位）")
+        if self.amount < 0:
+            raise InvalidCommand("金额不能为负数", field="amount")
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +371,16 @@ def _convert(name: str, hint: Any, value: Any) -> Any:
         except ValueError:
             choices = "、".join(str(member.value) for member in hint)
             raise InvalidCommand(f"{name} 的取值 {value!r} 无效，可选：{choices}", field=name) from None
+    if hint is Decimal:
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError(value)
+            amount = Decimal(str(value))
+            if not amount.is_finite():
+                raise ValueError(value)
+            return amount
+        except (decimal.InvalidOperation, ValueError):
+            raise InvalidCommand(f"{name} 应为金额，如 12000.50", field=name) from None
     if hint is Period:
         if not isinstance(value, str):
             raise InvalidCommand(f"{name} 应为期限文字，如“5 working days”", field=name)

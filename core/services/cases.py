@@ -21,8 +21,16 @@ from typing import Any
 from core.domain import sla
 from core.domain.attachments import MAX_ATTACHMENTS_PER_CASE, check_attachment
 from core.domain.cases import Case, CaseState
-from core.domain.commands import AcceptCase, CaseCommand, DispatchCase, ExtendCase, RecordFeedback
-from core.domain.decisions import TimerRule
+from core.domain.commands import (
+    AcceptCase,
+    CaseCommand,
+    CloseCase,
+    DispatchCase,
+    ExtendCase,
+    Outcome,
+    RecordFeedback,
+)
+from core.domain.decisions import AccountabilityKind, TimerRule
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
@@ -31,6 +39,7 @@ from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission, permission_for
 from core.domain.transitions import decide
 from core.plugins import PluginRegistry
+from core.services.accountability import record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.duty import report_new_case_to_leader
 from core.services.tenants import LoadedTenant, load_tenant
@@ -296,8 +305,13 @@ class CaseService:
                 timer_changes = await _extend_timer(repo, tenant, decision.case, command)
             else:
                 timer_changes = await _sync_timers(repo, tenant, decision.case, action=command.action, at=now)
+            extra: dict[str, Any] = {"timers": timer_changes}
+            if isinstance(command, CloseCase) and command.outcome is not None:
+                extra["accountability"] = await _close_accountability(
+                    repo, tenant, decision.case, command, now
+                )
             event = dataclasses.replace(
-                decision.event, data=MappingProxyType({**decision.event.data, "timers": timer_changes})
+                decision.event, data=MappingProxyType({**decision.event.data, **extra})
             )
             await repo.append_event(case.id, event)
             view = CaseView(decision.case, tuple(await repo.timers(case.id)))
@@ -492,6 +506,26 @@ class CaseService:
         """The actions the table allows from the case's state that the actor's roles permit."""
         view = await self.get(tenant_id, case_id, actor)
         return tuple(a for a in allowed_actions(view.case.state) if actor.can(permission_for(a)))
+
+
+async def _close_accountability(
+    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: CloseCase, now: datetime
+) -> dict[str, Any] | None:
+    """An upheld complaint holds its respondent to account; a verified report rewards its reporter."""
+    if command.outcome is Outcome.UPHELD:
+        kind, subject = AccountabilityKind.COMPLAINT_UPHELD, command.respondent
+    elif command.outcome is Outcome.VERIFIED:
+        kind, subject = AccountabilityKind.REPORT_VERIFIED, f"举报人（{case.serial}）"
+    else:
+        return None
+    event, sanctions = await record_accountability(
+        repo, tenant, case, kind=kind, subject=subject, now=now, detail=command.summary, amount=command.amount
+    )
+    return {
+        "subject": subject,
+        "count_in_year": event.count_in_year,
+        "sanctions": [{"kind": s.kind.value, "points": s.points, "amount": str(s.amount)} for s in sanctions],
+    }
 
 
 def _check_against_tenant(tenant: LoadedTenant, case: Case, command: CaseCommand) -> None:

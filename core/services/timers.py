@@ -15,18 +15,18 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.domain.calendar import Period
 from core.domain.cases import Case
-from core.domain.decisions import AccountabilityEvent, AccountabilityKind, TimerEffect, TimerPhase
+from core.domain.decisions import AccountabilityKind, TimerEffect, TimerPhase
 from core.domain.events import CaseEvent
 from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState
 from core.plugins import PluginRegistry
+from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.duty import leader_on_duty
 from core.services.tenants import LoadedTenant, load_tenant
@@ -50,7 +50,6 @@ SYSTEM = "system"
 REMINDED = "case_reminded"
 SUPERVISION_NOTICE = "case_supervision_notice_issued"
 ESCALATED = "case_escalated"
-ACCOUNTABILITY_RECORDED = "case_accountability_recorded"
 DEADLINE_RECOMPUTED = "case_deadline_recomputed"
 
 _NOTICE_BODY = (
@@ -266,28 +265,17 @@ class TimerJobs:
         await self._event(firing, ESCALATED, {"reason": "逾期自动升级", "recipients": sent})
 
     async def _accountability(self, firing: _Firing) -> None:
-        case, tenant = firing.case, firing.tenant
+        case = firing.case
         subject = case.handler or case.unit_code or "受理登记"
-        zone = ZoneInfo(tenant.record.timezone)
-        local = firing.now.astimezone(zone)
-        year_start = datetime(local.year, 1, 1, tzinfo=zone)
-        year_end = datetime(local.year + 1, 1, 1, tzinfo=zone)
-        kind = AccountabilityKind.DEADLINE_BREACHED
-        earlier = await firing.repo.ledger_count(subject, kind, year_start, year_end)
-        event = AccountabilityEvent(
-            kind=kind,
+        event, sanctions = await record_accountability(
+            firing.repo,
+            firing.tenant,
+            case,
+            kind=AccountabilityKind.DEADLINE_BREACHED,
             subject=subject,
-            case_serial=case.serial,
-            count_in_year=earlier + 1,
+            now=firing.now,
             detail=f"{firing.stored.label}逾期（{firing.stored.timer.basis}）",
         )
-        sanctions = tenant.hooks.accountability_sanctions(event)
-        for sanction in sanctions:
-            if sanction.points < 0 or sanction.amount < Decimal("0"):
-                raise ValueError(f"plugin {tenant.record.plugin} returned a negative sanction: {sanction}")
-            await firing.repo.add_ledger_line(
-                case_id=case.id, subject=subject, event_kind=kind, sanction=sanction, at=firing.now
-            )
         await self._event(
             firing,
             ACCOUNTABILITY_RECORDED,

@@ -484,3 +484,35 @@ async def test_the_handler_asks_for_more_time_and_a_leader_grants_it(make_tenant
     assert due(granted, "handling") == "2026-10-20T23:59:59+08:00"
     names = [e.name for e in await service.events(tenant.id, case_id, actors["operator"])]
     assert names[-2:] == ["case_extension_requested", "case_extended"]
+
+
+async def test_an_upheld_complaint_holds_its_respondent_to_account(make_tenant, registry, actors):
+    from core.domain.commands import Outcome, command_from_payload
+
+    tenant = await make_tenant()
+    service = CaseService(registry, FixedClock(SHANGHAI_0930))
+    ledger_subjects = []
+    for _ in range(2):
+        case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
+        for command, who in (
+            (RegisterCase(), "operator"),
+            (AcceptCase(), "operator"),
+            (DispatchCase(unit_code="jcs", cause="c", opinion="o"), "leader"),
+            (SignForCase(handler="handler"), "handler"),
+            (ReplyToCase(mode=ReplyMode.WRITTEN, content="经查属实，已责令整改"), "handler"),
+            (RecordFeedback(satisfaction=Satisfaction.SATISFIED), "operator"),
+        ):
+            await service.perform(tenant.id, case_id, command, actors[who])
+        close = command_from_payload(
+            Action.CLOSE, {"summary": "投诉属实", "outcome": "upheld", "respondent": "dzb", "amount": "0"}
+        )
+        assert close.outcome is Outcome.UPHELD
+        await service.perform(tenant.id, case_id, close, actors["operator"])
+        events = await service.events(tenant.id, case_id, actors["operator"])
+        ledger_subjects.append(events[-1].data["accountability"])
+    assert [a["sanctions"][0]["kind"] for a in ledger_subjects] == ["criticism", "circulated_criticism"]
+    assert {a["subject"] for a in ledger_subjects} == {"dzb"}
+    with pytest.raises(InvalidCommand, match="被投诉人"):
+        command_from_payload(Action.CLOSE, {"outcome": "upheld"})
+    with pytest.raises(InvalidCommand, match="金额"):
+        command_from_payload(Action.CLOSE, {"outcome": "verified", "amount": "lots"})
