@@ -134,7 +134,7 @@ def test_onboard_list_suspend_and_set_password(tmp_path, unique_slug):
     [
         (
             TENANT_FILE.format(slug="ok-slug", plugin="astrology"),
-            "未安装插件“astrology”；已安装的插件：township",
+            "未安装插件“astrology”；已安装的插件：efficiency、qtsb、township",
         ),
         (TENANT_FILE.format(slug="Bad Slug", plugin="township"), "slug"),
         (

@@ -1,0 +1,3 @@
+"""The efficiency complaint office's answers to the platform's hooks (adapters over `rules`)."""
+
+__all__: list[str] = []

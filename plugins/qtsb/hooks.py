@@ -1,0 +1,3 @@
+"""The quality bureau's answers to the platform's hooks (adapters over `rules`)."""
+
+__all__: list[str] = []
