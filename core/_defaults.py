@@ -22,6 +22,7 @@ from core.domain.decisions import (
     TimerPhase,
     TimerRule,
 )
+from core.domain.lifecycle import Action
 from core.domain.roles import Permission, Role, can
 from core.domain.tenancy import SettingSpec, TenantContext
 from core.hookspecs import hookimpl
@@ -77,6 +78,11 @@ def hy_case_classification(ctx: TenantContext, case: Case) -> Classification:
 @hookimpl(trylast=True)
 def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
     return None  # no suggestion: the dispatcher chooses
+
+
+@hookimpl(trylast=True)
+def hy_action_roles(ctx: TenantContext, case: Case, action: Action) -> frozenset[Role] | None:
+    return None  # the permission matrix alone decides
 
 
 @hookimpl(trylast=True)

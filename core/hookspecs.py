@@ -38,6 +38,7 @@ from core.domain.decisions import (
     TimerRule,
 )
 from core.domain.events import CaseEvent
+from core.domain.lifecycle import Action
 from core.domain.roles import Role
 from core.domain.tenancy import SettingSpec, TenantContext
 
@@ -188,6 +189,21 @@ def hy_accountability_sanctions(ctx: TenantContext, event: AccountabilityEvent) 
     Returns:
         The ledger lines (possibly empty); ``None`` defers. Amounts and points are never
         negative and the answer is deterministic. Core default: ``()``.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hy_action_roles(ctx: TenantContext, case: Case, action: Action) -> frozenset[Role] | None:
+    """Name the roles that may take `action` on this case (e.g. only the office replies).
+
+    Called before every action, after the permission matrix allowed it. The core intersects
+    the answer with the actor's roles that hold the action's permission, so a plugin can narrow
+    who acts, never widen it.
+
+    Returns:
+        The roles allowed; ``None`` defers. Core default: ``None`` (the matrix alone decides).
 
     Stops at first non-None result.
     """

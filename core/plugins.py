@@ -37,6 +37,7 @@ from core.domain.decisions import (
 )
 from core.domain.errors import DomainError
 from core.domain.events import CaseEvent
+from core.domain.lifecycle import Action
 from core.domain.roles import Role
 from core.domain.tenancy import SettingSpec, TenantContext
 
@@ -102,6 +103,10 @@ class TenantHooks:
                 ctx=self.ctx.for_kind(case.kind), case=case, timer_kind=timer_kind, phase=phase
             )
         )
+
+    def action_roles(self, case: Case, action: Action) -> frozenset[Role] | None:
+        answer = self._hook.hy_action_roles(ctx=self.ctx.for_kind(case.kind), case=case, action=action)
+        return None if answer is None else frozenset(answer)
 
     def identity_access(self, case: Case) -> frozenset[Role]:
         return frozenset(self._hook.hy_identity_access(ctx=self.ctx.for_kind(case.kind), case=case))

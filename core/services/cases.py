@@ -36,7 +36,7 @@ from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions
 from core.domain.masking import mask_identity
-from core.domain.roles import Actor, Permission, permission_for
+from core.domain.roles import Actor, Permission, can, permission_for
 from core.domain.transitions import decide
 from core.plugins import PluginRegistry
 from core.services.accountability import record_accountability
@@ -288,6 +288,12 @@ class CaseService:
                 _require(actor, permission_for(command.action))
             if expected_version is not None and expected_version != case.version:
                 raise StaleCase(case.serial, expected_version, case.version)
+            allowed = hooks.action_roles(case, command.action) if check_role else None
+            permission = permission_for(command.action)
+            if allowed is not None and not any(
+                role in allowed and can([role], permission) for role in actor.roles
+            ):
+                raise NotPermitted(f"本单位规定“{command.action.label}”须由特定岗位办理")
             vetoes = hooks.transition_veto(case, command)
             if vetoes:
                 raise RuleViolation("；".join(vetoes))

@@ -516,3 +516,33 @@ async def test_an_upheld_complaint_holds_its_respondent_to_account(make_tenant, 
         command_from_payload(Action.CLOSE, {"outcome": "upheld"})
     with pytest.raises(InvalidCommand, match="金额"):
         command_from_payload(Action.CLOSE, {"outcome": "verified", "amount": "lots"})
+
+
+class OfficeReplies:
+    """Only the office answers the person (质监局：办公室通知投诉人); tries to let handlers dispatch."""
+
+    @hookimpl
+    def hy_action_roles(self, ctx, case, action):
+        if action is Action.REPLY:
+            return frozenset({Role.INTAKE_OFFICER})
+        if action is Action.DISPATCH:
+            return frozenset({Role.HANDLER})  # not in the matrix for dispatch: must change nothing
+        return None
+
+
+async def test_a_plugin_may_narrow_who_acts_but_not_widen_it(make_tenant, actors):
+    registry = PluginRegistry({"township": township, "office": OfficeReplies()})
+    tenant = await make_tenant("office", registry_=registry)
+    service = CaseService(registry, FixedClock(SHANGHAI_0930))
+    case_id = (await service.intake(tenant.id, complaint(fields={}), actors["operator"])).case.id
+    await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
+    await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
+    dispatch = DispatchCase(unit_code="jcs", cause="c", opinion="o")
+    for who in ("handler", "leader"):  # the handler lacks the permission, the leader the plugin's role
+        with pytest.raises(NotPermitted):
+            await service.perform(tenant.id, case_id, dispatch, actors[who])
+    reply = ReplyToCase(mode=ReplyMode.WRITTEN, content="已答复")
+    with pytest.raises(NotPermitted, match="特定岗位"):
+        await service.perform(tenant.id, case_id, reply, actors["handler"])
+    view = await service.perform(tenant.id, case_id, reply, actors["operator"])
+    assert view.case.state is CaseState.REPLIED
