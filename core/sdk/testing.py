@@ -443,6 +443,20 @@ class PluginConformance:
                     )
                     assert hooks.timer_effects(case, rule.kind, phase) == effects, "not deterministic"
 
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_access_answers_name_roles(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        for case in self.sample_cases(hooks, kind):
+            readers = hooks.identity_access(case)
+            assert all(isinstance(role, Role) for role in readers), (_describe(case), readers)
+            for action in Action:
+                allowed = hooks.action_roles(case, action)
+                assert allowed is None or all(isinstance(role, Role) for role in allowed), (
+                    _describe(case),
+                    action,
+                    allowed,
+                )
+
     # --- replies and documents ----------------------------------------------------------------
 
     @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
