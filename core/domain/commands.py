@@ -28,11 +28,15 @@ __all__ = [
     "AcceptCase",
     "ApproveCase",
     "ArchiveCase",
+    "ArriveOnSite",
     "CaseCommand",
     "CloseCase",
     "DispatchCase",
+    "DispatchMode",
     "EscalateCase",
     "ExtendCase",
+    "FollowUp",
+    "InstructCase",
     "Outcome",
     "RecordFeedback",
     "ReferCaseOut",
@@ -174,6 +178,15 @@ class RejectCase(CaseCommand):
         _required(self.reason, "reason", "退回理由")
 
 
+class DispatchMode(enum.StrEnum):
+    """How a case leaves the dispatcher (分流转办的方式)."""
+
+    SELF = "self"  # 自办: the receiving body handles it itself
+    TRANSFER = "transfer"  # 转办: to another body, which answers for it
+    ASSIGN = "assign"  # 交办: assigned down, with a report back required
+    DIVERT = "divert"  # 分流: diverted by duty division to a squad
+
+
 @dataclass(frozen=True, slots=True)
 class DispatchCase(CaseCommand):
     """转办: to a handling unit with the cause 案由 and the dispatch opinion 转办意见."""
@@ -182,6 +195,7 @@ class DispatchCase(CaseCommand):
     unit_code: str = ""
     cause: str = ""
     opinion: str = ""
+    mode: DispatchMode = DispatchMode.TRANSFER
 
     def __post_init__(self) -> None:
         _required(self.unit_code, "unit_code", "承办单位")
@@ -312,6 +326,37 @@ class EscalateCase(CaseCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class InstructCase(CaseCommand):
+    """批示: the leader's instruction, recorded so it can be relayed and followed."""
+
+    action: ClassVar[Action] = Action.INSTRUCT
+    instruction: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.instruction, "instruction", "批示内容")
+
+
+@dataclass(frozen=True, slots=True)
+class ArriveOnSite(CaseCommand):
+    """到达现场: the receiving unit reports it is on site."""
+
+    action: ClassVar[Action] = Action.ARRIVE
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp(CaseCommand):
+    """跟: a check on how the case is going; `verified` when the facts are confirmed."""
+
+    action: ClassVar[Action] = Action.FOLLOW_UP
+    note: str = ""
+    verified: bool = False
+
+    def __post_init__(self) -> None:
+        _required(self.note, "note", "跟踪核实情况")
+
+
+@dataclass(frozen=True, slots=True)
 class ReopenCase(CaseCommand):
     """重办: the answer did not settle it."""
 
@@ -345,6 +390,9 @@ COMMANDS: Mapping[Action, type[CaseCommand]] = types.MappingProxyType(
             RequestExtension,
             ExtendCase,
             EscalateCase,
+            InstructCase,
+            ArriveOnSite,
+            FollowUp,
             ReopenCase,
         )
     }
@@ -390,6 +438,10 @@ def _convert(name: str, hint: Any, value: Any) -> Any:
             raise InvalidCommand(f"{name} 应为列表 ({name} must be a list)", field=name)
         items = [_convert(name, args[0], item) for item in value]
         return origin(items)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise InvalidCommand(f"{name} 应为 true 或 false", field=name)
+        return value
     if hint is str:
         if not isinstance(value, str):
             raise InvalidCommand(f"{name} 应为文字 ({name} must be a string)", field=name)

@@ -38,6 +38,9 @@ class Action(enum.StrEnum):
     REQUEST_EXTENSION = "request_extension"  # 延期申请: the handling side asks for more time
     EXTEND = "extend"  # 延期: more time, within the plugin's cap, granted by a leader
     ESCALATE = "escalate"  # 督办/升级: raised to the next level
+    INSTRUCT = "instruct"  # 批示: the (duty) leader's instruction, recorded and relayed (传)
+    ARRIVE = "arrive"  # 到达现场: the receiving unit is on site (on-site complaints)
+    FOLLOW_UP = "follow_up"  # 跟: following execution, reporting verified facts back
     REOPEN = "reopen"  # 重办: handled again after a dissatisfied answer
 
     @property
@@ -71,6 +74,9 @@ _ACTION_LABELS = {
     Action.REQUEST_EXTENSION: "申请延期",
     Action.EXTEND: "延期",
     Action.ESCALATE: "督办升级",
+    Action.INSTRUCT: "领导批示",
+    Action.ARRIVE: "到达现场",
+    Action.FOLLOW_UP: "跟踪核实",
     Action.REOPEN: "重办",
 }
 
@@ -94,6 +100,9 @@ _PAST = {
     Action.REQUEST_EXTENSION: "extension_requested",
     Action.EXTEND: "extended",
     Action.ESCALATE: "escalated",
+    Action.INSTRUCT: "instructed",
+    Action.ARRIVE: "arrived_on_site",
+    Action.FOLLOW_UP: "followed_up",
     Action.REOPEN: "reopened",
 }
 
@@ -112,6 +121,9 @@ _ESCALATABLE = (
 )
 
 _EXTENDABLE = (S.ACCEPTED, S.PENDING_APPROVAL, S.DISPATCHED, S.IN_HANDLING, S.RETURNED)
+# Instructions, arrival and follow-up are recorded steps: the case stays where it is.
+_ON_SITE = (S.DISPATCHED, S.IN_HANDLING)
+_FOLLOWED = (S.DISPATCHED, S.IN_HANDLING, S.RETURNED, S.REPLIED)
 
 _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     (S.RECEIVED, A.REGISTER): S.REGISTERED,
@@ -145,6 +157,9 @@ _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     **{(state, A.ESCALATE): state for state in _ESCALATABLE},
     **{(state, A.EXTEND): state for state in _EXTENDABLE},
     **{(state, A.REQUEST_EXTENSION): state for state in _EXTENDABLE},
+    **{(state, A.INSTRUCT): state for state in _ESCALATABLE},
+    **{(state, A.ARRIVE): state for state in _ON_SITE},
+    **{(state, A.FOLLOW_UP): state for state in _FOLLOWED},
 }
 
 TRANSITIONS: Mapping[tuple[CaseState, Action], CaseState] = MappingProxyType(_TABLE)

@@ -157,6 +157,9 @@ ACTION_PERMISSIONS: Mapping[Action, Permission] = MappingProxyType(
         A.REQUEST_EXTENSION: P.CASE_HANDLE,
         A.EXTEND: P.CASE_EXTEND,
         A.ESCALATE: P.CASE_SUPERVISE,
+        A.INSTRUCT: P.CASE_DISPATCH,
+        A.ARRIVE: P.CASE_HANDLE,
+        A.FOLLOW_UP: P.CASE_CLOSE,
         A.REOPEN: P.CASE_CLOSE,
     }
 )

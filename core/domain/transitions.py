@@ -7,6 +7,7 @@ transaction after asking the tenant's plugin for its vetoes and approval chain.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -151,6 +152,8 @@ def _plain(value: Any) -> Any:
     """A JSON-friendly form of a command field for the event record."""
     if isinstance(value, frozenset | tuple):
         return sorted(_plain(item) for item in value)
+    if isinstance(value, enum.Enum):
+        return value.value
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)

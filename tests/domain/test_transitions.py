@@ -196,7 +196,12 @@ def test_the_event_records_who_what_when_and_the_payload() -> None:
     assert event.at == NOW
     assert event.actor == "chen"
     assert (event.from_state, event.to_state) == (CaseState.ACCEPTED, CaseState.DISPATCHED)
-    assert dict(event.data) == {"unit_code": "jcs", "cause": "政务公开", "opinion": "请依规办理"}
+    assert dict(event.data) == {
+        "unit_code": "jcs",
+        "cause": "政务公开",
+        "opinion": "请依规办理",
+        "mode": "transfer",
+    }
     with pytest.raises(TypeError):
         event.data["cause"] = "改过"  # type: ignore[index]
 

@@ -1,4 +1,4 @@
-"""A test organisation with the 12312 on-site rule: dispatch within 10 minutes of acceptance.
+"""A test organisation with the 12312 on-site rules: dispatch within 10 minutes, arrive in 30.
 
 Loaded by name in other processes (workers) through ``HUIYING_PLUGIN_MODULES``; the
 commerce12312 plugin will follow the same path.
@@ -18,5 +18,13 @@ def hy_sla_timers(ctx: TenantContext, case: Case) -> tuple[TimerRule, ...]:
             period=Period.parse("10 minutes"),
             basis="测试规则：现场处置投诉受理后 10 分钟内发出转办",
             stops_on=frozenset({Action.DISPATCH, Action.REFER_OUT, Action.REFUSE}),
+        ),
+        TimerRule(
+            kind="arrival",
+            label="到达现场时限",
+            period=Period.parse("30 minutes"),
+            basis="测试规则：接到转办后 30 分钟内到达现场",
+            starts_on=Action.DISPATCH,
+            stops_on=frozenset({Action.ARRIVE, Action.RETURN}),
         ),
     )
