@@ -91,6 +91,11 @@ def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role]:
 
 
 @hookimpl(trylast=True)
+def hy_case_escalation(ctx: TenantContext, case: Case) -> str | None:
+    return None  # escalation at intake is an organisation's rule
+
+
+@hookimpl(trylast=True)
 def hy_approval_chain(ctx: TenantContext, case: Case) -> Sequence[ApprovalStep]:
     return ()
 

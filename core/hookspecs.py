@@ -117,6 +117,20 @@ def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
 
 
 @hookspec(firstresult=True)
+def hy_case_escalation(ctx: TenantContext, case: Case) -> str | None:
+    """Decide whether a new case goes to the head at once (重大、严重、突发性、群体性).
+
+    Called at intake and at registration, once the classification is known. A reason makes
+    the core write a ``case_escalated`` event and notify the approvers and the leader on duty.
+
+    Returns:
+        The reason, in Chinese with its basis; ``None`` for no escalation. Core default: ``None``.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
 def hy_approval_chain(ctx: TenantContext, case: Case) -> Sequence[ApprovalStep] | None:
     """Name the approval levels a case needs before dispatch, in order.
 

@@ -91,6 +91,9 @@ class TenantHooks:
     def case_routing(self, case: Case) -> Routing | None:
         return self._hook.hy_case_routing(ctx=self.ctx.for_kind(case.kind), case=case)
 
+    def case_escalation(self, case: Case) -> str | None:
+        return self._hook.hy_case_escalation(ctx=self.ctx.for_kind(case.kind), case=case)
+
     def approval_chain(self, case: Case) -> tuple[ApprovalStep, ...]:
         return tuple(self._hook.hy_approval_chain(ctx=self.ctx.for_kind(case.kind), case=case))
 

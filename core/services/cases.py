@@ -29,6 +29,7 @@ from core.domain.commands import (
     ExtendCase,
     Outcome,
     RecordFeedback,
+    RegisterCase,
 )
 from core.domain.decisions import AccountabilityKind, TimerRule
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
@@ -36,21 +37,23 @@ from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions
 from core.domain.masking import mask_identity
-from core.domain.roles import Actor, Permission, can, permission_for
+from core.domain.roles import Actor, Permission, Role, can, permission_for
 from core.domain.transitions import decide
 from core.plugins import PluginRegistry
 from core.services.accountability import record_accountability
 from core.services.clock import Clock, SystemClock
-from core.services.duty import report_new_case_to_leader
+from core.services.duty import leader_on_duty, report_new_case_to_leader
 from core.services.tenants import LoadedTenant, load_tenant
 from core.services.vault import Vault, default_vault
 from core.store.case_search import CaseQuery, search_cases
+from core.store.outbox import OutboxRepository
 from core.store.repositories import (
     CaseNotFound,
     CaseRepository,
     StaleCase,
     StoredAttachment,
     StoredTimer,
+    TenantDirectory,
     TenantNotFound,
     TenantRepository,
 )
@@ -240,6 +243,7 @@ class CaseService:
                     data=MappingProxyType(data),
                 ),
             )
+            await _escalate_if_needed(repo, tenant, case, now)
             view = CaseView(case, tuple(await repo.timers(case.id)))
         tenant.hooks.on_case_received(case)
         return view
@@ -312,6 +316,7 @@ class CaseService:
             else:
                 timer_changes = await _sync_timers(repo, tenant, decision.case, action=command.action, at=now)
             extra: dict[str, Any] = {"timers": timer_changes}
+            escalate_after = isinstance(command, RegisterCase)
             if isinstance(command, CloseCase) and command.outcome is not None:
                 extra["accountability"] = await _close_accountability(
                     repo, tenant, decision.case, command, now
@@ -320,6 +325,8 @@ class CaseService:
                 decision.event, data=MappingProxyType({**decision.event.data, **extra})
             )
             await repo.append_event(case.id, event)
+            if escalate_after:  # registration may have raised the severity flags
+                await _escalate_if_needed(repo, tenant, decision.case, now)
             view = CaseView(decision.case, tuple(await repo.timers(case.id)))
         hooks.on_case_transitioned(decision.case, event)
         return view
@@ -512,6 +519,47 @@ class CaseService:
         """The actions the table allows from the case's state that the actor's roles permit."""
         view = await self.get(tenant_id, case_id, actor)
         return tuple(a for a in allowed_actions(view.case.state) if actor.can(permission_for(a)))
+
+
+AUTO_ESCALATED = "case_escalated"
+
+
+async def _escalate_if_needed(repo: CaseRepository, tenant: LoadedTenant, case: Case, now: datetime) -> None:
+    """Escalate a new case to the head at once when the plugin says so (once per case)."""
+    reason = tenant.hooks.case_escalation(case)
+    if not reason:
+        return
+    if any(e.name == AUTO_ESCALATED and e.data.get("at_once") for e in await repo.events(case.id)):
+        return
+    heads = [
+        u.username
+        for u in await TenantDirectory(case.tenant_id).users()
+        if u.active and Role.APPROVER in u.roles
+    ]
+    on_duty = await leader_on_duty(case.tenant_id, now)
+    outbox = OutboxRepository(case.tenant_id)
+    told = sorted({*heads, *([on_duty] if on_duty else [])})
+    for username in told:
+        await outbox.add(
+            channel="inbox",
+            recipient=username,
+            subject=f"重大事项即报：{case.serial} {case.title}",
+            body=f"{case.kind.label}（{case.channel.label}），{reason}",
+            dedupe_key=f"escalate-at-once:{case.id}:{username}",
+            now=now,
+            case_id=case.id,
+        )
+    await repo.append_event(
+        case.id,
+        CaseEvent(
+            name=AUTO_ESCALATED,
+            at=now,
+            actor="system",
+            from_state=case.state,
+            to_state=case.state,
+            data=MappingProxyType({"reason": reason, "at_once": True, "told": told}),
+        ),
+    )
 
 
 async def _close_accountability(

@@ -28,3 +28,10 @@ def hy_sla_timers(ctx: TenantContext, case: Case) -> tuple[TimerRule, ...]:
             stops_on=frozenset({Action.ARRIVE, Action.RETURN}),
         ),
     )
+
+
+@hookimpl
+def hy_case_escalation(ctx: TenantContext, case: Case) -> str | None:
+    if case.flags:
+        return "重大、严重、突发性、群体性事件，立即报告站长并跟踪（测试规则）"
+    return None

@@ -89,3 +89,43 @@ def test_payloads_of_the_new_steps_are_checked():
         command_from_payload(Action.INSTRUCT, {})
     with pytest.raises(InvalidCommand, match="true 或 false"):
         command_from_payload(Action.FOLLOW_UP, {"note": "n", "verified": "yes"})
+
+
+async def test_a_mass_incident_goes_to_the_head_at_once(make_tenant, actors):
+    """The test plugin answers hy_case_escalation for flagged cases; others are not escalated."""
+    from core.domain.cases import SeverityFlag
+    from core.store.outbox import OutboxRepository
+    from core.store.tx import tenant_tx
+
+    registry = PluginRegistry.discover(
+        extra={"onsite": importlib.import_module("tests.fixture_plugins.onsite")}
+    )
+    tenant = await make_tenant("onsite", registry_=registry)
+    service = CaseService(registry, FixedClock(NOW))
+    draft = IntakeDraft(
+        kind=CaseKind.REPORT,
+        channel=Channel.PHONE,
+        title="多名消费者围堵商场",
+        content="现场约五十人",
+        anonymous=True,
+    )
+    quiet = (await service.intake(tenant.id, draft, actors["operator"])).case.id
+    await service.perform(tenant.id, quiet, RegisterCase(), actors["operator"])
+    loud = (await service.intake(tenant.id, draft, actors["operator"])).case.id
+    await service.perform(
+        tenant.id, loud, RegisterCase(flags=frozenset({SeverityFlag.MASS})), actors["operator"]
+    )
+    assert "case_escalated" not in [
+        e.name for e in await service.events(tenant.id, quiet, actors["operator"])
+    ]
+    escalated = [
+        e for e in await service.events(tenant.id, loud, actors["operator"]) if e.name == "case_escalated"
+    ]
+    assert (
+        len(escalated) == 1
+        and escalated[0].data["at_once"] is True
+        and escalated[0].data["told"] == ["leader"]
+    )
+    async with tenant_tx(tenant.id):
+        told = await OutboxRepository(tenant.id).for_recipient("leader", "inbox")
+    assert any(n.subject.startswith("重大事项即报") and n.case_id == loud for n in told)
