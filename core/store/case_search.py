@@ -23,10 +23,11 @@ __all__ = ["SORTS", "CasePage", "CaseQuery", "search_cases"]
 SORTS = ("-received_at", "received_at", "-id", "id")
 """Allowed sort keys; a leading minus means newest (or highest) first."""
 
-# A case is late when one of its timers still running (or already breached) is due before an instant.
+# A timer paused only after its due instant had passed is still late (sla.is_overdue agrees).
 _LIVE_TIMER_DUE_BEFORE = (
     'EXISTS (SELECT 1 FROM sla_timer t WHERE t.case_id = "case".id AND t.tenant_id = "case".tenant_id '
-    "AND t.state IN ('running', 'breached') AND t.due_at < {})"
+    "AND t.due_at < {} AND (t.state IN ('running', 'breached') "
+    "OR (t.state = 'paused' AND t.paused_at > t.due_at)))"
 )
 
 

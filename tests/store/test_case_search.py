@@ -106,3 +106,25 @@ async def test_bad_queries_are_explained(seeded, filters, field):
     with pytest.raises(InvalidCommand) as error:
         await search(seeded.id, **filters)
     assert error.value.field == field
+
+
+async def test_a_timer_paused_after_it_was_due_still_counts_as_overdue(make_tenant, actors):
+    import importlib
+
+    from core.domain.commands import RequestSupplement
+    from core.plugins import PluginRegistry
+
+    registry = PluginRegistry.discover(
+        extra={"onsite": importlib.import_module("tests.fixture_plugins.onsite")}
+    )
+    tenant = await make_tenant("onsite", registry_=registry)
+    clock = FixedClock(NOW)
+    service = CaseService(registry, clock)
+    late = (await service.intake(tenant.id, draft("晚了才暂停", "十分钟规则"), actors["operator"])).case.id
+    early = (await service.intake(tenant.id, draft("及时暂停", "十分钟规则"), actors["operator"])).case.id
+    for case_id in (late, early):
+        await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
+    await service.perform(tenant.id, early, RequestSupplement(items=("现场照片",)), actors["operator"])
+    clock.advance(timedelta(minutes=20))  # the 10-minute dispatch rule has passed for `late`
+    await service.perform(tenant.id, late, RequestSupplement(items=("现场照片",)), actors["operator"])
+    assert await search(tenant.id, overdue_at=clock.now()) == ["晚了才暂停"]
