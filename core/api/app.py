@@ -33,6 +33,7 @@ from core.api.controllers.export import ExportController
 from core.api.controllers.inbox import InboxController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
+from core.api.controllers.statistics import StatisticsController
 from core.api.problems import exception_handlers
 from core.api.security import PUBLIC_PATHS, AuthMiddleware, TokenService
 from core.plugins import PluginRegistry
@@ -175,6 +176,7 @@ def create_app(
             ExportController,
             InboxController,
             DeadlinesController,
+            StatisticsController,
             DutyController,
             TenantAdminController,
             PlatformController,

@@ -250,6 +250,7 @@ class TimerJobs:
             title="督办通知单",
             body=body,
             created_by=SYSTEM,
+            created_at=firing.now,
         )
         recipients = [*await self._responsible(firing), *await self._users_with(firing, Role.SUPERVISOR)]
         subject = f"督办通知单 {number}：{case.serial} {firing.stored.label}已逾期"

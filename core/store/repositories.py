@@ -1024,7 +1024,15 @@ class CaseRepository:
 
     # documents
     async def add_document(
-        self, *, case_id: int | None, kind: str, number: str, title: str, body: str, created_by: str
+        self,
+        *,
+        case_id: int | None,
+        kind: str,
+        number: str,
+        title: str,
+        body: str,
+        created_by: str,
+        created_at: datetime,
     ) -> StoredDocument:
         _in_tenant(self.tenant_id)
         row = Document(
@@ -1035,6 +1043,7 @@ class CaseRepository:
             title=title,
             body=body,
             created_by=created_by,
+            created_at=created_at,
         )
         await row.save()
         return StoredDocument(row.id, case_id, kind, number, title, body, created_by)

@@ -55,6 +55,8 @@ QUERY_VALUES: dict[str, tuple[str | None, ...]] = {  # None: left out
     "window": (None, "overdue", "today", "week"),
     "start": ("2026-09-01T00:00:00+08:00",),
     "end": ("2026-11-30T00:00:00+08:00",),
+    "year": ("2026",),
+    "month": ("9", "10"),
 }
 HEADER_PARAMS = {"x-receipt-secret"}  # from the case walked
 NEVER_OK = {"/schema/{path:str}": "litestar's not-found handler for unknown schema pages"}

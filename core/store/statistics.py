@@ -1,0 +1,61 @@
+"""Reading what monthly statistics count: events, documents and breaches in a span of time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from core.store.repositories import _in_tenant
+from core.store.tables import CaseEvent, CaseRow, Document, SlaTimer
+
+__all__ = ["MonthFacts", "month_facts"]
+
+
+class MonthFacts:
+    """What happened in a tenant between two instants, as plain rows for the service to count."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []  # case ids received
+        self.events: list[tuple[int, str, dict]] = []  # (case id, event name, data)
+        self.notices: list[int] = []  # case ids given a supervision notice
+        self.breached: set[int] = set()  # case ids with a deadline breached in the span
+        self.units: dict[int, str | None] = {}  # case id -> its unit now
+
+
+async def month_facts(tenant_id: int, start: datetime, end: datetime) -> MonthFacts:
+    """Everything monthly statistics need for [start, end), inside the caller's `tenant_tx`."""
+    _in_tenant(tenant_id)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    facts = MonthFacts()
+    received = await CaseRow.select(CaseRow.id).where(
+        (CaseRow.tenant_id == tenant_id) & (CaseRow.received_at >= start) & (CaseRow.received_at < end)
+    )
+    facts.received = [row["id"] for row in received]
+    events = (
+        await CaseEvent.select(CaseEvent.case_id, CaseEvent.name, CaseEvent.data)
+        .where(
+            (CaseEvent.tenant_id == tenant_id)
+            & (CaseEvent.at >= start)
+            & (CaseEvent.at < end)
+            & CaseEvent.name.is_in(["case_dispatched", "case_replied"])
+        )
+        .output(load_json=True)
+    )
+    facts.events = [(row["case_id"], row["name"], row["data"] or {}) for row in events]
+    notices = await Document.select(Document.case_id).where(
+        (Document.tenant_id == tenant_id)
+        & (Document.kind == "supervision_notice")
+        & (Document.created_at >= start)
+        & (Document.created_at < end)
+    )
+    facts.notices = [row["case_id"] for row in notices if row["case_id"] is not None]
+    breached = await SlaTimer.select(SlaTimer.case_id).where(
+        (SlaTimer.tenant_id == tenant_id) & (SlaTimer.breached_at >= start) & (SlaTimer.breached_at < end)
+    )
+    facts.breached = {row["case_id"] for row in breached}
+    ids = sorted({*facts.received, *(e[0] for e in facts.events), *facts.notices, *facts.breached})
+    if ids:
+        rows = await CaseRow.select(CaseRow.id, CaseRow.unit_code).where(
+            (CaseRow.tenant_id == tenant_id) & CaseRow.id.is_in(ids)
+        )
+        facts.units = {row["id"]: row["unit_code"] for row in rows}
+    return facts
