@@ -134,7 +134,7 @@ def test_onboard_list_suspend_and_set_password(tmp_path, unique_slug):
     [
         (
             TENANT_FILE.format(slug="ok-slug", plugin="astrology"),
-            "未安装插件“astrology”；已安装的插件：efficiency、qtsb、township",
+            "未安装插件“astrology”；已安装的插件：commerce12312、efficiency、qtsb、township",
         ),
         (TENANT_FILE.format(slug="Bad Slug", plugin="township"), "slug"),
         (
@@ -257,7 +257,7 @@ def test_demo_starts_on_sqlite_onboards_the_demo_tenants_and_answers_healthz(tmp
         and "admin/operator/leader/handler/supervisor" in output
         and "demo12345" in output
     )
-    assert "county-12312" in output and "未启用" in output  # its plugin has not landed yet
+    assert "city-cdc" in output and "未启用" in output  # its plugin has not landed yet
 
 
 def test_platform_admins_are_created_from_the_command_line(unique_slug):
