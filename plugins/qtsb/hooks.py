@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from core.sdk import (
     AccountabilityEvent,
+    Action,
     ApprovalStep,
     Case,
     CaseCommand,
@@ -134,6 +135,11 @@ def hy_reply_requirements(ctx: TenantContext, case: Case) -> ReplyRequirements:
         modes=rules.reply_modes(case),
         basis=f"{rules.BASIS} 三：办公室将办理结果及时通知举报投诉人；书面来件书面答复（插件解读）",
     )
+
+
+@hookimpl
+def hy_action_roles(ctx: TenantContext, case: Case, action: Action) -> frozenset[Role] | None:
+    return rules.ActingRoles(action)
 
 
 @hookimpl

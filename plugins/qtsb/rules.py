@@ -291,3 +291,14 @@ def sanctions_for(event: AccountabilityEvent, terms: RewardTerms) -> tuple[Sanct
             ),
         )
     return ()
+
+
+def ActingRoles(action: Action) -> frozenset[Role] | None:
+    """三: the handling unit reports its result to the office, and the office notifies the person.
+
+    So only the office (the intake officers of 局办公室) gives the reply; None leaves every other
+    action to the permission matrix.
+    """
+    if action is Action.REPLY:
+        return frozenset({Role.INTAKE_OFFICER})
+    return None

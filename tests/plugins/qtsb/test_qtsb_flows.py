@@ -98,9 +98,13 @@ async def test_approval_gates_transfer_and_a_verified_report_is_rewarded(make_te
     assert due(view, "handling") == "2026-10-28T23:59:59+08:00"  # 15 working days from dispatch
 
     await service.perform(tenant.id, case_id, SignForCase(handler="handler"), actors["handler"])
+    with pytest.raises(NotPermitted, match="特定岗位"):  # 三: the office notifies the person
+        await service.perform(
+            tenant.id, case_id, ReplyToCase(mode=ReplyMode.WRITTEN, content="已查处"), actors["handler"]
+        )
     with pytest.raises(RuleViolation, match="written"):  # a letter is answered in writing
         await service.perform(
-            tenant.id, case_id, ReplyToCase(mode=ReplyMode.PHONE, content="已查处"), actors["handler"]
+            tenant.id, case_id, ReplyToCase(mode=ReplyMode.PHONE, content="已查处"), actors["operator"]
         )
     view = await service.perform(
         tenant.id,

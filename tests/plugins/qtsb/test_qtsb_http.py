@@ -113,9 +113,17 @@ async def test_a_report_from_registration_to_reward_over_http(client, make_tenan
     assert due(case, "handling") == "2026-10-28T23:59:59+08:00"
     case = await act(case_id, "sign_for", {"handler": "handler"}, handler)
 
-    # 三: a letter is answered in writing.
+    # 三: the unit reports to the office; the office answers the person, a letter in writing.
+    from_the_unit = await client.post(
+        f"/api/v1/cases/{case_id}/actions/reply",
+        json={"mode": "written", "content": "已查处"},
+        headers=handler,
+    )
+    assert from_the_unit.status_code == 403
     by_phone = await client.post(
-        f"/api/v1/cases/{case_id}/actions/reply", json={"mode": "phone", "content": "已查处"}, headers=handler
+        f"/api/v1/cases/{case_id}/actions/reply",
+        json={"mode": "phone", "content": "已查处"},
+        headers=operator,
     )
     assert by_phone.status_code == 422 and "written" in by_phone.json()["detail"]
     case = await act(case_id, "reply", {"mode": "written", "content": "经查属实，已立案查处。"}, operator)
