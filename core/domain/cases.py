@@ -53,11 +53,6 @@ class Channel(enum.StrEnum):
         """The Chinese name shown to people."""
         return _CHANNEL_LABELS[self]
 
-    @property
-    def is_oral(self) -> bool:
-        """True for channels where the complaint is spoken rather than written."""
-        return self in (Channel.PHONE, Channel.VISIT)
-
 
 _CHANNEL_LABELS = {
     Channel.PHONE: "电话",

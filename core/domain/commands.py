@@ -68,11 +68,6 @@ class ReplyMode(enum.StrEnum):
     ON_THE_SPOT = "on_the_spot"  # 当场答复: at the window or on the hotline, at once
     PUBLIC_NOTICE = "public_notice"  # 定期公布: for anonymous people who cannot be reached
 
-    @property
-    def is_written(self) -> bool:
-        """True for modes that leave the person a written answer."""
-        return self in (ReplyMode.WRITTEN, ReplyMode.EMAIL, ReplyMode.ONLINE, ReplyMode.SMS)
-
 
 def _required(value: str, field: str, label: str) -> None:
     if not value or not value.strip():

@@ -119,15 +119,6 @@ class TenantAdmin:
                 raise UserNotFound(f"用户 {username} 不存在", field="username")
             return user
 
-    async def set_password(self, tenant_id: int, actor: Actor, username: str, password: str) -> None:
-        self._require(actor)
-        password_hash = _check_password(password)
-        async with tenant_tx(tenant_id):
-            directory = TenantDirectory(tenant_id)
-            if not await directory.set_password_hash(username, password_hash):
-                raise UserNotFound(f"用户 {username} 不存在", field="username")
-            await directory.record_login(username, failed_logins=0, locked_until=None)
-
     async def units(self, tenant_id: int, actor: Actor) -> tuple[Unit, ...]:
         if not actor.can(Permission.CASE_READ):
             raise NotPermitted("无权查看承办单位")

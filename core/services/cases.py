@@ -43,10 +43,10 @@ from core.plugins import PluginRegistry
 from core.services.accountability import record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.duty import leader_on_duty, report_new_case_to_leader
+from core.services.notify import notify_users
 from core.services.tenants import LoadedTenant, load_tenant
 from core.services.vault import Vault, default_vault
 from core.store.case_search import CaseQuery, search_cases
-from core.store.outbox import OutboxRepository
 from core.store.repositories import (
     CaseNotFound,
     CaseRepository,
@@ -531,24 +531,18 @@ async def _escalate_if_needed(repo: CaseRepository, tenant: LoadedTenant, case: 
         return
     if any(e.name == AUTO_ESCALATED and e.data.get("at_once") for e in await repo.events(case.id)):
         return
-    heads = [
-        u.username
-        for u in await TenantDirectory(case.tenant_id).users()
-        if u.active and Role.APPROVER in u.roles
-    ]
+    heads = [u.username for u in await TenantDirectory(case.tenant_id).users() if Role.APPROVER in u.roles]
     on_duty = await leader_on_duty(case.tenant_id, now)
-    outbox = OutboxRepository(case.tenant_id)
-    told = sorted({*heads, *([on_duty] if on_duty else [])})
-    for username in told:
-        await outbox.add(
-            channel="inbox",
-            recipient=username,
-            subject=f"重大事项即报：{case.serial} {case.title}",
-            body=f"{case.kind.label}（{case.channel.label}），{reason}",
-            dedupe_key=f"escalate-at-once:{case.id}:{username}",
-            now=now,
-            case_id=case.id,
-        )
+    told = await notify_users(
+        case.tenant_id,
+        [*heads, *([on_duty] if on_duty else [])],
+        subject=f"重大事项即报：{case.serial} {case.title}",
+        body=f"{case.kind.label}（{case.channel.label}），{reason}",
+        key=f"escalate-at-once:{case.id}",
+        now=now,
+        case_id=case.id,
+        webhook_url=tenant.ctx.settings.get("webhook_url", ""),
+    )
     await repo.append_event(
         case.id,
         CaseEvent(

@@ -29,8 +29,8 @@ from core.plugins import PluginRegistry
 from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.duty import leader_on_duty
+from core.services.notify import notify_users
 from core.services.tenants import LoadedTenant, load_tenant
-from core.store.outbox import OutboxRepository
 from core.store.repositories import CaseRepository, StoredTimer, TenantDirectory, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
@@ -158,38 +158,16 @@ class TimerJobs:
     async def _notify(
         self, firing: _Firing, effect: str, recipients: Iterable[str], subject: str, body: str
     ) -> list[str]:
-        """In-app notifications (and e-mail where the user has an address). Never the identity."""
-        directory = TenantDirectory(firing.tenant.record.id)
-        outbox = OutboxRepository(firing.tenant.record.id)
-        sent: list[str] = []
-        for username in sorted(set(recipients)):
-            user = await directory.user(username)
-            if user is None or not user.active:
-                continue
-            channels = [("inbox", username)] + ([("email", user.email)] if user.email else [])
-            for channel, address in channels:
-                await outbox.add(
-                    channel=channel,
-                    recipient=address,
-                    subject=subject,
-                    body=body,
-                    dedupe_key=f"{firing.key}:{effect}:{channel}:{username}",
-                    now=firing.now,
-                    case_id=firing.case.id,
-                )
-            sent.append(username)
-        webhook = firing.tenant.ctx.settings.get("webhook_url", "")
-        if webhook:  # one signed push per effect, for an SMS gateway or an integration
-            await outbox.add(
-                channel="webhook",
-                recipient=webhook,
-                subject=subject,
-                body=body,
-                dedupe_key=f"{firing.key}:{effect}:webhook",
-                now=firing.now,
-                case_id=firing.case.id,
-            )
-        return sent
+        return await notify_users(
+            firing.tenant.record.id,
+            recipients,
+            subject=subject,
+            body=body,
+            key=f"{firing.key}:{effect}",
+            now=firing.now,
+            case_id=firing.case.id,
+            webhook_url=firing.tenant.ctx.settings.get("webhook_url", ""),
+        )
 
     async def _users_with(self, firing: _Firing, *roles: Role, unit: str | None = None) -> list[str]:
         users = await TenantDirectory(firing.tenant.record.id).users()

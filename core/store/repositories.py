@@ -332,11 +332,6 @@ class TenantDirectory:
         )
         return bool(rows)
 
-    async def usernames(self) -> list[str]:
-        _in_tenant(self.tenant_id)
-        rows = await AppUser.select(AppUser.username).where(AppUser.tenant_id == self.tenant_id)
-        return sorted(row["username"] for row in rows)
-
     async def set_password_hash(self, username: str, password_hash: str) -> bool:
         _in_tenant(self.tenant_id)
         rows = (
@@ -547,13 +542,6 @@ class CaseRepository:
         row = await query.first()
         if row is None:
             raise CaseNotFound(case_id)
-        return _case(row)
-
-    async def by_serial(self, serial: str) -> Case:
-        _in_tenant(self.tenant_id)
-        row = await self._select().where(CaseRow.serial == serial).first()
-        if row is None:
-            raise CaseNotFound(serial)
         return _case(row)
 
     async def list(self, *, state: CaseState | None = None, limit: int = 50) -> list[Case]:
