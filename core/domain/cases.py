@@ -181,6 +181,8 @@ class Case:
     satisfaction: Satisfaction | None = None
     approvals: tuple[str, ...] = ()
     extensions: int = 0
+    owner: str = ""  # 首问/首办责任人: who first took the case in and answers for its tracking
+    priority: int = 0  # from the plugin's classification: queues list higher first
     version: int = 0
     fields: MappingProxyType[str, Any] = field(default_factory=lambda: _frozen(None))
 

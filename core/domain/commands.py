@@ -15,6 +15,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -31,14 +32,17 @@ __all__ = [
     "ArriveOnSite",
     "CaseCommand",
     "CloseCase",
+    "ConfirmRemedy",
     "DispatchCase",
     "DispatchMode",
     "EscalateCase",
     "ExtendCase",
     "FollowUp",
     "InstructCase",
+    "OrderRemedy",
     "Outcome",
     "RecordFeedback",
+    "RecordInvestigation",
     "ReferCaseOut",
     "RefuseCase",
     "RegisterCase",
@@ -49,6 +53,7 @@ __all__ = [
     "RequestExtension",
     "RequestSupplement",
     "ReturnCase",
+    "SetDeadline",
     "SignForCase",
     "SubmitForApproval",
     "SupplyMaterial",
@@ -249,6 +254,7 @@ class Outcome(enum.StrEnum):
     VERIFIED = "verified"  # 举报查实: the reporter may be rewarded
     UNVERIFIED = "unverified"  # 查无实据
     ANSWERED = "answered"  # 咨询已解答
+    FABRICATED = "fabricated"  # 捏造事实、诬告: marked and referred, nobody is sanctioned for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,13 +269,20 @@ class CloseCase(CaseCommand):
     summary: str = ""
     outcome: Outcome | None = None
     respondent: str = ""
+    respondent_unit: str = ""  # the accused's unit code, for per-unit ledgers (e.g. the window)
     amount: Decimal = Decimal("0")
+    commission: Decimal = Decimal("0")  # commission earned on the deal, for claw-back rules
+    referred_to: str = ""  # where a fabricated accusation is referred
 
     def __post_init__(self) -> None:
         if self.outcome is Outcome.UPHELD:
             _required(self.respondent, "respondent", "被投诉人（承担责任的人员或单位）")
+        if self.outcome is Outcome.FABRICATED:
+            _required(self.referred_to, "referred_to", "移交处理的部门（捏造事实的投诉须移交）")
         if self.amount < 0:
             raise InvalidCommand("金额不能为负数", field="amount")
+        if self.commission < 0:
+            raise InvalidCommand("提成金额不能为负数", field="commission")
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +365,71 @@ class FollowUp(CaseCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordInvestigation(CaseCommand):
+    """调查取证: who investigated, whom they questioned, what they found, and whether it is signed."""
+
+    action: ClassVar[Action] = Action.INVESTIGATE
+    investigators: tuple[str, ...] = ()
+    interviewee: str = ""
+    findings: str = ""
+    signed: bool = False  # the record was signed by the person questioned
+
+    def __post_init__(self) -> None:
+        if not any(name.strip() for name in self.investigators):
+            raise InvalidCommand("请填写调查人员 (investigators is required)", field="investigators")
+        if len({name.strip() for name in self.investigators}) != len(self.investigators):
+            raise InvalidCommand("调查人员不能重复", field="investigators")
+        _required(self.findings, "findings", "调查情况")
+
+
+@dataclass(frozen=True, slots=True)
+class SetDeadline(CaseCommand):
+    """约定期限: a date agreed with the person, or committed to them, replaces a timer's due date.
+
+    Only timers the plugin marks `negotiable` accept it; the deadline ends at 23:59:59 local
+    on `due_on`.
+    """
+
+    action: ClassVar[Action] = Action.SET_DEADLINE
+    timer: str = ""
+    due_on: date | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.timer, "timer", "要约定的期限（计时器）")
+        if self.due_on is None:
+            raise InvalidCommand("请填写约定的日期，如 2026-12-10 (due_on is required)", field="due_on")
+        _required(self.reason, "reason", "约定期限的原因")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRemedy(CaseCommand):
+    """责令整改: the accused must stop or put things right by `due_on` (a `remedy` deadline)."""
+
+    action: ClassVar[Action] = Action.ORDER_REMEDY
+    accused: str = ""
+    measures: str = ""
+    due_on: date | None = None
+
+    def __post_init__(self) -> None:
+        _required(self.accused, "accused", "被责令整改的单位或人员")
+        _required(self.measures, "measures", "整改要求（停止或纠正的行为）")
+        if self.due_on is None:
+            raise InvalidCommand("请填写整改期限，如 2026-12-10 (due_on is required)", field="due_on")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmRemedy(CaseCommand):
+    """整改验收: the ordered remedy was checked and found done; its deadline stops."""
+
+    action: ClassVar[Action] = Action.CONFIRM_REMEDY
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _required(self.note, "note", "整改验收情况")
+
+
+@dataclass(frozen=True, slots=True)
 class ReopenCase(CaseCommand):
     """重办: the answer did not settle it."""
 
@@ -389,6 +467,10 @@ COMMANDS: Mapping[Action, type[CaseCommand]] = types.MappingProxyType(
             ArriveOnSite,
             FollowUp,
             ReopenCase,
+            RecordInvestigation,
+            SetDeadline,
+            OrderRemedy,
+            ConfirmRemedy,
         )
     }
 )
@@ -424,6 +506,13 @@ def _convert(name: str, hint: Any, value: Any) -> Any:
             return amount
         except (decimal.InvalidOperation, ValueError):
             raise InvalidCommand(f"{name} 应为金额，如 12000.50", field=name) from None
+    if hint is date:
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            return date.fromisoformat(value)
+        except ValueError:
+            raise InvalidCommand(f"{name} 应为日期，如 2026-12-10", field=name) from None
     if hint is Period:
         if not isinstance(value, str):
             raise InvalidCommand(f"{name} 应为期限文字，如“5 working days”", field=name)

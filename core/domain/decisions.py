@@ -92,6 +92,7 @@ class Classification:
     severity: Severity = Severity.GENERAL
     complexity: Complexity = Complexity.GENERAL
     flags: frozenset[SeverityFlag] = frozenset()
+    priority: int = 0  # work queues list higher first (e.g. real-name complaints investigated first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class TimerRule:
     resumes_on: frozenset[Action] = frozenset({Action.SUPPLY})
     warn_ratio: float = 0.8
     extension_cap: Period | None = None  # None: this deadline cannot be extended
+    negotiable: bool = False  # a date agreed with the person may replace the due date (SetDeadline)
 
 
 class TimerPhase(enum.StrEnum):
@@ -178,6 +180,7 @@ class AccountabilityKind(enum.StrEnum):
     LOSS_CAUSED = "loss_caused"  # a fault cost the organisation money (compensation paid)
     REPORT_VERIFIED = "report_verified"  # a report was verified: the reporter may be rewarded
     DUTY_MISSED = "duty_missed"  # a duty post was missed or a report not passed on
+    IDENTITY_LEAKED = "identity_leaked"  # a complainant's or reporter's identity was disclosed
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,9 @@ class AccountabilityEvent:
     count_in_year: int = 1
     amount: Decimal = Decimal("0")
     detail: str = ""
+    unit_code: str = ""  # the subject's unit (the accused window, the late handling unit)
+    commission: Decimal = Decimal("0")  # commission earned on the deal concerned
+    responsible: tuple[str, ...] = ()  # everyone who answered for the case: owner, handler, ...
 
 
 class SanctionKind(enum.StrEnum):
@@ -212,7 +218,11 @@ class SanctionKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Sanction:
-    """One ledger line: never negative; `appealable` says whether the subject may appeal."""
+    """One ledger line: never negative; `appealable` says whether the subject may appeal.
+
+    `subject` charges the line to someone other than the event's subject (one of its
+    `responsible`, or the accused unit); empty means the event's subject.
+    """
 
     kind: SanctionKind
     basis: str
@@ -220,6 +230,7 @@ class Sanction:
     amount: Decimal = Decimal("0")
     appealable: bool = True
     note: str = ""
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)

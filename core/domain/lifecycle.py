@@ -42,6 +42,10 @@ class Action(enum.StrEnum):
     ARRIVE = "arrive"  # 到达现场: the receiving unit is on site (on-site complaints)
     FOLLOW_UP = "follow_up"  # 跟: following execution, reporting verified facts back
     REOPEN = "reopen"  # 重办: handled again after a dissatisfied answer
+    INVESTIGATE = "investigate"  # 调查取证: who investigated, whom they asked, the signed record
+    SET_DEADLINE = "set_deadline"  # 约定期限: a date agreed with (or committed to) the person
+    ORDER_REMEDY = "order_remedy"  # 责令整改: the accused must stop or put it right by a date
+    CONFIRM_REMEDY = "confirm_remedy"  # 整改验收: the ordered remedy was checked and done
 
     @property
     def label(self) -> str:
@@ -78,6 +82,10 @@ _ACTION_LABELS = {
     Action.ARRIVE: "到达现场",
     Action.FOLLOW_UP: "跟踪核实",
     Action.REOPEN: "重办",
+    Action.INVESTIGATE: "调查取证",
+    Action.SET_DEADLINE: "约定办理期限",
+    Action.ORDER_REMEDY: "责令整改",
+    Action.CONFIRM_REMEDY: "整改验收",
 }
 
 _PAST = {
@@ -104,6 +112,10 @@ _PAST = {
     Action.ARRIVE: "arrived_on_site",
     Action.FOLLOW_UP: "followed_up",
     Action.REOPEN: "reopened",
+    Action.INVESTIGATE: "investigated",
+    Action.SET_DEADLINE: "deadline_set",
+    Action.ORDER_REMEDY: "remedy_ordered",
+    Action.CONFIRM_REMEDY: "remedy_confirmed",
 }
 
 S, A = CaseState, Action
@@ -124,6 +136,9 @@ _EXTENDABLE = (S.ACCEPTED, S.PENDING_APPROVAL, S.DISPATCHED, S.IN_HANDLING, S.RE
 # Instructions, arrival and follow-up are recorded steps: the case stays where it is.
 _ON_SITE = (S.DISPATCHED, S.IN_HANDLING)
 _FOLLOWED = (S.DISPATCHED, S.IN_HANDLING, S.RETURNED, S.REPLIED)
+_INVESTIGATED = (S.ACCEPTED, S.DISPATCHED, S.IN_HANDLING)
+# An order to put things right may outlive the answer: it is checked until the case closes.
+_REMEDIED = (S.ACCEPTED, S.DISPATCHED, S.IN_HANDLING, S.REPLIED, S.FEEDBACK)
 
 _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     (S.RECEIVED, A.REGISTER): S.REGISTERED,
@@ -154,12 +169,18 @@ _TABLE: dict[tuple[CaseState, Action], CaseState] = {
     (S.REFERRED_OUT, A.CLOSE): S.CLOSED,
     (S.CLOSED, A.ARCHIVE): S.ARCHIVED,
     (S.CLOSED, A.REOPEN): S.IN_HANDLING,
+    # Some rules ask for the person's feedback after closing (e.g. within 2 days of it).
+    (S.CLOSED, A.RECORD_FEEDBACK): S.CLOSED,
     **{(state, A.ESCALATE): state for state in _ESCALATABLE},
     **{(state, A.EXTEND): state for state in _EXTENDABLE},
     **{(state, A.REQUEST_EXTENSION): state for state in _EXTENDABLE},
     **{(state, A.INSTRUCT): state for state in _ESCALATABLE},
     **{(state, A.ARRIVE): state for state in _ON_SITE},
     **{(state, A.FOLLOW_UP): state for state in _FOLLOWED},
+    **{(state, A.INVESTIGATE): state for state in _INVESTIGATED},
+    **{(state, A.SET_DEADLINE): state for state in _EXTENDABLE},
+    **{(state, A.ORDER_REMEDY): state for state in _REMEDIED},
+    **{(state, A.CONFIRM_REMEDY): state for state in _REMEDIED},
 }
 
 TRANSITIONS: Mapping[tuple[CaseState, Action], CaseState] = MappingProxyType(_TABLE)

@@ -67,7 +67,9 @@ class Permission(enum.StrEnum):
     CASE_EXTEND = "case:extend"  # grant more time
     CASE_SUPERVISE = "case:supervise"  # escalate, issue supervision notices
     IDENTITY_REVEAL = "identity:reveal"  # read the complainant's identity unmasked (logged)
-    AUDIT_READ = "audit:read"  # read the event log and the ledger
+    AUDIT_READ = "audit:read"  # read the event log
+    LEDGER_READ = "ledger:read"  # read the accountability ledger of everyone in the tenant
+    LEDGER_DECIDE = "ledger:decide"  # decide appeals, correct ledger lines, agree instalments
     DUTY_MANAGE = "duty:manage"  # plan the duty roster
     DUTY_LOG_READ = "duty:log"  # read and write handover records (confidential duty logs)
     TENANT_ADMIN = "tenant:admin"  # manage users, units and settings
@@ -111,6 +113,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 P.CASE_SUPERVISE,
                 P.IDENTITY_REVEAL,
                 P.CASE_MATERIALS,
+                P.LEDGER_READ,
+                P.LEDGER_DECIDE,
             }
         ),
         R.HANDLER: frozenset({P.CASE_READ, P.CASE_ATTACH, P.CASE_HANDLE}),
@@ -123,14 +127,17 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 P.CASE_SUPERVISE,
                 P.CASE_EXTEND,
                 P.AUDIT_READ,
+                P.LEDGER_READ,
                 P.DUTY_MANAGE,
                 P.DUTY_LOG_READ,
                 P.IDENTITY_REVEAL,
                 P.CASE_MATERIALS,
             }
         ),
-        R.TENANT_ADMIN: frozenset({P.CASE_READ, P.TENANT_ADMIN, P.AUDIT_READ, P.DUTY_MANAGE}),
-        R.AUDITOR: frozenset({P.CASE_READ, P.AUDIT_READ, P.CASE_MATERIALS}),
+        R.TENANT_ADMIN: frozenset(
+            {P.CASE_READ, P.TENANT_ADMIN, P.AUDIT_READ, P.LEDGER_READ, P.LEDGER_DECIDE, P.DUTY_MANAGE}
+        ),
+        R.AUDITOR: frozenset({P.CASE_READ, P.AUDIT_READ, P.LEDGER_READ, P.CASE_MATERIALS}),
     }
 )
 """Who may do what. Platform admins are outside tenants and hold none of these."""
@@ -161,6 +168,10 @@ ACTION_PERMISSIONS: Mapping[Action, Permission] = MappingProxyType(
         A.ARRIVE: P.CASE_HANDLE,
         A.FOLLOW_UP: P.CASE_CLOSE,
         A.REOPEN: P.CASE_CLOSE,
+        A.INVESTIGATE: P.CASE_HANDLE,
+        A.SET_DEADLINE: P.CASE_HANDLE,
+        A.ORDER_REMEDY: P.CASE_SUPERVISE,
+        A.CONFIRM_REMEDY: P.CASE_SUPERVISE,
     }
 )
 """The permission each lifecycle action needs."""

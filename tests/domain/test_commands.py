@@ -52,6 +52,15 @@ VALID: dict[Action, dict[str, Any]] = {
     Action.EXTEND: {"period": "10 working days", "reason": "需现场核查", "timer": "handling"},
     Action.ESCALATE: {"reason": "逾期未签收"},
     Action.REOPEN: {"reason": "投诉人不满意"},
+    Action.INVESTIGATE: {
+        "investigators": ["王五", "赵六"],
+        "interviewee": "窗口工作人员",
+        "findings": "经调查，情况属实",
+        "signed": True,
+    },
+    Action.SET_DEADLINE: {"timer": "handling", "due_on": "2026-12-10", "reason": "与客户约定"},
+    Action.ORDER_REMEDY: {"accused": "计生服务站", "measures": "立即停止违规收费并退还", "due_on": "2026-12-10"},
+    Action.CONFIRM_REMEDY: {"note": "已退还全部费用"},
 }
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -208,3 +217,23 @@ def test_missing_required_fields_are_named(action: Action, payload: dict[str, An
     error = refused(action, payload)
     assert error.field == field
     assert error.code == "invalid_command"
+
+
+def test_dates_are_iso_days_and_named_when_wrong() -> None:
+    command = command_from_payload(Action.SET_DEADLINE, VALID[Action.SET_DEADLINE])
+    assert str(command.due_on) == "2026-12-10"  # type: ignore[attr-defined]
+    error = refused(Action.ORDER_REMEDY, {**VALID[Action.ORDER_REMEDY], "due_on": "12/10/2026"})
+    assert error.field == "due_on"
+    assert refused(Action.ORDER_REMEDY, {**VALID[Action.ORDER_REMEDY], "due_on": 20261210}).field == "due_on"
+
+
+def test_an_investigation_names_distinct_investigators_and_its_findings() -> None:
+    assert refused(Action.INVESTIGATE, {"investigators": [], "findings": "x"}).field == "investigators"
+    assert refused(Action.INVESTIGATE, {"investigators": ["王五", "王五"], "findings": "x"}).field == "investigators"
+    assert refused(Action.INVESTIGATE, {"investigators": ["王五"]}).field == "findings"
+
+
+def test_a_fabricated_accusation_names_where_it_is_referred() -> None:
+    assert refused(Action.CLOSE, {"outcome": "fabricated"}).field == "referred_to"
+    closed = command_from_payload(Action.CLOSE, {"outcome": "fabricated", "referred_to": "市纪委监委"})
+    assert closed.referred_to == "市纪委监委"  # type: ignore[attr-defined]

@@ -99,7 +99,7 @@ def test_matrix(role: Role, permission: Permission, granted: bool) -> None:
 
 
 def test_auditor_reads_only() -> None:
-    assert ROLE_PERMISSIONS[R.AUDITOR] == {P.CASE_READ, P.AUDIT_READ, P.CASE_MATERIALS}
+    assert ROLE_PERMISSIONS[R.AUDITOR] == {P.CASE_READ, P.AUDIT_READ, P.LEDGER_READ, P.CASE_MATERIALS}
     assert not any(can([R.AUDITOR], permission_for(action)) for action in Action)
 
 
