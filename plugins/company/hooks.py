@@ -1,0 +1,3 @@
+"""The company plugin's answers to the platform's hooks (being written: core defaults apply until then)."""
+
+__all__: list[str] = []
