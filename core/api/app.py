@@ -40,6 +40,7 @@ from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
 from core.services.vault import MasterKeyError, MasterKeys
 from core.store.engine import DB, is_postgres
+from core.web import WEB_PATHS, build_web
 
 __all__ = ["create_app"]
 
@@ -163,7 +164,12 @@ def create_app(
         middleware=[rate_limit.middleware],
         request_max_body_size=upload_limit,
     )
-    auth = DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)
+    # The pages read the session cookie themselves and accept a form field as the CSRF token.
+    auth = DefineMiddleware(AuthMiddleware, exclude=[*PUBLIC_PATHS, *WEB_PATHS])
+    web = build_web(
+        public_middleware=[rate_limit.middleware],
+        portal_max_body=config.public_max_body_bytes + upload_limit,
+    )
     return Litestar(
         route_handlers=[
             healthz,
@@ -183,6 +189,7 @@ def create_app(
             public,
             uploads,
             public_uploads,
+            *web.route_handlers,
         ],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         middleware=[auth],
@@ -190,6 +197,7 @@ def create_app(
         exception_handlers=exception_handlers,
         lifespan=[_database, _embedded_jobs],
         request_max_body_size=config.max_body_bytes,
+        template_config=web.template_config,
         stores={"public_rate_limit": MemoryStore()},
         state=State({"config": config, "tokens": TokenService(config), "services": services}),
         openapi_config=OpenAPIConfig(

@@ -1,0 +1,291 @@
+"""What the browser pages need beyond the API's use cases, kept here so pages hold no rules.
+
+The staff console, the portal and the platform admin pages call `CaseService`, `PublicPortal`,
+`DeadlineService`, `StatisticsService`, `DutyService` and the admin services directly; this
+module adds the few reads those lack (one page's worth of a case, the intake form's schema and
+phrases, a tenant's health for the platform) and the one rule pages need that the API does not
+apply yet: staff bound to a handling unit see only their unit's cases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.domain.cases import Case, CaseKind, CaseState, Satisfaction
+from core.domain.decisions import IntakeSchema, ReplyRequirements, StandardPhrase
+from core.domain.errors import InvalidCommand, NotPermitted
+from core.domain.events import CaseEvent
+from core.domain.lifecycle import Action
+from core.domain.roles import Actor, Permission, Role
+from core.domain.tenancy import Unit
+from core.plugins import PluginRegistry
+from core.services.admin import MIN_PASSWORD, PlatformAdmin
+from core.services.auth import authenticate_user
+from core.services.cases import CaseService, CaseView, IdentityView
+from core.services.clock import Clock
+from core.services.passwords import hash_password
+from core.services.tenants import load_tenant
+from core.store.case_search import CaseQuery, search_cases
+from core.store.deadlines import overdue_by_unit
+from core.store.repositories import (
+    CaseNotFound,
+    CaseRepository,
+    StoredAttachment,
+    StoredDocument,
+    TenantDirectory,
+    TenantNotFound,
+    TenantRecord,
+    TenantRepository,
+)
+from core.store.tx import platform_tx, tenant_tx
+
+__all__ = [
+    "CasePage",
+    "Console",
+    "IntakeForm",
+    "TenantHealth",
+    "scoped_query",
+    "sees_case",
+    "unit_bound",
+]
+
+# Roles whose work spans the whole tenant; anyone holding none of them works inside one unit.
+_TENANT_WIDE = frozenset(
+    {
+        Role.INTAKE_OFFICER,
+        Role.DUTY_LEADER,
+        Role.APPROVER,
+        Role.SUPERVISOR,
+        Role.TENANT_ADMIN,
+        Role.AUDITOR,
+    }
+)
+
+
+def unit_bound(actor: Actor) -> bool:
+    """True for handlers and unit heads with no tenant-wide role: they see their unit's cases only."""
+    return not actor.roles & _TENANT_WIDE
+
+
+def sees_case(actor: Actor, case: Case) -> bool:
+    """Whether `actor` may open `case`: tenant-wide staff all cases, unit staff their unit's.
+
+    A handler without a unit sees the cases they signed for. Another unit's case is "not
+    found" for them, so its existence is not told either.
+    """
+    if not unit_bound(actor):
+        return True
+    if actor.unit_code:
+        return case.unit_code == actor.unit_code
+    return case.handler == actor.username
+
+
+def scoped_query(actor: Actor, query: CaseQuery) -> CaseQuery:
+    """`query` narrowed to what `actor` may see (see `sees_case`)."""
+    if not unit_bound(actor):
+        return query
+    if actor.unit_code:
+        return dataclasses.replace(query, unit_code=actor.unit_code)
+    return dataclasses.replace(query, handler=actor.username)
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """Everything the case page shows, read in one go."""
+
+    view: CaseView
+    events: tuple[CaseEvent, ...]
+    actions: tuple[Action, ...]
+    units: tuple[Unit, ...]
+    reply: ReplyRequirements
+    phrases: tuple[StandardPhrase, ...]
+    identity: IdentityView | None  # None: the actor's roles do not see the complainant at all
+    attachments: tuple[StoredAttachment, ...]
+    documents: tuple[StoredDocument, ...]
+    handlers: tuple[str, ...]  # usernames that may sign for the case in its unit
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeForm:
+    """What the intake form asks, from the tenant's plugin."""
+
+    kind: CaseKind
+    schema: IntakeSchema
+    phrases: tuple[StandardPhrase, ...]
+
+    @property
+    def fields(self):
+        """The plugin's fields for this kind, in the plugin's order."""
+        return tuple(spec for spec in self.schema.fields if self.kind in spec.kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantHealth:
+    """A tenant as the platform sees it: counts and instants, never a case's contents."""
+
+    record: TenantRecord
+    overdue_cases: int | None  # None when the tenant cannot be read (inactive plugin, …)
+    last_received_at: datetime | None
+    users: int
+
+
+class Console:
+    """Reads for the browser pages; every write goes through the existing services."""
+
+    def __init__(self, registry: PluginRegistry, clock: Clock, cases: CaseService) -> None:
+        self.registry = registry
+        self.clock = clock
+        self.cases = cases
+
+    async def visible_case(self, tenant_id: int, case_id: int, actor: Actor) -> CaseView:
+        """The case, if `actor` may see it (`sees_case`).
+
+        Raises:
+            CaseNotFound: no such case, or another unit's.
+        """
+        view = await self.cases.get(tenant_id, case_id, actor)
+        if not sees_case(actor, view.case):
+            raise CaseNotFound(str(case_id))
+        return view
+
+    async def search(
+        self, tenant_id: int, query: CaseQuery, actor: Actor
+    ) -> tuple[list[CaseView], str | None]:
+        """`CaseService.search`, narrowed to what `actor` may see."""
+        return await self.cases.search(tenant_id, scoped_query(actor, query), actor)
+
+    async def case_page(self, tenant_id: int, case_id: int, actor: Actor) -> CasePage:
+        """The case, its timeline, the actions the actor may take now and what their forms need.
+
+        Raises:
+            CaseNotFound: no such case, or another unit's.
+        """
+        view = await self.visible_case(tenant_id, case_id, actor)
+        actions = await self.cases.allowed_actions(tenant_id, case_id, actor)
+        events = await self.cases.events(tenant_id, case_id, actor)
+        sees_materials = actor.can(Permission.CASE_MATERIALS)
+        identity = await self.cases.identity(tenant_id, case_id, actor) if sees_materials else None
+        attachments = await self.cases.attachments(tenant_id, case_id, actor) if sees_materials else []
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            documents = await CaseRepository(tenant_id).documents(case_id)
+            users = await TenantDirectory(tenant_id).users()
+        case = view.case
+        handlers = tuple(
+            user.username
+            for user in users
+            if user.active
+            and (Role.HANDLER in user.roles or Role.UNIT_HEAD in user.roles)
+            and (case.unit_code is None or user.unit_code == case.unit_code)
+        )
+        return CasePage(
+            view=view,
+            events=tuple(events),
+            actions=actions,
+            units=tenant.ctx.units,
+            reply=tenant.hooks.reply_requirements(case),
+            phrases=tenant.hooks.register_phrases(),
+            identity=identity,
+            attachments=tuple(attachments),
+            documents=tuple(documents),
+            handlers=handlers,
+        )
+
+    async def intake_form(self, tenant_id: int, actor: Actor, kind: CaseKind) -> IntakeForm:
+        """The plugin's intake schema for `kind`, and its standard phrases."""
+        if not actor.can(Permission.CASE_INTAKE):
+            raise NotPermitted("您的角色无权受理登记案件")
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+        return IntakeForm(kind, tenant.hooks.intake_schema(kind), tenant.hooks.register_phrases())
+
+    async def satisfaction(
+        self, tenant_id: int, actor: Actor, start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Satisfaction of the cases received in ``[start, end)`` that have a verdict, by verdict."""
+        counts = {value.value: 0 for value in Satisfaction}
+        query = CaseQuery(
+            states=(CaseState.FEEDBACK, CaseState.CLOSED, CaseState.ARCHIVED),
+            received_from=start,
+            received_before=end,
+            limit=200,
+        )
+        while True:
+            views, cursor = await self.cases.search(tenant_id, query, actor)
+            for view in views:
+                if view.case.satisfaction is not None:
+                    counts[view.case.satisfaction.value] += 1
+            if cursor is None:
+                return counts
+            query = dataclasses.replace(query, cursor=cursor)
+
+    async def change_password(self, slug: str, username: str, current: str, new: str) -> None:
+        """A user changes their own password, proving the current one (failures count to lock-out).
+
+        Raises:
+            AuthenticationFailed, AccountLocked: the current password is wrong.
+            InvalidCommand: the new password is too short.
+        """
+        if len(new) < MIN_PASSWORD:
+            raise InvalidCommand(f"新密码至少 {MIN_PASSWORD} 个字符", field="new_password")
+        principal = await authenticate_user(slug, username, current, now=self.clock.now())
+        password_hash = hash_password(new)
+        async with tenant_tx(principal.tenant_id):
+            await TenantDirectory(principal.tenant_id).set_password_hash(username, password_hash)
+
+    async def tenant_health(self) -> list[TenantHealth]:
+        """Every tenant with its overdue count, last intake and number of users (no case contents)."""
+        now = self.clock.now()
+        async with platform_tx():
+            records = await TenantRepository().all()
+        health = []
+        for record in records:
+            async with tenant_tx(record.id):
+                overdue = sum(count for _, count in await overdue_by_unit(record.id, now))
+                latest = await search_cases(record.id, CaseQuery(limit=1))
+                users = len(await TenantDirectory(record.id).users())
+            last = latest.cases[0].received_at if latest.cases else None
+            health.append(TenantHealth(record, overdue, last, users))
+        return health
+
+    async def tenant(self, tenant_id: int) -> TenantRecord:
+        """The tenant's record (name, time zone) for page headers."""
+        async with platform_tx():
+            return await TenantRepository().get(tenant_id)
+
+    async def public_tenant(self, slug: str) -> TenantRecord:
+        """An active tenant by slug, for the portal; any other is "not found".
+
+        Raises:
+            TenantNotFound: unknown, suspended or inactive.
+        """
+        async with platform_tx():
+            record = await TenantRepository().find(slug)
+        if record is None or not record.active:
+            raise TenantNotFound(slug)
+        return record
+
+    async def public_intake_form(self, slug: str, kind: CaseKind) -> IntakeForm:
+        """The intake form the portal shows for `kind` (the same schema staff fill in)."""
+        record = await self.public_tenant(slug)
+        return await self.intake_form(record.id, Actor.from_public(), kind)
+
+    async def onboard(
+        self, admin: PlatformAdmin, data: dict, *, username: str, display_name: str, password: str
+    ) -> TenantRecord:
+        """Onboard an organisation (the API's structure and checks) with its first admin, who can sign in.
+
+        Raises:
+            InvalidCommand, TenantConfigError, UnknownPlugin: as `PlatformAdmin.onboard`, or a
+                password that is too short.
+        """
+        if len(password) < MIN_PASSWORD:
+            raise InvalidCommand(f"管理员密码至少 {MIN_PASSWORD} 个字符", field="admin_password")
+        user = {"username": username, "display_name": display_name or username, "roles": ["tenant_admin"]}
+        record = await admin.onboard({**data, "users": [user]})
+        password_hash = hash_password(password)
+        async with tenant_tx(record.id):
+            await TenantDirectory(record.id).set_password_hash(username, password_hash)
+        return record
