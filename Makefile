@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n 1)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test services lint clean
+.PHONY: install run test services tools lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,18 @@ services:
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 	@redis-cli -h 127.0.0.1 -p 6379 ping
 
+# pdftotext reads rendered documents back in the tests; poppler-data holds the CID font maps
+# (STSong-Light) without which the Chinese text of a PDF cannot be extracted.
+tools:
+	@(command -v pdftotext >/dev/null && test -d /usr/share/poppler/cMap) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils poppler-data)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 # The whole suite on PostgreSQL (fresh database `huiying_test`, app role under RLS),
 # then the store tests again on SQLite, the embedded default.
-test: install services lint
+test: install services tools lint
 	$(BIN)/pytest
 	rm -rf .test-data && mkdir -p .test-data
 	HUIYING_DATABASE_URL=sqlite:///$(CURDIR)/.test-data/store.sqlite $(BIN)/pytest tests/store

@@ -14,6 +14,7 @@ from core.domain.decisions import (
     AccountabilityEvent,
     ApprovalStep,
     Classification,
+    DocumentTemplate,
     IntakeSchema,
     ReplyRequirements,
     Routing,
@@ -127,3 +128,91 @@ def hy_accountability_sanctions(ctx: TenantContext, event: AccountabilityEvent) 
 @hookimpl
 def hy_register_settings() -> Sequence[SettingSpec]:
     return CORE_SETTINGS
+
+
+# The core's printable forms; a plugin replaces one by contributing a template with the same key.
+# Bodies follow the layout rules of `core.domain.documents` (``标签：内容`` lines are form fields).
+CORE_TEMPLATES = (
+    DocumentTemplate(
+        key="registration_form",
+        title="投诉举报登记表",
+        body=(
+            "编号：{serial}　类型：{kind}\n来源：{channel}　收件时间：{received_at}\n"
+            "投诉人：{complainant_name}　联系电话：{complainant_phone}\n住址：{complainant_address}\n"
+            "类别：{category}　等级：{severity}\n标题：{title}\n内容：{content}\n"
+            "登记人意见：\n（投诉人身份依法保密，不得向被投诉单位和无关人员泄露。）\n"
+        ),
+    ),
+    DocumentTemplate(
+        key="transfer_slip",
+        title="投诉转办单",
+        body=(
+            "文书编号：{number}　案件编号：{serial}\n承办单位：{unit}　转办时间：{dispatched_at}\n"
+            "标题：{title}\n案由：{cause}\n转办意见：{opinion}\n办理期限：{deadline}\n"
+            "请承办单位指定专人签收办理，按期将办理结果报送；不属本单位职责的，请于1个工作日内申请退信。\n"
+        ),
+    ),
+    DocumentTemplate(
+        key="supervision_notice",
+        title="督办通知单",
+        body=(
+            "文书编号：{number}　案件编号：{serial}\n承办单位：{unit}　承办人：{handler}\n"
+            "标题：{title}\n办理期限：{deadline}\n"
+            "督办意见：该件已逾期或即将逾期，请立即办理，并将办理情况书面反馈{tenant}。\n"
+        ),
+    ),
+    DocumentTemplate(
+        key="extension",
+        title="延期办理申请审批表",
+        body=(
+            "文书编号：{number}　案件编号：{serial}\n承办单位：{unit}　承办人：{handler}\n标题：{title}\n"
+            "申请人：{extension_requested_by}　申请时间：{extension_requested_at}\n"
+            "申请延长期限：{extension_period}\n延期理由：{extension_reason}\n"
+            "审批人：{extension_approved_by}　审批时间：{extension_approved_at}\n"
+            "（延期理由应告知投诉人。）\n"
+        ),
+    ),
+    DocumentTemplate(
+        key="reply",
+        title="投诉举报答复书",
+        body=(
+            "文书编号：{number}　案件编号：{serial}\n标题：{title}\n"
+            "承办单位：{unit}　答复时间：{replied_at}\n"
+            "答复方式：{reply_mode}\n处理意见：\n{reply_sections}\n"
+            "如对处理结果不满意，可在收到本答复之日起依法提出复查或通过其他法定途径解决。\n"
+        ),
+    ),
+    DocumentTemplate(
+        key="return_request",
+        title="退信申请单",
+        body=(
+            "文书编号：{number}　案件编号：{serial}\n标题：{title}\n原承办单位：{unit}\n"
+            "案由：{cause}\n申请人：{returned_by}　申请时间：{returned_at}\n退信理由：{return_reason}\n"
+        ),
+    ),
+    DocumentTemplate(
+        key="phone_feedback",
+        title="电话回访记录",
+        body=(
+            "文书编号：{number}　案件编号：{serial}\n"
+            "回访对象：{complainant_name}　联系电话：{complainant_phone}\n"
+            "标题：{title}\n承办单位：{unit}　答复时间：{replied_at}\n"
+            "回访人：{feedback_by}　回访时间：{feedback_at}\n"
+            "满意度：{satisfaction}\n回访情况：{feedback_note}\n"
+        ),
+    ),
+    DocumentTemplate(
+        key="handover_record",
+        title="交接班记录",
+        body=(
+            "文书编号：{number}　班次：{shift}\n交班人：{written_by}　交接时间：{written_at}\n"
+            "接报案件：{cases_received}\n待办事宜：{pending}\n交接文件：{documents}\n"
+            "设备状况：{equipment}\n值班日志：{notes}\n（值班记录保密，无关人员不得翻看。）\n"
+        ),
+    ),
+)
+
+
+@hookimpl
+def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTemplate]:
+    return CORE_TEMPLATES

@@ -1,24 +1,70 @@
-"""Rendering a document template for a case. Identity never enters a document from here.
+"""Documents: templates filled from a case, laid out as blocks, and written out as HTML.
 
-Placeholders a template body may use: ``{serial}``, ``{kind}``, ``{channel}``, ``{state}``,
-``{title}``, ``{content}``, ``{received_at}`` (local, minutes), ``{category}``, ``{severity}``,
-``{unit}``, ``{cause}``, ``{opinion}``, ``{reply_mode}``, ``{reply_content}``, ``{tenant}``.
+A template body is plain text with ``{placeholders}``. Three families may be used:
+
+* the case's own fields (`CASE_PLACEHOLDERS`): ``{serial}``, ``{kind}``, ``{channel}``,
+  ``{state}``, ``{title}``, ``{content}``, ``{received_at}`` (local, minutes), ``{category}``,
+  ``{severity}``, ``{unit}``, ``{cause}``, ``{opinion}``, ``{reply_mode}``,
+  ``{reply_content}``, ``{tenant}``;
+* facts read from the case's record by the service (`FACT_PLACEHOLDERS`): the document's
+  ``{number}`` and ``{issued_at}``, the handler, the dispatch, extension, return, reply and
+  feedback details, ``{reply_sections}`` (the sections the plugin requires of a reply, each
+  with what the reply says under it) and ``{deadline}``;
+* the complainant (`IDENTITY_PLACEHOLDERS`), which the service fills per recipient: withheld
+  for a handling unit, masked for everyone else. Identity never reaches a template any other way.
+
+Templates about no case (`CASE_FREE_TEMPLATES`, the duty handover) use `HANDOVER_PLACEHOLDERS`.
 An unknown placeholder is an error, so a typo in a plugin's template fails its conformance run.
+
+The layout rules are generic so that any plugin's template prints well without markup: a line
+``标签：内容`` is a form field (several on one line split at the ideographic space), a line
+starting ``一、``/``（一）``/``【…】`` is a heading, lines holding a tab form a table (the first
+is its header), anything else is a paragraph. The PDF writer (`core.services.rendering`) and
+`to_html` read the same blocks, so browser and print show the same document.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from core.domain.cases import Case
+from core.domain.cases import Case, Satisfaction
 from core.domain.decisions import DocumentTemplate
 from core.domain.errors import InvalidCommand
+from core.domain.events import CaseEvent
+from core.domain.masking import mask_identity
 from core.domain.tenancy import TenantContext
 
-__all__ = ["PLACEHOLDERS", "check_template", "render_document"]
+__all__ = [
+    "CASE_FREE_TEMPLATES",
+    "CASE_PLACEHOLDERS",
+    "FACT_PLACEHOLDERS",
+    "HANDOVER_PLACEHOLDERS",
+    "IDENTITY_PLACEHOLDERS",
+    "NUMBER_PREFIXES",
+    "PLACEHOLDERS",
+    "SATISFACTION_LABELS",
+    "WITHHELD",
+    "Block",
+    "case_facts",
+    "check_template",
+    "document_number",
+    "fill",
+    "identity_values",
+    "layout",
+    "render_document",
+    "resolve_templates",
+    "split_reply_sections",
+    "to_html",
+]
 
-PLACEHOLDERS = frozenset(
+CASE_PLACEHOLDERS = frozenset(
     {
         "serial",
         "kind",
@@ -37,9 +83,74 @@ PLACEHOLDERS = frozenset(
         "tenant",
     }
 )
+FACT_PLACEHOLDERS = frozenset(
+    {
+        "number",
+        "issued_at",
+        "handler",
+        "dispatched_at",
+        "dispatched_by",
+        "deadline",
+        "extension_reason",
+        "extension_period",
+        "extension_requested_by",
+        "extension_requested_at",
+        "extension_approved_by",
+        "extension_approved_at",
+        "return_reason",
+        "returned_at",
+        "returned_by",
+        "replied_at",
+        "reply_sections",
+        "satisfaction",
+        "feedback_note",
+        "feedback_at",
+        "feedback_by",
+    }
+)
+IDENTITY_PLACEHOLDERS = frozenset({"complainant_name", "complainant_phone", "complainant_address"})
+PLACEHOLDERS = CASE_PLACEHOLDERS | FACT_PLACEHOLDERS | IDENTITY_PLACEHOLDERS
+"""Every placeholder a case document's template may use."""
+
+HANDOVER_PLACEHOLDERS = frozenset(
+    {"tenant", "number", "shift", "written_by", "written_at", "cases_received", "pending", "documents"}
+    | {"equipment", "notes"}
+)
+CASE_FREE_TEMPLATES = frozenset({"handover_record"})
+"""Template keys about no case: rendered from their own record, never offered for a case."""
+
+NUMBER_PREFIXES = MappingProxyType(
+    {
+        "registration_form": "登记",
+        "transfer_slip": "转办",
+        "supervision_notice": "督办",
+        "extension": "延期",
+        "reply": "答复",
+        "return_request": "退信",
+        "phone_feedback": "回访",
+        "handover_record": "交接",
+        "monthly_circular": "通报",
+    }
+)
+"""The number prefix of each core document kind; another kind is numbered after its title."""
+
+SATISFACTION_LABELS = MappingProxyType(
+    {
+        Satisfaction.SATISFIED: "满意",
+        Satisfaction.BASICALLY_SATISFIED: "基本满意",
+        Satisfaction.DISSATISFIED: "不满意",
+        Satisfaction.UNREACHABLE: "无法联系",
+    }
+)
+
+WITHHELD = "[已隐去]"
+"""What a handling unit's copy shows in place of the complainant's details."""
+
+ANONYMOUS = "匿名"
+_MISSING_SECTION = "（答复未载明此项）"
 
 
-def check_template(body: str) -> None:
+def check_template(body: str, allowed: frozenset[str] = PLACEHOLDERS) -> None:
     """Refuse a template body with an unknown, indexed, attribute or positional placeholder.
 
     Raises:
@@ -52,14 +163,32 @@ def check_template(body: str) -> None:
             f"文书模板格式错误（{exc}）；字面的花括号请写成 {{{{ 或 }}}}", field="body"
         ) from None
     for field in fields:
-        if field not in PLACEHOLDERS:
-            allowed = "、".join(sorted(PLACEHOLDERS))
-            raise InvalidCommand(f"文书模板使用了未知占位符 {{{field}}}；可用：{allowed}", field=field)
+        if field not in allowed:
+            names = "、".join(sorted(allowed))
+            raise InvalidCommand(f"文书模板使用了未知占位符 {{{field}}}；可用：{names}", field=field)
 
 
-def render_document(template: DocumentTemplate, case: Case, ctx: TenantContext) -> str:
-    """The template's body filled in from `case` in the tenant's time zone."""
-    check_template(template.body)
+def fill(body: str, values: Mapping[str, str], allowed: frozenset[str]) -> str:
+    """`body` with its placeholders filled from `values`; a placeholder with no value is left blank."""
+    check_template(body, allowed)
+    complete = {name: "" for name in allowed} | {k: v for k, v in values.items() if k in allowed}
+    # Placeholders were checked above: plain names only, so format_map cannot reach attributes.
+    return body.format_map(complete)
+
+
+def render_document(
+    template: DocumentTemplate,
+    case: Case,
+    ctx: TenantContext,
+    facts: Mapping[str, str] | None = None,
+    identity: Mapping[str, str] | None = None,
+) -> str:
+    """The template's body filled in from `case` in the tenant's time zone.
+
+    `facts` fill `FACT_PLACEHOLDERS` (see `case_facts`); `identity` fills
+    `IDENTITY_PLACEHOLDERS` with values already redacted for the recipient (see
+    `identity_values`). Without them those placeholders are blank — never the identity.
+    """
     unit = ctx.unit(case.unit_code) if case.unit_code else None
     values = dict(
         serial=case.serial,
@@ -68,7 +197,7 @@ def render_document(template: DocumentTemplate, case: Case, ctx: TenantContext) 
         state=case.state.label,
         title=case.title,
         content=case.content,
-        received_at=case.received_at.astimezone(ZoneInfo(ctx.timezone)).strftime("%Y-%m-%d %H:%M"),
+        received_at=_local(case.received_at, ctx.timezone),
         category=case.category,
         severity=case.severity.value,
         unit=unit.name if unit else "",
@@ -78,5 +207,258 @@ def render_document(template: DocumentTemplate, case: Case, ctx: TenantContext) 
         reply_content=case.reply_content,
         tenant=ctx.name,
     )
-    # Placeholders were checked above: plain names only, so format_map cannot reach attributes.
-    return template.body.format_map(values)
+    values |= {k: v for k, v in (facts or {}).items() if k in FACT_PLACEHOLDERS}
+    values |= {k: v for k, v in (identity or {}).items() if k in IDENTITY_PLACEHOLDERS}
+    return fill(template.body, values, PLACEHOLDERS)
+
+
+def resolve_templates(templates: Iterable[DocumentTemplate]) -> dict[str, DocumentTemplate]:
+    """Templates by key; a later one replaces an earlier one (the core's come first, so a plugin wins)."""
+    return {template.key: template for template in templates}
+
+
+def document_number(kind: str, title: str, year: int, n: int) -> str:
+    """A document's number, e.g. ``转办-2026-0007``: gap-free per tenant, kind and year."""
+    prefix = NUMBER_PREFIXES.get(kind) or re.sub(r"\s+", "", title)[:12] or "文书"
+    return f"{prefix}-{year}-{n:04d}"
+
+
+def identity_values(identity: Mapping[str, object] | None, *, anonymous: bool, shown: str) -> dict[str, str]:
+    """The identity placeholders for one recipient.
+
+    `shown` is ``"withheld"`` (a handling unit: nothing of the person, not even masked) or
+    ``"masked"`` (everyone else). An anonymous case says so; clear values are never returned.
+    """
+    if anonymous or not identity:
+        return dict.fromkeys(_IDENTITY_KEYS, ANONYMOUS if anonymous else "")
+    values = {
+        slot: next((str(identity[k]) for k in keys if identity.get(k)), "")
+        for slot, keys in _IDENTITY_KEYS.items()
+    }
+    if shown == "withheld":
+        return {slot: WITHHELD if value else "" for slot, value in values.items()}
+    masked = mask_identity(
+        {
+            "name": values["complainant_name"],
+            "phone": values["complainant_phone"],
+            "address": values["complainant_address"],
+        }
+    )
+    return {
+        "complainant_name": masked["name"],
+        "complainant_phone": masked["phone"],
+        "complainant_address": masked["address"],
+    }
+
+
+_IDENTITY_KEYS = {
+    "complainant_name": ("name",),
+    "complainant_phone": ("phone", "mobile", "tel"),
+    "complainant_address": ("address",),
+}
+
+
+def split_reply_sections(content: str, sections: Sequence[str]) -> str:
+    """The reply's required sections, each with what the reply says under it.
+
+    A section is found where the reply names it (``调查经过：…`` or ``【调查经过】…``) and runs to
+    the next named section. A section the reply does not name is printed as missing, so the
+    reviewer sees the gap rather than a silently incomplete reply.
+    """
+    if not sections:
+        return content
+    marks = []
+    for section in sections:
+        match = re.search(rf"(?:【{re.escape(section)}】|{re.escape(section)}\s*[：:])", content)
+        if match:
+            marks.append((match.start(), match.end(), section))
+    marks.sort()
+    found: dict[str, str] = {}
+    for i, (_, end, section) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else len(content)
+        found[section] = content[end:stop].strip().rstrip("；;")
+    numerals = "一二三四五六七八九十"
+    lines = []
+    for i, section in enumerate(sections):
+        numeral = numerals[i] if i < len(numerals) else str(i + 1)
+        lines.append(f"{numeral}、{section}\n{found.get(section) or _MISSING_SECTION}")
+    return "\n".join(lines)
+
+
+def case_facts(
+    case: Case,
+    events: Sequence[CaseEvent],
+    ctx: TenantContext,
+    *,
+    number: str,
+    issued_at: datetime,
+    reply_sections: Sequence[str] = (),
+    deadline: datetime | None = None,
+) -> dict[str, str]:
+    """The `FACT_PLACEHOLDERS` for a document on `case`, read from its events (latest wins)."""
+    zone = ctx.timezone
+    facts: dict[str, str] = {
+        "number": number,
+        "issued_at": _local(issued_at, zone),
+        "handler": case.handler or "",
+        "deadline": _local(deadline, zone) if deadline else "",
+        "reply_sections": split_reply_sections(case.reply_content, reply_sections),
+        "satisfaction": SATISFACTION_LABELS.get(case.satisfaction, "") if case.satisfaction else "",
+    }
+    for event in events:
+        data = event.data
+        when, who = _local(event.at, zone), event.actor
+        match event.name:
+            case "case_dispatched":
+                facts |= {"dispatched_at": when, "dispatched_by": who}
+            case "case_extension_requested":
+                facts |= {
+                    "extension_reason": str(data.get("reason", "")),
+                    "extension_period": _period(data.get("period")),
+                    "extension_requested_by": who,
+                    "extension_requested_at": when,
+                }
+            case "case_extended":
+                facts |= {
+                    "extension_approved_by": who,
+                    "extension_approved_at": when,
+                    "extension_period": _period(data.get("period")) or facts.get("extension_period", ""),
+                    # The leader's grant states its reason too; the request's stays when it has one.
+                    "extension_reason": facts.get("extension_reason") or str(data.get("reason", "")),
+                }
+            case "case_returned":
+                facts |= {
+                    "return_reason": str(data.get("reason", "")),
+                    "returned_at": when,
+                    "returned_by": who,
+                }
+            case "case_replied":
+                facts |= {"replied_at": when}
+            case "case_feedback_recorded":
+                facts |= {"feedback_note": str(data.get("note", "")), "feedback_at": when, "feedback_by": who}
+    return facts
+
+
+def _period(value: object) -> str:
+    """A period in Chinese: "10 working days" (the event's canonical form) -> "10个工作日"."""
+    text = str(value or "").strip()
+    for english, chinese in (
+        ("working days", "个工作日"),
+        ("working day", "个工作日"),
+        ("calendar days", "日"),
+        ("calendar day", "日"),
+        ("hours", "小时"),
+        ("hour", "小时"),
+        ("minutes", "分钟"),
+        ("minute", "分钟"),
+    ):
+        if text.endswith(english):
+            return text.removesuffix(english).strip() + chinese
+    return text
+
+
+def _local(instant: datetime | None, zone: str) -> str:
+    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
+# --- layout -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One piece of a laid-out document.
+
+    `kind` is ``heading``, ``fields`` (`cells` holds (label, value) pairs, one row), ``table``
+    (`rows` of cells, the first the header), ``paragraph`` or ``space``.
+    """
+
+    kind: str
+    text: str = ""
+    cells: tuple[tuple[str, str], ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+_FIELD_RE = re.compile(r"^([^：:\s][^：:]{0,15})[：:](.*)$")
+_HEADING_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|【[^】]+】)")
+
+
+def layout(body: str, *, skip: Iterable[str] = ()) -> tuple[Block, ...]:
+    """The blocks of a filled-in body; lines equal to one of `skip` (the printed header) are left out."""
+    skipped = {s.strip() for s in skip if s.strip()}
+    blocks: list[Block] = []
+    table: list[tuple[str, ...]] = []
+
+    def flush() -> None:
+        if table:
+            blocks.append(Block("table", rows=tuple(table)))
+            table.clear()
+
+    for raw in body.splitlines():
+        line = raw.rstrip()
+        if "\t" in line:
+            table.append(tuple(cell.strip() for cell in line.split("\t")))
+            continue
+        flush()
+        text = line.strip()
+        if not text:
+            if blocks and blocks[-1].kind != "space":
+                blocks.append(Block("space"))
+            continue
+        if text in skipped:
+            continue
+        if _HEADING_RE.match(text) and len(text) <= 40:
+            blocks.append(Block("heading", text=text))
+            continue
+        segments = [s for s in re.split(r"　+", text) if s]
+        pairs = [_FIELD_RE.match(s) for s in segments]
+        if all(pairs) and not text.startswith(("（", "(")):
+            blocks.append(Block("fields", cells=tuple((m.group(1), m.group(2).strip()) for m in pairs if m)))
+            continue
+        blocks.append(Block("paragraph", text=text))
+    flush()
+    while blocks and blocks[-1].kind == "space":
+        blocks.pop()
+    return tuple(blocks)
+
+
+def to_html(*, tenant: str, title: str, number: str, blocks: Sequence[Block]) -> str:
+    """A self-contained HTML page of the document (for the browser; print uses the PDF)."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>{e(title)} {e(number)}</title>",
+        "<style>body{font-family:'Songti SC','SimSun','Noto Serif CJK SC',serif;max-width:46em;"
+        "margin:2em auto;line-height:1.7}h1{text-align:center;font-size:1.5em;margin:.2em 0}"
+        ".org{text-align:center}.no{text-align:right}table{border-collapse:collapse;width:100%;"
+        "margin:.4em 0}td,th{border:1px solid #333;padding:.3em .5em;vertical-align:top}"
+        "th,td.l{background:#f3f3f3;white-space:nowrap;width:7em}h2{font-size:1.1em;margin:.8em 0 .2em}"
+        "p{margin:.3em 0;white-space:pre-wrap}</style></head><body>",
+        f'<div class="org">{e(tenant)}</div>',
+        f"<h1>{e(title)}</h1>",
+        f'<div class="no">编号：{e(number)}</div>' if number else "",
+    ]
+    for block in blocks:
+        match block.kind:
+            case "heading":
+                parts.append(f"<h2>{e(block.text)}</h2>")
+            case "fields":
+                cells = "".join(
+                    f'<td class="l">{e(label)}</td><td>{e(value)}</td>' for label, value in block.cells
+                )
+                parts.append(f"<table><tr>{cells}</tr></table>")
+            case "table":
+                head, *rows = block.rows
+                parts.append(
+                    "<table><tr>"
+                    + "".join(f"<th>{e(cell)}</th>" for cell in head)
+                    + "</tr>"
+                    + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows)
+                    + "</table>"
+                )
+            case "paragraph":
+                parts.append(f"<p>{e(block.text)}</p>")
+            case _:
+                parts.append("<br>")
+    parts.append("</body></html>")
+    return "".join(parts)

@@ -12,10 +12,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.services.clock import Clock
-from core.store.jobs import claim_due_notifications, claim_due_timers
+from core.store.jobs import claim_due_notifications, claim_due_renders, claim_due_timers
 
 __all__ = ["Dispatch", "Scheduler"]
 
@@ -35,9 +35,19 @@ class Scheduler:
     interval: float = 1.0
     requeue_after: timedelta = timedelta(seconds=30)
     batch: int = 200
+    # Documents waiting for their PDF and HTML, and the monthly circulars due on the 1st; optional
+    # so a scheduler that only fires deadlines can still be built with two callables.
+    render_document: Dispatch | None = None
+    monthly_jobs: Callable[[], Awaitable[int]] | None = None
+    monthly_every: timedelta = timedelta(minutes=10)
+    _monthly_checked: datetime | None = None
 
     async def tick(self) -> tuple[int, int]:
-        """One pass: claim and dispatch everything due now; returns (timers, notifications)."""
+        """One pass: claim and dispatch everything due now; returns (timers, notifications).
+
+        Renders are claimed too (fewer per tick: a render takes milliseconds, not microseconds),
+        and every `monthly_every` the monthly circulars due are issued.
+        """
         now = self.clock.now()
         timers = await claim_due_timers(now, limit=self.batch, requeue_after=self.requeue_after)
         for tenant_id, timer_id in timers:
@@ -45,6 +55,18 @@ class Scheduler:
         notifications = await claim_due_notifications(now, limit=self.batch, requeue_after=self.requeue_after)
         for tenant_id, notification_id in notifications:
             await _call(self.deliver_notification, tenant_id, notification_id)
+        if self.render_document is not None:
+            renders = await claim_due_renders(now, limit=self.batch // 4, requeue_after=self.requeue_after)
+            for tenant_id, document_id in renders:
+                await _call(self.render_document, tenant_id, document_id)
+        if self.monthly_jobs is not None and (
+            self._monthly_checked is None or now - self._monthly_checked >= self.monthly_every
+        ):
+            self._monthly_checked = now
+            try:
+                await self.monthly_jobs()
+            except Exception:  # a failing circular must not stop deadlines; retried next round
+                log.exception("monthly circulars failed")
         return len(timers), len(notifications)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -34,7 +34,7 @@ from core.services.cases import IDENTITY_REVEALED, CaseService
 from core.store.repositories import CaseRepository, StoredDocument, StoredTimer
 from core.store.tx import tenant_tx
 
-__all__ = ["RECIPIENTS", "WITHHELD", "CaseExport"]
+__all__ = ["RECIPIENTS", "WITHHELD", "CaseExport", "clear_identity", "scrubber"]
 
 RECIPIENTS = ("unit", "supervisor", "archive")
 """Who a case file can be made for, from the least to the most it may show."""
@@ -91,7 +91,7 @@ class CaseExport:
                     f"您的角色无权在案卷中载明投诉人身份（需要权限 {Permission.IDENTITY_REVEAL.value}）"
                 )
             repo = CaseRepository(tenant_id)
-            clear = await self._clear_identity(repo, tenant_id, case_id)
+            clear = await clear_identity(self.cases, repo, tenant_id, case_id)
             revealed = clear is not None and reveal_reason is not None
             if revealed:
                 # Through the service, so the reading is logged and becomes an event like any other.
@@ -150,7 +150,7 @@ class CaseExport:
                 {"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in attachments
             ]
         if not revealed:
-            body = _scrubbed(body, _scrubber(clear, recipient))
+            body = _scrubbed(body, scrubber(clear, recipient))
         if recipient != "unit":
             if clear is None:
                 disclosure, values = "none", {}
@@ -177,17 +177,18 @@ class CaseExport:
             await self.cases.get(tenant_id, case_id, actor)
             return await CaseRepository(tenant_id).documents(case_id)
 
-    async def _clear_identity(
-        self, repo: CaseRepository, tenant_id: int, case_id: int
-    ) -> dict[str, Any] | None:
-        """The identity in clear, to scrub it out of free text (shown to nobody, so not a reveal)."""
-        sealed = await repo.identity(case_id)
-        stored = await repo.data_key()
-        if sealed is None or stored is None:
-            return None
-        _, wrapped, nonce, master_key_id = stored
-        vault = self.cases.vault
-        return vault.open(vault.unwrap(wrapped, nonce, master_key_id), tenant_id, case_id, sealed)
+
+async def clear_identity(
+    cases: CaseService, repo: CaseRepository, tenant_id: int, case_id: int
+) -> dict[str, Any] | None:
+    """The identity in clear, to scrub it out of free text (shown to nobody, so not a reveal)."""
+    sealed = await repo.identity(case_id)
+    stored = await repo.data_key()
+    if sealed is None or stored is None:
+        return None
+    _, wrapped, nonce, master_key_id = stored
+    vault = cases.vault
+    return vault.open(vault.unwrap(wrapped, nonce, master_key_id), tenant_id, case_id, sealed)
 
 
 def _timer(stored: StoredTimer) -> dict[str, Any]:
@@ -226,7 +227,7 @@ def _document(document: StoredDocument) -> dict[str, Any]:
     return {"kind": document.kind, "number": document.number, "title": document.title, "body": document.body}
 
 
-def _scrubber(identity: Mapping[str, Any] | None, recipient: str) -> Callable[[str], str]:
+def scrubber(identity: Mapping[str, Any] | None, recipient: str) -> Callable[[str], str]:
     """A function taking the complainant's own details out of a text, as `recipient` may see it."""
     shown = mask_identity(identity or {})
     patterns: list[tuple[int, re.Pattern[str], str]] = []

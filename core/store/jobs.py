@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.store.engine import is_postgres
-from core.store.tables import Notification, SlaTimer
+from core.store.tables import Document, Notification, SlaTimer
 from core.store.tx import platform_tx
 
-__all__ = ["claim_due_notifications", "claim_due_timers"]
+__all__ = ["claim_due_notifications", "claim_due_renders", "claim_due_timers"]
 
 _SQLITE_TIMERS = """
 UPDATE sla_timer SET enqueued_at = {}
@@ -33,6 +33,15 @@ WHERE id IN (
   SELECT id FROM notification
   WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= {})
     AND (enqueued_at IS NULL OR enqueued_at < {})
+  ORDER BY id LIMIT {})
+RETURNING tenant_id, id
+"""
+
+_SQLITE_RENDERS = """
+UPDATE document SET enqueued_at = {}
+WHERE id IN (
+  SELECT id FROM document
+  WHERE render_state = 'pending' AND (enqueued_at IS NULL OR enqueued_at < {})
   ORDER BY id LIMIT {})
 RETURNING tenant_id, id
 """
@@ -66,4 +75,21 @@ async def claim_due_notifications(
         return [(row["tenant_id"], row["notification_id"]) for row in rows]
     async with platform_tx():
         rows = await Notification.raw(_SQLITE_NOTIFICATIONS, now, now, now - requeue_after, limit)
+    return [(row["tenant_id"], row["id"]) for row in rows]
+
+
+async def claim_due_renders(
+    now: datetime, *, limit: int = 50, requeue_after: timedelta
+) -> list[tuple[int, int]]:
+    """(tenant_id, document_id) of documents waiting to be rendered (PDF and HTML)."""
+    if is_postgres():
+        rows = await Document.raw(
+            "SELECT tenant_id, document_id FROM huiying_claim_due_renders({}, {}, {})",
+            now,
+            limit,
+            requeue_after,
+        )
+        return [(row["tenant_id"], row["document_id"]) for row in rows]
+    async with platform_tx():
+        rows = await Document.raw(_SQLITE_RENDERS, now, now - requeue_after, limit)
     return [(row["tenant_id"], row["id"]) for row in rows]

@@ -62,5 +62,6 @@ async def grant_app_role(role: str) -> None:
         # The scheduler's only window on other tenants: (tenant, id) pairs of due work.
         f"GRANT EXECUTE ON FUNCTION huiying_claim_due_timers(timestamptz, int, interval) TO {role}",
         f"GRANT EXECUTE ON FUNCTION huiying_claim_due_notifications(timestamptz, int, interval) TO {role}",
+        f"GRANT EXECUTE ON FUNCTION huiying_claim_due_renders(timestamptz, int, interval) TO {role}",
     ):
         await DB.run_ddl(statement)

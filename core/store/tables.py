@@ -245,6 +245,18 @@ class Document(Table, db=DB, tablename="document"):
     body = Text(default="")
     created_by = Varchar(length=64, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    # The recipient copies: `body` is the handling unit's (no identity at all), `masked_body` the
+    # internal one (identity masked; "" when the document names nobody). A worker renders both.
+    masked_body = Text(default="")
+    render_state = Varchar(length=16, default="pending")  # pending, ready, failed
+    html = Text(default="")
+    masked_html = Text(default="")
+    pdf = Bytea(null=True, default=None)
+    masked_pdf = Bytea(null=True, default=None)
+    rendered_at = Timestamptz(null=True, default=None)
+    enqueued_at = Timestamptz(null=True, default=None)
+    render_attempts = Integer(default=0)
+    render_error = Text(default="")
 
 
 class LedgerEntry(Table, db=DB, tablename="ledger_entry"):

@@ -9,8 +9,22 @@ import pytest
 
 from core.domain.cases import Case, CaseKind, CaseState, Channel, Severity
 from core.domain.decisions import DocumentTemplate
-from core.domain.documents import PLACEHOLDERS, render_document
+from core.domain.documents import (
+    CASE_PLACEHOLDERS,
+    PLACEHOLDERS,
+    WITHHELD,
+    Block,
+    case_facts,
+    document_number,
+    identity_values,
+    layout,
+    render_document,
+    resolve_templates,
+    split_reply_sections,
+    to_html,
+)
 from core.domain.errors import InvalidCommand
+from core.domain.events import CaseEvent
 from core.domain.tenancy import TenantContext, Unit
 
 CASE = Case(
@@ -40,9 +54,9 @@ def render(body: str, case: Case = CASE, ctx: TenantContext = SHANGHAI) -> str:
     return render_document(DocumentTemplate(key="k", title="t", body=body), case, ctx)
 
 
-def test_every_placeholder_is_filled() -> None:
-    body = "|".join(f"{{{name}}}" for name in sorted(PLACEHOLDERS))
-    values = dict(zip(sorted(PLACEHOLDERS), render(body).split("|"), strict=True))
+def test_every_case_placeholder_is_filled() -> None:
+    body = "|".join(f"{{{name}}}" for name in sorted(CASE_PLACEHOLDERS))
+    values = dict(zip(sorted(CASE_PLACEHOLDERS), render(body).split("|"), strict=True))
     assert values == {
         "category": "untrue",
         "cause": "政务公开",
@@ -88,8 +102,103 @@ def test_an_unknown_placeholder_is_refused(body: str) -> None:
     assert "未知占位符" in str(raised.value)
 
 
-def test_identity_has_no_placeholder() -> None:
+def test_identity_placeholders_are_blank_unless_filled_for_a_recipient() -> None:
     assert not {"name", "phone", "address", "identity"} & PLACEHOLDERS
+    assert render("[{complainant_name}|{complainant_phone}|{complainant_address}]") == "[||]"
+
+
+IDENTITY = {"name": "欧阳明远", "phone": "13912345678", "address": "浙江省杭州市西湖区文三路90号"}
+
+
+def test_identity_values_withhold_for_a_unit_and_mask_for_others() -> None:
+    assert identity_values(IDENTITY, anonymous=False, shown="withheld") == {
+        "complainant_name": WITHHELD,
+        "complainant_phone": WITHHELD,
+        "complainant_address": WITHHELD,
+    }
+    assert identity_values(IDENTITY, anonymous=False, shown="masked") == {
+        "complainant_name": "欧***",
+        "complainant_phone": "139****5678",
+        "complainant_address": "浙江省杭州市****",
+    }
+    assert identity_values({"name": "x"}, anonymous=True, shown="masked")["complainant_name"] == "匿名"
+    assert (
+        identity_values({"name": "王五", "mobile": "13800001111"}, anonymous=False, shown="masked")[
+            "complainant_phone"
+        ]
+        == "138****1111"
+    )
+
+
+def test_reply_sections_are_found_in_the_reply_and_a_missing_one_is_shown_missing() -> None:
+    content = "【调查经过】两人实地核查；事实和证据：公开栏未更新。处理意见：责令整改。"
+    text = split_reply_sections(content, ("调查经过", "事实和证据", "责任认定", "处理意见"))
+    assert text.splitlines() == [
+        "一、调查经过",
+        "两人实地核查",
+        "二、事实和证据",
+        "公开栏未更新。",
+        "三、责任认定",
+        "（答复未载明此项）",
+        "四、处理意见",
+        "责令整改。",
+    ]
+    assert split_reply_sections("已更正", ()) == "已更正"
+
+
+def test_facts_come_from_the_events_in_the_tenants_zone() -> None:
+    at = datetime.fromisoformat("2026-10-09T02:00:00+00:00")
+    events = [
+        CaseEvent("case_dispatched", at, "leader", None, CASE.state, data={"unit_code": "jcs"}),
+        CaseEvent(
+            "case_extension_requested",
+            at,
+            "handler",
+            None,
+            CASE.state,
+            data={"period": "5 working days", "reason": "需调档"},
+        ),
+        CaseEvent("case_extended", at, "leader", None, CASE.state, data={"period": "5 working days"}),
+        CaseEvent("case_returned", at, "handler", None, CASE.state, data={"reason": "不属本单位"}),
+        CaseEvent("case_feedback_recorded", at, "supervisor", None, CASE.state, data={"note": "已回访"}),
+    ]
+    facts = case_facts(CASE, events, SHANGHAI, number="答复-2026-0001", issued_at=at)
+    assert facts["dispatched_at"] == "2026-10-09 10:00" and facts["dispatched_by"] == "leader"
+    assert facts["extension_period"] == "5个工作日" and facts["extension_reason"] == "需调档"
+    assert facts["extension_approved_by"] == "leader" and facts["extension_requested_by"] == "handler"
+    assert (facts["return_reason"], facts["feedback_note"]) == ("不属本单位", "已回访")
+    assert facts["number"] == "答复-2026-0001" and facts["reply_sections"] == "已更正"
+
+
+def test_numbers_and_template_resolution() -> None:
+    assert document_number("transfer_slip", "投诉转办单", 2026, 7) == "转办-2026-0007"
+    assert document_number("draft_opinion", "呈报 处理意见", 2026, 12) == "呈报处理意见-2026-0012"
+    core = DocumentTemplate(key="reply", title="核心", body="{serial}")
+    plugin = DocumentTemplate(key="reply", title="插件", body="{title}")
+    assert resolve_templates([core, plugin])["reply"] is plugin
+
+
+def test_layout_reads_fields_headings_tables_and_paragraphs() -> None:
+    body = (
+        "投诉举报登记表\n编号：NX-1　类型：投诉\n\n一、调查经过\n经查属实。\n单位\t受理\n监察室\t3\n"
+        "（注：保密）"
+    )
+    blocks = layout(body, skip=("投诉举报登记表",))
+    assert blocks == (
+        Block("fields", cells=(("编号", "NX-1"), ("类型", "投诉"))),
+        Block("space"),
+        Block("heading", text="一、调查经过"),
+        Block("paragraph", text="经查属实。"),
+        Block("table", rows=(("单位", "受理"), ("监察室", "3"))),
+        Block("paragraph", text="（注：保密）"),
+    )
+    page = to_html(
+        tenant="南溪镇",
+        title="登记表",
+        number="登记-2026-0001",
+        blocks=(*blocks, Block("paragraph", text="<b>")),
+    )
+    assert "<td>NX-1</td>" in page and "<th>单位</th>" in page and "&lt;b&gt;" in page and "<b>" not in page
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,369 @@
+"""Documents: issue a numbered form or reply on a case, render it in a worker, hand out a copy.
+
+Issuing (`DocumentService.issue`) is cheap and happens in the request: the template (the
+core's, or the plugin's with the same key) is filled from the case and its events, a number is
+drawn gap-free per tenant, kind and year, the two copies are stored (the handling unit's with no
+identity at all, the internal one with the identity masked), and an event is written on the case.
+The row is left ``pending``. Rendering (`DocumentJobs.render`) turns both copies into HTML and
+PDF; the scheduler claims pending rows (`core.store.jobs.claim_due_renders`) and hands them to
+a dramatiq actor, or, in the embedded mode, calls the job in-process. A request never renders.
+
+Which copy a reader gets follows the confidentiality rules: a role holding ``case:materials``
+reads the internal copy (masked), anyone else — a handling unit, possibly the body complained
+about — the unit's copy. The clear identity is never stored in a document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.domain.cases import Case
+from core.domain.decisions import DocumentTemplate
+from core.domain.documents import (
+    CASE_FREE_TEMPLATES,
+    HANDOVER_PLACEHOLDERS,
+    case_facts,
+    document_number,
+    fill,
+    identity_values,
+    layout,
+    render_document,
+    resolve_templates,
+    to_html,
+)
+from core.domain.errors import DomainError, InvalidCommand, NotPermitted
+from core.domain.events import CaseEvent
+from core.domain.roles import Actor, Permission
+from core.domain.sla import TimerState
+from core.plugins import PluginRegistry
+from core.services.cases import CaseService
+from core.services.clock import Clock, SystemClock
+from core.services.export import clear_identity, scrubber
+from core.services.tenants import LoadedTenant, load_tenant
+from core.store.documents import COPIES, DocumentInfo, DocumentStore
+from core.store.duty import DutyRepository
+from core.store.repositories import CaseRepository, TenantRepository
+from core.store.tx import platform_tx, tenant_tx
+
+__all__ = [
+    "DOCUMENT_ISSUED",
+    "DocumentJobs",
+    "DocumentNotFound",
+    "DocumentNotReady",
+    "DocumentService",
+    "Download",
+]
+
+log = logging.getLogger("huiying.documents")
+
+DOCUMENT_ISSUED = "case_document_issued"
+"""The event written on a case when a document is issued on it; the state does not change."""
+
+MAX_RENDER_ATTEMPTS = 3
+
+
+class DocumentNotFound(DomainError):
+    """No such document in this tenant (or not one the reader may know of)."""
+
+    code = "not_found"
+
+    def __init__(self, document_id: int) -> None:
+        super().__init__(f"文书 {document_id} 不存在")
+
+
+class DocumentNotReady(DomainError):
+    """The document is still being rendered (or rendering failed)."""
+
+    code = "conflict"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Download:
+    """A rendered copy ready to send."""
+
+    filename: str
+    media_type: str
+    content: bytes
+    copy: str
+
+
+def _copy_for(actor: Actor, requested: str | None) -> str:
+    """The copy `actor` reads: internal (masked) for case-materials roles, else the unit's."""
+    if requested is not None and requested not in COPIES:
+        raise InvalidCommand("copy 只能是 unit（承办单位版）或 internal（内部版，身份脱敏）", field="copy")
+    allowed_internal = actor.can(Permission.CASE_MATERIALS)
+    if requested == "internal" and not allowed_internal:
+        raise NotPermitted("您的角色只能取得承办单位版文书（不含投诉人信息）")
+    return requested or ("internal" if allowed_internal else "unit")
+
+
+class DocumentService:
+    """Issuing, listing and handing out documents, through the case service's permissions."""
+
+    def __init__(self, registry: PluginRegistry, cases: CaseService, clock: Clock | None = None) -> None:
+        self.registry = registry
+        self.cases = cases
+        self.clock = clock or cases.clock or SystemClock()
+
+    # --- templates ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _templates(tenant: LoadedTenant, case: Case | None) -> dict[str, DocumentTemplate]:
+        resolved = resolve_templates(tenant.hooks.register_document_templates())
+        if case is None:
+            return {k: t for k, t in resolved.items() if k in CASE_FREE_TEMPLATES}
+        return {k: t for k, t in resolved.items() if k not in CASE_FREE_TEMPLATES and case.kind in t.kinds}
+
+    async def templates(self, tenant_id: int, case_id: int, actor: Actor) -> list[DocumentTemplate]:
+        """The templates that apply to the case (plugin templates replace the core's by key)."""
+        async with tenant_tx(tenant_id):
+            view = await self.cases.get(tenant_id, case_id, actor)
+            tenant = await load_tenant(tenant_id, self.registry)
+            return list(self._templates(tenant, view.case).values())
+
+    # --- issuing --------------------------------------------------------------------------------
+
+    async def issue(self, tenant_id: int, case_id: int, key: str, actor: Actor) -> DocumentInfo:
+        """Issue document `key` on the case: numbered, stored in both copies, rendered later.
+
+        Raises:
+            NotPermitted: the actor may not read the case, or is a unit's member and the case is
+                not its unit's.
+            InvalidCommand: no template `key` applies to the case.
+            CaseNotFound: no such case in this tenant.
+        """
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            view = await self.cases.get(tenant_id, case_id, actor)  # CASE_READ; another tenant's: 404
+            case = view.case
+            if not actor.can(Permission.CASE_MATERIALS) and (
+                actor.unit_code is None or actor.unit_code != case.unit_code
+            ):
+                raise NotPermitted("只有本案承办单位或受理、督查人员可以出具本案文书")
+            tenant = await load_tenant(tenant_id, self.registry)
+            templates = self._templates(tenant, case)
+            template = templates.get(key)
+            if template is None:
+                names = "、".join(f"{k}（{t.title}）" for k, t in templates.items())
+                raise InvalidCommand(f"本案没有文书模板“{key}”；可用：{names}", field="key")
+            repo = CaseRepository(tenant_id)
+            zone = ZoneInfo(tenant.record.timezone)
+            year = now.astimezone(zone).year
+            number = document_number(key, template.title, year, await repo.next_document_number(key, year))
+            events = await repo.events(case_id)
+            open_timers = [
+                t.timer
+                for t in view.timers
+                if t.timer.state in (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED)
+            ]
+            handling = [t for t in open_timers if t.kind == "handling"] or open_timers
+            facts = case_facts(
+                case,
+                events,
+                tenant.hooks.ctx.for_kind(case.kind),
+                number=number,
+                issued_at=now,
+                reply_sections=tenant.hooks.reply_requirements(case).sections,
+                deadline=min((t.due_at for t in handling), default=None),
+            )
+            clear = await clear_identity(self.cases, repo, tenant_id, case_id)
+            bodies = {}
+            for copy, shown, recipient in (
+                ("unit", "withheld", "unit"),
+                ("internal", "masked", "supervisor"),
+            ):
+                identity = identity_values(clear, anonymous=case.anonymous, shown=shown)
+                text = render_document(template, case, tenant.ctx, facts, identity)
+                bodies[copy] = scrubber(clear, recipient)(text)
+            info = await DocumentStore(tenant_id).add(
+                case_id=case_id,
+                kind=key,
+                number=number,
+                title=template.title,
+                body=bodies["unit"],
+                masked_body=bodies["internal"],
+                created_by=actor.username,
+                created_at=now,
+            )
+            await repo.append_event(
+                case_id,
+                CaseEvent(
+                    name=DOCUMENT_ISSUED,
+                    at=now,
+                    actor=actor.username,
+                    from_state=case.state,
+                    to_state=case.state,
+                    data=MappingProxyType({"kind": key, "number": number, "title": template.title}),
+                ),
+            )
+            return info
+
+    async def issue_handover(self, tenant_id: int, handover_id: int, actor: Actor) -> DocumentInfo:
+        """Issue the printable 交接班记录 of a handover (duty staff and supervisors only).
+
+        Raises:
+            NotPermitted: the actor may not read duty logs.
+            DocumentNotFound: no such handover in this tenant.
+        """
+        if not actor.can(Permission.DUTY_LOG_READ):
+            raise NotPermitted("值班记录保密：只有值班人员和督查员可以出具交接班记录")
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            duty = DutyRepository(tenant_id)
+            handover = next(
+                (h for h in await duty.handovers(None, limit=10_000) if h.id == handover_id), None
+            )
+            if handover is None:
+                raise DocumentNotFound(handover_id)
+            shift = await duty.shift(handover.shift_id)
+            template = self._templates(tenant, None)["handover_record"]
+            zone = ZoneInfo(tenant.record.timezone)
+            year = now.astimezone(zone).year
+            repo = CaseRepository(tenant_id)
+            n = await repo.next_document_number("handover_record", year)
+            number = document_number("handover_record", template.title, year, n)
+
+            def local(at: datetime) -> str:
+                return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+            values = {
+                "tenant": tenant.record.name,
+                "number": number,
+                "shift": f"{local(shift.starts_at)} 至 {local(shift.ends_at)}（值班领导 {shift.leader}）",
+                "written_by": handover.written_by,
+                "written_at": local(handover.at),
+                "cases_received": "、".join(handover.cases_received) or "无",
+                "pending": "；".join(handover.pending) or "无",
+                "documents": "、".join(handover.documents) or "无",
+                "equipment": handover.equipment,
+                "notes": handover.notes,
+            }
+            body = fill(template.body, values, HANDOVER_PLACEHOLDERS)
+            return await DocumentStore(tenant_id).add(
+                case_id=None,
+                kind="handover_record",
+                number=number,
+                title=template.title,
+                body=body,
+                masked_body="",
+                created_by=actor.username,
+                created_at=now,
+            )
+
+    # --- reading --------------------------------------------------------------------------------
+
+    async def of_case(self, tenant_id: int, case_id: int, actor: Actor) -> list[DocumentInfo]:
+        """The case's documents, oldest first (supervision notices included)."""
+        async with tenant_tx(tenant_id):
+            await self.cases.get(tenant_id, case_id, actor)
+            return await DocumentStore(tenant_id).of_case(case_id)
+
+    async def get(self, tenant_id: int, document_id: int, actor: Actor) -> DocumentInfo:
+        """One document's number, title and render state.
+
+        Raises:
+            DocumentNotFound: no such document, or one about no case the actor may not read.
+        """
+        async with tenant_tx(tenant_id):
+            info = await DocumentStore(tenant_id).get(document_id)
+            if info is None:
+                raise DocumentNotFound(document_id)
+            await self._check_reader(tenant_id, info, actor)
+            return info
+
+    async def _check_reader(self, tenant_id: int, info: DocumentInfo, actor: Actor) -> None:
+        if info.case_id is not None:
+            await self.cases.get(tenant_id, info.case_id, actor)  # CASE_READ, the case exists
+        elif info.kind == "handover_record":
+            if not actor.can(Permission.DUTY_LOG_READ):
+                raise DocumentNotFound(info.id)  # a confidential record: not even its existence
+        elif not (actor.can(Permission.CASE_SUPERVISE) or actor.can(Permission.AUDIT_READ)):
+            raise NotPermitted("只有督查员、审计员和领导可以查看通报")
+
+    async def download(
+        self, tenant_id: int, document_id: int, actor: Actor, fmt: str, copy: str | None = None
+    ) -> Download:
+        """A rendered copy: ``pdf`` or ``html``, the copy the actor may read.
+
+        Raises:
+            InvalidCommand: an unknown format or copy.
+            NotPermitted: the internal copy asked for by a role that may not read it.
+            DocumentNotFound: no such document (for this reader).
+            DocumentNotReady: not rendered yet (try again shortly), or rendering failed.
+        """
+        if fmt not in ("pdf", "html"):
+            raise InvalidCommand("格式只能是 pdf 或 html", field="format")
+        chosen = _copy_for(actor, copy)
+        async with tenant_tx(tenant_id):
+            store = DocumentStore(tenant_id)
+            info = await store.get(document_id)
+            if info is None:
+                raise DocumentNotFound(document_id)
+            await self._check_reader(tenant_id, info, actor)
+            if info.render_state != "ready":
+                if info.render_state == "failed":
+                    raise DocumentNotReady(f"文书 {info.number} 生成失败：{info.render_error}")
+                raise DocumentNotReady(f"文书 {info.number} 正在生成，请稍后再试")
+            content = await store.content(document_id, chosen, fmt)
+        data = content.encode() if isinstance(content, str) else bytes(content or b"")
+        media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+        return Download(f"{info.number or info.kind}.{fmt}", media, data, chosen)
+
+
+class DocumentJobs:
+    """The render job: what the dramatiq actor and the embedded scheduler call with ids."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+
+    async def render(self, tenant_id: int, document_id: int) -> bool:
+        """Render a pending document's copies to HTML and PDF; False when there was nothing to do.
+
+        Idempotent: a rendered document is left alone, and of two workers racing only the first
+        stores its result. The render itself runs outside any transaction (milliseconds of CPU
+        should not hold a connection).
+        """
+        from core.services.rendering import render_pdf
+
+        async with platform_tx():
+            record = await TenantRepository().get(tenant_id)
+        async with tenant_tx(tenant_id):
+            source = await DocumentStore(tenant_id).source(document_id)
+        if source is None or source.render_state != "pending":
+            return False
+        try:
+            copies: dict[str, tuple[str, bytes]] = {}
+            for copy, body in (("unit", source.body), ("internal", source.masked_body)):
+                if not body:
+                    copies[copy] = ("", b"")
+                    continue
+                blocks = layout(body, skip=(source.title, record.name))
+                head: Mapping[str, Any] = {
+                    "tenant": record.name,
+                    "title": source.title,
+                    "number": source.number,
+                }
+                copies[copy] = (to_html(**head, blocks=blocks), render_pdf(**head, blocks=blocks))
+        except Exception as exc:  # a template the renderer cannot lay out: recorded, retried, then failed
+            log.exception("rendering document %s/%s failed", tenant_id, document_id)
+            async with tenant_tx(tenant_id):
+                await DocumentStore(tenant_id).render_failed(
+                    document_id, f"{type(exc).__name__}: {exc}", max_attempts=MAX_RENDER_ATTEMPTS
+                )
+            return False
+        async with tenant_tx(tenant_id):
+            return await DocumentStore(tenant_id).save_rendition(
+                document_id,
+                html=copies["unit"][0],
+                masked_html=copies["internal"][0],
+                pdf=copies["unit"][1],
+                masked_pdf=copies["internal"][1],
+                at=self.clock.now(),
+            )
