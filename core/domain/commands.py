@@ -142,10 +142,21 @@ class RequestSupplement(CaseCommand):
 
 @dataclass(frozen=True, slots=True)
 class SupplyMaterial(CaseCommand):
-    """补正: the missing material arrived."""
+    """补正: the missing material arrived.
+
+    `fields` are intake values the supplement brings (a demand stated, a transcript signed);
+    they are merged into the case's fields, so acceptance conditions are checked afresh. The
+    service accepts only the tenant's non-identity intake fields here: identity stays apart.
+    """
 
     action: ClassVar[Action] = Action.SUPPLY
     note: str = ""
+    fields: Mapping[str, str] = dataclasses.field(default_factory=lambda: types.MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if any(not isinstance(key, str) or not key.strip() for key in self.fields):
+            raise InvalidCommand("补正的字段名不能为空 (fields keys must be names)", field="fields")
+        object.__setattr__(self, "fields", types.MappingProxyType(dict(self.fields)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,6 +528,10 @@ def _convert(name: str, hint: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise InvalidCommand(f"{name} 应为期限文字，如“5 working days”", field=name)
         return Period.parse(value)
+    if origin is Mapping:
+        if not isinstance(value, Mapping):
+            raise InvalidCommand(f"{name} 应为“字段: 值”的对象 ({name} must be an object)", field=name)
+        return {str(key): _convert(name, args[1], item) for key, item in value.items()}
     if origin in (tuple, frozenset):
         if isinstance(value, str) or not isinstance(value, list | tuple):
             raise InvalidCommand(f"{name} 应为列表 ({name} must be a list)", field=name)

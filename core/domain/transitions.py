@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -27,6 +28,7 @@ from core.domain.commands import (
     ReturnCase,
     SignForCase,
     SubmitForApproval,
+    SupplyMaterial,
 )
 from core.domain.decisions import ApprovalStep, ReplyRequirements
 from core.domain.errors import RuleViolation
@@ -94,6 +96,8 @@ def _changes(
             return {"reply_mode": command.mode.value, "reply_content": command.content}
         case RecordFeedback():
             return {"satisfaction": command.satisfaction}
+        case SupplyMaterial() if command.fields:
+            return {"fields": MappingProxyType({**case.fields, **command.fields})}
         case ExtendCase():
             return {"extensions": case.extensions + 1}
         case ReopenCase():
@@ -152,6 +156,8 @@ def _plain(value: Any) -> Any:
     """A JSON-friendly form of a command field for the event record."""
     if isinstance(value, frozenset | tuple):
         return sorted(_plain(item) for item in value)
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, enum.Enum):
         return value.value
     if value is None or isinstance(value, bool | int | float | str):

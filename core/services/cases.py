@@ -30,6 +30,7 @@ from core.domain.commands import (
     Outcome,
     RecordFeedback,
     RegisterCase,
+    SupplyMaterial,
 )
 from core.domain.decisions import AccountabilityKind, TimerRule
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
@@ -577,7 +578,19 @@ async def _close_accountability(
 
 
 def _check_against_tenant(tenant: LoadedTenant, case: Case, command: CaseCommand) -> None:
-    """Guards that need the tenant: acceptance conditions and known units."""
+    """Guards that need the tenant: acceptance conditions, known units, supplementable fields."""
+    if isinstance(command, SupplyMaterial) and command.fields:
+        # A supplement fills the case's intake fields, which every reader sees: identity values
+        # would escape the vault, so only the schema's non-identity fields of this kind are taken.
+        schema = tenant.hooks.intake_schema(case.kind)
+        allowed = sorted(spec.key for spec in schema.fields if case.kind in spec.kinds and not spec.identity)
+        wrong = sorted(set(command.fields) - set(allowed))
+        if wrong:
+            raise InvalidCommand(
+                f"补正只能补充登记项目（{'、'.join(allowed) or '无'}）；{'、'.join(wrong)} 不可补正"
+                "（投诉人身份信息另行保密登记）",
+                field="fields",
+            )
     if isinstance(command, AcceptCase):
         check = tenant.hooks.case_acceptance(case)
         if not check.acceptable:
