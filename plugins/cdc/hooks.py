@@ -88,7 +88,6 @@ def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> 
         reason
         for reason in (
             rules.SupplementNotAllAtOnce(case, command),
-            rules.SupplyOutsideIntake(command, rules.intake_schema(case.kind), case.kind),
             rules.DispatchNotLedByOffice(case, command, ctx.units, office_unit=ctx.settings["office_unit"]),
             rules.InvestigationIncomplete(command),
             rules.WrittenReplyIncomplete(case, command),

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.domain.commands import RecordInvestigation, RequestSupplement, SupplyMaterial
+from core.domain.commands import RecordInvestigation, RequestSupplement
 from core.sdk import (
     AcceptanceCheck,
     AccountabilityEvent,
@@ -58,7 +58,6 @@ __all__ = [
     "InvestigationIncomplete",
     "OralSettlementWithoutRecord",
     "SupplementNotAllAtOnce",
-    "SupplyOutsideIntake",
     "WrittenReplyIncomplete",
     "acceptance",
     "basis",
@@ -238,24 +237,6 @@ def SupplementNotAllAtOnce(case: Case, command: CaseCommand) -> str | None:
     return (
         f"须一次性告知全部不符合的受理条件，还缺：{'；'.join(left_out)}"
         f"（{basis(FIRST_HANDLER_RULES, '二.3')}：不符合条件的，要一次性交待清楚）"
-    )
-
-
-def SupplyOutsideIntake(command: CaseCommand, schema: IntakeSchema, kind: CaseKind) -> str | None:
-    """A supplement fills the case's declared intake fields only, never the identity.
-
-    The complainant's identity is kept apart and masked; a value supplied into the case's
-    fields would be shown to every reader, so identity and unknown keys are refused.
-    """
-    if not isinstance(command, SupplyMaterial) or not command.fields:
-        return None
-    allowed = {spec.key for spec in schema.fields if not spec.identity and kind in spec.kinds}
-    wrong = sorted(set(command.fields) - allowed)
-    if not wrong:
-        return None
-    return (
-        f"补正材料只能补充登记项目 {'、'.join(sorted(allowed)) or '（无）'}；"
-        f"{'、'.join(wrong)} 不是可补正的项目（投诉人身份信息另行保密登记）"
     )
 
 

@@ -17,7 +17,6 @@ from core.domain.commands import (
     ReplyMode,
     ReplyToCase,
     RequestSupplement,
-    SupplyMaterial,
 )
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, SanctionKind
 from core.domain.documents import render_document
@@ -158,16 +157,6 @@ def test_a_supplement_request_must_name_every_unmet_condition():
     assert "被投诉科室或人员" not in reason.split("还缺：")[1]
     complete = RequestSupplement(items=("被投诉的科室或人员", "您的具体要求"))
     assert rules.SupplementNotAllAtOnce(case, complete) is None
-
-
-def test_a_supplement_fills_intake_fields_never_the_identity():
-    schema = rules.intake_schema(CaseKind.COMPLAINT)
-    demands = SupplyMaterial(fields={"demands": "道歉"})
-    assert rules.SupplyOutsideIntake(demands, schema, CaseKind.COMPLAINT) is None
-    reason = rules.SupplyOutsideIntake(
-        SupplyMaterial(fields={"demands": "道歉", "phone": "13900000000"}), schema, CaseKind.COMPLAINT
-    )
-    assert reason is not None and "phone" in reason and "保密" in reason
 
 
 # --- deadlines (投诉制度 三.2, 三.7) -----------------------------------------------------------------
