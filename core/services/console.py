@@ -10,6 +10,7 @@ apply yet: staff bound to a handling unit see only their unit's cases.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,9 @@ from core.domain.tenancy import Unit
 from core.plugins import PluginRegistry
 from core.services.admin import MIN_PASSWORD, PlatformAdmin
 from core.services.auth import authenticate_user
-from core.services.cases import CaseService, CaseView, IdentityView
+
+# One hashing rule for receipt secrets, the portal's (private there; shared within services).
+from core.services.cases import CaseService, CaseView, IdentityView, PublicReceipt, _secret_hash
 from core.services.clock import Clock
 from core.services.passwords import hash_password
 from core.services.tenants import load_tenant
@@ -289,3 +292,23 @@ class Console:
         async with tenant_tx(record.id):
             await TenantDirectory(record.id).set_password_hash(username, password_hash)
         return record
+
+    async def issue_receipt(self, tenant_id: int, view: CaseView, actor: Actor) -> PublicReceipt:
+        """A portal receipt for a case staff took in (phone, visit), so the person can follow it online.
+
+        The secret is returned once and stored as its digest, as for portal submissions.
+
+        Raises:
+            NotPermitted: the actor may not take cases in.
+        """
+        if not actor.can(Permission.CASE_INTAKE):
+            raise NotPermitted("您的角色无权受理登记案件")
+        secret = secrets.token_urlsafe(24)
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            await repo.get(view.case.id)
+            if await repo.receipt(view.case.serial) is None:
+                await repo.add_receipt(view.case.id, view.case.serial, _secret_hash(secret))
+            else:
+                await repo.replace_receipt_secret(view.case.serial, _secret_hash(secret))
+        return PublicReceipt(view, view.case.serial, secret)

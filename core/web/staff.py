@@ -337,6 +337,15 @@ class StaffController(Controller):
             return self._intake(context, form, values, errors, str(exc), 422)
         except DomainError as exc:
             return self._intake(context, form, values, {}, str(exc), 422)
+        if values.get("receipt"):
+            receipt = await _console(services).issue_receipt(principal.tenant_id, created, principal.actor)
+            return Template(
+                "staff/receipt.html",
+                context=context
+                | {"case": created.case, "receipt": receipt.receipt, "secret": receipt.secret},
+                status_code=201,
+                headers={"Cache-Control": "no-store"},
+            )
         return Redirect(f"/t/{slug}/cases/{created.case.id}?created=1")
 
     # --- the case page --------------------------------------------------------------------------

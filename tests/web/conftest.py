@@ -76,3 +76,18 @@ def sign_in(browser):
 @pytest.fixture
 async def township(make_tenant):
     return await make_tenant(demo=True)
+
+
+@pytest.fixture
+async def platform_admin():
+    """A platform admin `root-<n>` with the demo password; returns the username."""
+    import uuid
+
+    from core.services.passwords import hash_password
+    from core.store.repositories import PlatformAdminRepository
+    from core.store.tx import platform_tx
+
+    username = f"root-{uuid.uuid4().hex[:8]}"
+    async with platform_tx():
+        await PlatformAdminRepository().put(username, hash_password(PASSWORD))
+    return username
