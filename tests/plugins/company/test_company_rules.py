@@ -1,4 +1,4 @@
-"""The company's rules as pure functions: no pluggy, no database, no clock."""
+"""The company's rules as pure functions (no database, no clock), and the hooks handing them the settings."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from core.domain.decisions import (
 )
 from core.domain.lifecycle import Action
 from core.domain.roles import Role
-from core.domain.tenancy import Unit
+from core.domain.tenancy import TenantContext, Unit, resolve_settings
+from core.plugins import PluginRegistry
+from plugins.company import hooks as company_hooks
 from plugins.company import rules
 
 RECEIVED = datetime.fromisoformat("2026-09-30T10:00:00+08:00")
@@ -273,3 +275,41 @@ def test_phrases_explain_the_customers_cause_and_promise_the_deadline():
     assert "5个工作日" in by_key["accepted"].text and by_key["accepted"].step is Action.ACCEPT
     assert by_key["agreed_date"].step is Action.SET_DEADLINE
     assert "7个工作日" in {p.key: p for p in rules.phrases(7)}["accepted"].text
+
+
+# --- the hooks read the tenant's settings ------------------------------------------------------------
+
+
+def tenant_hooks(**settings):
+    """The plugin's facade for a tenant with `settings`, built the way the platform builds it."""
+    registry = PluginRegistry({"company": company_hooks})
+    specs = registry.settings_specs("company")
+    ctx = TenantContext(
+        tenant_id=1,
+        slug="demo-company",
+        name="示范实业有限公司",
+        plugin="company",
+        units=UNITS,
+        settings=resolve_settings(specs, platform={}, tenant=settings, by_kind={}),
+    )
+    return registry.hooks_for(ctx)
+
+
+def test_the_hooks_apply_the_tenants_settings():
+    hooks = tenant_hooks(handling_working_days=7, late_wage_deduction=150, admin_head="", main_unit="sales")
+    (rule,) = hooks.sla_timers(case(state=CaseState.ACCEPTED))
+    assert rule.period.amount == 7
+    assert hooks.case_routing(case(state=CaseState.ACCEPTED)).unit_code == "sales"
+    late = AccountabilityEvent(
+        kind=AccountabilityKind.DEADLINE_BREACHED, subject="handler", responsible=("sales1", "handler")
+    )
+    lines = hooks.accountability_sanctions(late)
+    assert {(s.subject, s.amount) for s in lines if s.kind is SanctionKind.WAGE_DEDUCTION} == {
+        ("sales1", Decimal(150)),
+        ("handler", Decimal(150)),
+    }
+    # A core timer (a remedy order) keeps the core's effects, supervision notice included.
+    assert TimerEffect.SUPERVISION_NOTICE in hooks.timer_effects(case(), "remedy", TimerPhase.BREACH)
+    assert hooks.timer_effects(case(), "handling", TimerPhase.BREACH) == rules.timer_effects(
+        TimerPhase.BREACH
+    )
