@@ -29,7 +29,7 @@ from core.api.controllers.cases import CasesController, IdentityController
 from core.api.controllers.deadlines import DeadlinesController
 from core.api.controllers.deps import Services
 from core.api.controllers.duty import DutyController
-from core.api.controllers.export import ExportController
+from core.api.controllers.export import ExportController, TenantDocumentsController
 from core.api.controllers.inbox import InboxController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
@@ -66,12 +66,20 @@ async def _embedded_jobs(app: Litestar) -> AsyncIterator[None]:
         return
     from core.jobs.scheduler import Scheduler
     from core.services.delivery import Deliverer, DeliveryConfig
+    from core.services.documents import DocumentJobs
+    from core.services.statistics import CircularJobs
     from core.services.timers import TimerJobs
 
     services: Services = app.state.services
     jobs = TimerJobs(services.registry, services.clock)
     deliverer = Deliverer(DeliveryConfig.from_env(), services.clock)
-    scheduler = Scheduler(clock=services.clock, fire_timer=jobs.fire, deliver_notification=deliverer.deliver)
+    scheduler = Scheduler(
+        clock=services.clock,
+        fire_timer=jobs.fire,
+        deliver_notification=deliverer.deliver,
+        render_document=DocumentJobs(services.clock).render,
+        monthly_jobs=CircularJobs(services.clock).issue_due,
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run(stop))
     try:
@@ -180,6 +188,7 @@ def create_app(
             CasesController,
             IdentityController,
             ExportController,
+            TenantDocumentsController,
             InboxController,
             DeadlinesController,
             StatisticsController,

@@ -14,10 +14,11 @@ from core.jobs.broker import broker
 from core.plugins import PluginRegistry
 from core.services.clock import SystemClock
 from core.services.delivery import Deliverer, DeliveryConfig
+from core.services.documents import DocumentJobs
 from core.services.timers import TimerJobs
 from core.store.engine import DB, is_postgres
 
-__all__ = ["broker", "deliver_notification", "fire_timer"]
+__all__ = ["broker", "deliver_notification", "fire_timer", "render_document"]
 
 
 @cache
@@ -49,3 +50,10 @@ async def deliver_notification(tenant_id: int, notification_id: int) -> None:
     """Attempt delivery of one outbox notification (its own retry schedule lives in the row)."""
     await _ensure_pool()
     await _deliverer().deliver(tenant_id, notification_id)
+
+
+@dramatiq.actor(queue_name="huiying_documents", max_retries=3, min_backoff=1_000, max_backoff=60_000)
+async def render_document(tenant_id: int, document_id: int) -> None:
+    """Render a pending document's copies to PDF and HTML (once; a rendered one is left alone)."""
+    await _ensure_pool()
+    await DocumentJobs(SystemClock()).render(tenant_id, document_id)

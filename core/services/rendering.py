@@ -38,13 +38,14 @@ def _styles() -> dict:
         "number": ParagraphStyle("number", parent=base, alignment=TA_RIGHT, fontSize=10),
         "heading": ParagraphStyle("heading", parent=base, fontSize=12, leading=20, spaceBefore=6),
         "cell": ParagraphStyle("cell", parent=base, fontSize=10.5, leading=15),
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=12),
     }
 
 
 def render_pdf(*, tenant: str, title: str, number: str, blocks: Sequence[Block]) -> bytes:
     """An A4 PDF of the document: the organisation, the title, the number, then the blocks."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -53,7 +54,10 @@ def render_pdf(*, tenant: str, title: str, number: str, blocks: Sequence[Block])
     def para(text: str, style: str = "base") -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), styles[style])
 
-    width = A4[0] - 40 * mm
+    # A wide table (the monthly circular's 16 columns) gets a landscape page and smaller cells.
+    wide = any(block.kind == "table" and max(map(len, block.rows)) > 8 for block in blocks)
+    page = landscape(A4) if wide else A4
+    width = page[0] - 40 * mm
     grid = TableStyle(
         [
             ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
@@ -98,7 +102,7 @@ def render_pdf(*, tenant: str, title: str, number: str, blocks: Sequence[Block])
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
-        pagesize=A4,
+        pagesize=page,
         leftMargin=20 * mm,
         rightMargin=20 * mm,
         topMargin=18 * mm,

@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 from core.store.repositories import _in_tenant
 from core.store.tables import CaseEvent, CaseRow, Document, SlaTimer
 
-__all__ = ["MonthFacts", "month_facts"]
+__all__ = ["COUNTED_EVENTS", "MonthFacts", "month_facts"]
+
+COUNTED_EVENTS = [
+    "case_accepted",
+    "case_refused",
+    "case_referred_out",
+    "case_dispatched",
+    "case_replied",
+    "case_extended",
+    "case_feedback_recorded",
+]
 
 
 class MonthFacts:
@@ -15,7 +25,8 @@ class MonthFacts:
 
     def __init__(self) -> None:
         self.received: list[int] = []  # case ids received
-        self.events: list[tuple[int, str, dict]] = []  # (case id, event name, data)
+        self.events: list[tuple[int, str, dict, datetime]] = []  # (case id, event name, data, at)
+        self.starts: dict[int, datetime] = {}  # replied case id -> its first dispatch (or acceptance)
         self.notices: list[int] = []  # case ids given a supervision notice
         self.breached: set[int] = set()  # case ids with a deadline breached in the span
         self.units: dict[int, str | None] = {}  # case id -> its unit now
@@ -31,16 +42,37 @@ async def month_facts(tenant_id: int, start: datetime, end: datetime) -> MonthFa
     )
     facts.received = [row["id"] for row in received]
     events = (
-        await CaseEvent.select(CaseEvent.case_id, CaseEvent.name, CaseEvent.data)
+        await CaseEvent.select(CaseEvent.case_id, CaseEvent.name, CaseEvent.data, CaseEvent.at)
         .where(
             (CaseEvent.tenant_id == tenant_id)
             & (CaseEvent.at >= start)
             & (CaseEvent.at < end)
-            & CaseEvent.name.is_in(["case_dispatched", "case_replied"])
+            & CaseEvent.name.is_in(COUNTED_EVENTS)
         )
+        .order_by(CaseEvent.id)
         .output(load_json=True)
     )
-    facts.events = [(row["case_id"], row["name"], row["data"] or {}) for row in events]
+    facts.events = [(row["case_id"], row["name"], row["data"] or {}, row["at"]) for row in events]
+    replied = sorted({e[0] for e in facts.events if e[1] == "case_replied"})
+    if replied:
+        # Handling time runs from the first dispatch (or, never dispatched, the acceptance),
+        # which may lie in an earlier month.
+        starts = (
+            await CaseEvent.select(CaseEvent.case_id, CaseEvent.name, CaseEvent.at)
+            .where(
+                (CaseEvent.tenant_id == tenant_id)
+                & CaseEvent.case_id.is_in(replied)
+                & CaseEvent.name.is_in(["case_dispatched", "case_accepted"])
+                & (CaseEvent.at < end)
+            )
+            .order_by(CaseEvent.id)
+        )
+        accepted: dict[int, datetime] = {}
+        for row in starts:
+            target = facts.starts if row["name"] == "case_dispatched" else accepted
+            target.setdefault(row["case_id"], row["at"])
+        for case_id, at in accepted.items():
+            facts.starts.setdefault(case_id, at)
     notices = await Document.select(Document.case_id).where(
         (Document.tenant_id == tenant_id)
         & (Document.kind == "supervision_notice")

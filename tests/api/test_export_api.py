@@ -187,7 +187,7 @@ async def test_documents_list_the_supervision_notices(client, township, login, r
     response = await client.get(f"/api/v1/cases/{case_id}/documents", headers=handler)
     assert response.status_code == 200, response.text
     (notice,) = response.json()
-    assert set(notice) == {"kind", "number", "title", "body"}
+    assert set(notice) == {"id", "kind", "number", "title", "body", "render_state"}
     assert notice["kind"] == "supervision_notice" and notice["title"] == "督办通知单"
     assert notice["number"].startswith("督办-2026-") and notice["number"] in notice["body"]
     assert_no_identity(response)

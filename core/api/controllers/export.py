@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
@@ -15,9 +16,17 @@ from core.api.schemas import RowId
 from core.api.security import requires
 from core.domain.roles import Permission
 from core.services.auth import Principal
+from core.services.documents import DocumentNotFound, DocumentService
 from core.services.export import CaseExport
+from core.store.documents import DocumentInfo
 
-__all__ = ["DocumentOut", "ExportController"]
+__all__ = [
+    "DocumentOut",
+    "DocumentRequest",
+    "DocumentStatusOut",
+    "ExportController",
+    "TenantDocumentsController",
+]
 
 Recipient = Annotated[
     str,
@@ -35,13 +44,67 @@ RevealReason = Annotated[
 ]
 
 
-class DocumentOut(msgspec.Struct):
-    """A document issued on a case, e.g. a numbered supervision notice 督办通知单."""
+Format = Annotated[str, PathParameter(max_length=8, description="pdf（打印、归档）或 html（浏览器查看）")]
+Copy = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=16,
+        description="unit 承办单位版（不含投诉人信息）/ internal 内部版（身份脱敏）；默认按角色",
+    ),
+]
 
+
+class DocumentOut(msgspec.Struct):
+    """A document issued on a case, e.g. a numbered supervision notice 督办通知单 (the unit's copy)."""
+
+    id: int
     kind: str
     number: str
     title: str
     body: str
+    render_state: str
+
+
+class DocumentStatusOut(msgspec.Struct):
+    """A document's number and whether its PDF and HTML are ready (pending, ready, failed)."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    number: str
+    title: str
+    render_state: str
+    created_by: str
+    created_at: str
+    pdf: str
+    html: str
+
+
+class TemplateOut(msgspec.Struct):
+    key: str
+    title: str
+
+
+class DocumentRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Which document to issue: a template key from GET …/documents/templates."""
+
+    key: str = msgspec.field()
+
+
+def _status(case_id: int, info: DocumentInfo) -> DocumentStatusOut:
+    base = f"/api/v1/cases/{case_id}/documents/{info.id}"
+    return DocumentStatusOut(
+        id=info.id,
+        case_id=info.case_id,
+        kind=info.kind,
+        number=info.number,
+        title=info.title,
+        render_state=info.render_state,
+        created_by=info.created_by,
+        created_at=info.created_at.isoformat(),
+        pdf=f"{base}/pdf",
+        html=f"{base}/html",
+    )
 
 
 class ExportController(Controller):
@@ -90,4 +153,180 @@ class ExportController(Controller):
         """The documents issued on the case, oldest first."""
         user = request.user
         documents = await CaseExport(services.cases).documents(user.tenant_id, case_id, user.actor)
-        return [DocumentOut(d.kind, d.number, d.title, d.body) for d in documents]
+        states = {
+            d.id: d.render_state
+            for d in await _documents(services).of_case(user.tenant_id, case_id, user.actor)
+        }
+        return [DocumentOut(d.id, d.kind, d.number, d.title, d.body, states.get(d.id, "")) for d in documents]
+
+    @get(
+        "/documents/templates",
+        guards=[requires(Permission.CASE_READ)],
+        summary="本案可出具的文书（登记表、转办单、答复书等；插件模板按键替换核心模板）",
+        responses=PROBLEMS,
+    )
+    async def templates(
+        self, request: Request[Principal, Any, Any], case_id: RowId, services: NamedDependency[Services]
+    ) -> list[TemplateOut]:
+        user = request.user
+        templates = await _documents(services).templates(user.tenant_id, case_id, user.actor)
+        return [TemplateOut(t.key, t.title) for t in templates]
+
+    @post(
+        "/documents",
+        guards=[requires(Permission.CASE_READ)],
+        status_code=202,
+        summary="出具文书：编号并保存，PDF/HTML 由后台生成（返回 202 与状态地址）",
+        responses=PROBLEMS,
+    )
+    async def issue(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: RowId,
+        data: JSONBody[DocumentRequest],
+        services: NamedDependency[Services],
+    ) -> Response[DocumentStatusOut]:
+        """Number and store the document; a worker renders it. Poll the ``Location`` until ready."""
+        user = request.user
+        info = await _documents(services).issue(user.tenant_id, case_id, data.key, user.actor)
+        out = _status(case_id, info)
+        return Response(
+            out, status_code=202, headers={"Location": f"/api/v1/cases/{case_id}/documents/{info.id}"}
+        )
+
+    @get(
+        "/documents/{document_id:int}",
+        guards=[requires(Permission.CASE_READ)],
+        summary="文书状态（pending 生成中 / ready 可下载 / failed 生成失败）",
+        responses=PROBLEMS,
+    )
+    async def status(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: RowId,
+        document_id: RowId,
+        services: NamedDependency[Services],
+    ) -> DocumentStatusOut:
+        user = request.user
+        info = await _documents(services).get(user.tenant_id, document_id, user.actor)
+        if info.case_id != case_id:
+            raise DocumentNotFound(document_id)
+        return _status(case_id, info)
+
+    @get(
+        "/documents/{document_id:int}/{fmt:str}",
+        guards=[requires(Permission.CASE_READ)],
+        summary="下载文书（pdf 打印归档 / html 浏览器查看），按角色给出承办单位版或内部版",
+        responses=PROBLEMS,
+    )
+    async def download(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: RowId,
+        document_id: RowId,
+        fmt: Format,
+        services: NamedDependency[Services],
+        copy: Copy = None,
+    ) -> Response[bytes]:
+        """The rendered copy the caller may read; 409 while it is still being rendered."""
+        user = request.user
+        documents = _documents(services)
+        info = await documents.get(user.tenant_id, document_id, user.actor)
+        if info.case_id != case_id:
+            raise DocumentNotFound(document_id)
+        download = await documents.download(user.tenant_id, document_id, user.actor, fmt, copy)
+        disposition = "inline" if fmt == "html" else "attachment"
+        return Response(
+            download.content,
+            media_type=download.media_type,
+            headers={
+                "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(download.filename)}",
+                "Cache-Control": "no-store",
+                "X-Document-Copy": download.copy,
+            },
+        )
+
+
+def _documents(services: Services) -> DocumentService:
+    return DocumentService(services.registry, services.cases, services.clock)
+
+
+class TenantDocumentsController(Controller):
+    """Documents about no case: monthly circulars 月度通报 and handover records 交接班记录."""
+
+    path = "/api/v1/documents"
+    tags = ("documents 文书",)
+    security = ({"BearerToken": []},)
+
+    @post(
+        "/handovers/{handover_id:int}",
+        guards=[requires(Permission.DUTY_LOG_READ)],
+        status_code=202,
+        summary="出具交接班记录（值班记录保密：值班人员和督查员）",
+        responses=PROBLEMS,
+    )
+    async def handover(
+        self, request: Request[Principal, Any, Any], handover_id: RowId, services: NamedDependency[Services]
+    ) -> DocumentStatusOut:
+        user = request.user
+        info = await _documents(services).issue_handover(user.tenant_id, handover_id, user.actor)
+        return _free_status(info)
+
+    @get(
+        "/{document_id:int}",
+        guards=[requires(Permission.CASE_READ)],
+        summary="文书状态",
+        responses=PROBLEMS,
+    )
+    async def status(
+        self, request: Request[Principal, Any, Any], document_id: RowId, services: NamedDependency[Services]
+    ) -> DocumentStatusOut:
+        user = request.user
+        info = await _documents(services).get(user.tenant_id, document_id, user.actor)
+        if info.case_id is not None:
+            raise DocumentNotFound(document_id)  # a case's document is read under its case
+        return _free_status(info)
+
+    @get(
+        "/{document_id:int}/{fmt:str}",
+        guards=[requires(Permission.CASE_READ)],
+        summary="下载通报或交接班记录（pdf / html）",
+        responses=PROBLEMS,
+    )
+    async def download(
+        self,
+        request: Request[Principal, Any, Any],
+        document_id: RowId,
+        fmt: Format,
+        services: NamedDependency[Services],
+    ) -> Response[bytes]:
+        user = request.user
+        documents = _documents(services)
+        info = await documents.get(user.tenant_id, document_id, user.actor)
+        if info.case_id is not None:
+            raise DocumentNotFound(document_id)
+        download = await documents.download(user.tenant_id, document_id, user.actor, fmt)
+        return Response(
+            download.content,
+            media_type=download.media_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download.filename)}",
+                "Cache-Control": "no-store",
+            },
+        )
+
+
+def _free_status(info: DocumentInfo) -> DocumentStatusOut:
+    base = f"/api/v1/documents/{info.id}"
+    return DocumentStatusOut(
+        id=info.id,
+        case_id=None,
+        kind=info.kind,
+        number=info.number,
+        title=info.title,
+        render_state=info.render_state,
+        created_by=info.created_by,
+        created_at=info.created_at.isoformat(),
+        pdf=f"{base}/pdf",
+        html=f"{base}/html",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -23,11 +23,30 @@ class UnitLineOut(msgspec.Struct):
     unit_code: str | None
     unit_name: str
     received: int
+    accepted: int
+    refused: int
+    referred: int
     dispatched: int
     replied: int
     replied_on_time: int
     late: int
     supervision_notices: int
+    extensions: int
+    feedback: int
+    satisfied: int
+    satisfaction_rate: float | None
+    avg_handling_days: float | None
+    rank: int | None
+    received_change: int
+    late_change: int
+
+
+class CircularOut(msgspec.Struct):
+    id: int
+    number: str
+    title: str
+    render_state: str
+    pdf: str
 
 
 class MonthlyOut(msgspec.Struct):
@@ -60,14 +79,54 @@ class StatisticsController(Controller):
         services: NamedDependency[Services],
         year: Annotated[int, QueryParameter(ge=2000, le=2100)],
         month: Annotated[int, QueryParameter(ge=1, le=12)],
-    ) -> MonthlyOut:
+        format: Annotated[
+            str | None, QueryParameter(description="csv 或 xlsx：下载表格", max_length=8)
+        ] = None,
+    ) -> Response[Any]:
         user = request.user
-        report = await StatisticsService().monthly(user.tenant_id, user.actor, year, month)
-        return MonthlyOut(
-            tenant=report.tenant,
-            year=report.year,
-            month=report.month,
-            lines=[_line(line) for line in report.lines],
-            totals=_line(report.totals),
-            circular=report.circular(),
+        report = await StatisticsService(services.clock).monthly(user.tenant_id, user.actor, year, month)
+        if format in ("csv", "xlsx"):
+            content = report.csv().encode("utf-8-sig") if format == "csv" else report.xlsx()
+            media = (
+                "text/csv; charset=utf-8"
+                if format == "csv"
+                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            name = f"circular-{year}-{month:02d}.{format}"
+            return Response(
+                content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+            )
+        if format is not None:
+            from core.domain.errors import InvalidCommand
+
+            raise InvalidCommand("format 只能是 csv 或 xlsx", field="format")
+        return Response(
+            MonthlyOut(
+                tenant=report.tenant,
+                year=report.year,
+                month=report.month,
+                lines=[_line(line) for line in report.lines],
+                totals=_line(report.totals),
+                circular=report.circular(),
+            )
+        )
+
+    @post(
+        "/circulars",
+        guards=[requires(Permission.CASE_READ)],
+        status_code=202,
+        summary="立即出具月度通报（PDF 由后台生成；每月 1 日自动出具上月通报）",
+        responses=PROBLEMS,
+    )
+    async def issue(
+        self,
+        request: Request[Principal, Any, Any],
+        services: NamedDependency[Services],
+        year: Annotated[int, QueryParameter(ge=2000, le=2100)],
+        month: Annotated[int, QueryParameter(ge=1, le=12)],
+    ) -> CircularOut:
+        user = request.user
+        info = await StatisticsService(services.clock).issue_circular(user.tenant_id, user.actor, year, month)
+        return CircularOut(
+            info.id, info.number, info.title, info.render_state, f"/api/v1/documents/{info.id}/pdf"
         )
