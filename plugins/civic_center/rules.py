@@ -246,7 +246,10 @@ def MissingRecord(case: Case) -> str | None:
     value = case.fields.get(key)
     if value is not None and str(value).strip():
         return None
-    return f"{case.channel.label}投诉须先做好{label}（{key}），方可受理（{basis('第六条')}）"
+    return (
+        f"{case.channel.label}投诉须先做好{label}（{key}），方可受理（{basis('第六条')}）；"
+        "漏记的，请要求补正后以补正（supply）的 fields 补录"
+    )
 
 
 def acceptance(case: Case, units: Iterable[Unit]) -> AcceptanceCheck:
