@@ -56,6 +56,12 @@ CORE_SETTINGS = (
         default=0,
         description="归档满多少年后删除投诉人身份（0 表示永久保存；案件本身保留用于统计）",
     ),
+    SettingSpec(
+        key="appeal_decision_working_days",
+        type=int,
+        default=15,
+        description="对处理决定的申诉应在多少个工作日内作出决定（问责台账申诉期限）",
+    ),
 )
 
 

@@ -185,6 +185,7 @@ def test_core_defaults_answer_every_decision_for_a_bare_plugin() -> None:
         "webhook_url",
         "webhook_secret",
         "identity_retention_years",
+        "appeal_decision_working_days",
     ]
 
 

@@ -31,6 +31,7 @@ from core.api.controllers.deps import Services
 from core.api.controllers.duty import DutyController
 from core.api.controllers.export import ExportController, TenantDocumentsController
 from core.api.controllers.inbox import InboxController
+from core.api.controllers.ledger import LedgerController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
 from core.api.controllers.statistics import StatisticsController
@@ -192,6 +193,7 @@ def create_app(
             InboxController,
             DeadlinesController,
             StatisticsController,
+            LedgerController,
             DutyController,
             TenantAdminController,
             PlatformController,

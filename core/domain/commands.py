@@ -267,6 +267,21 @@ class Outcome(enum.StrEnum):
     ANSWERED = "answered"  # 咨询已解答
     FABRICATED = "fabricated"  # 捏造事实、诬告: marked and referred, nobody is sanctioned for it
 
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    Outcome.UPHELD: "投诉属实",
+    Outcome.NOT_UPHELD: "投诉不属实",
+    Outcome.VERIFIED: "举报查实",
+    Outcome.UNVERIFIED: "查无实据",
+    Outcome.ANSWERED: "咨询已解答",
+    Outcome.FABRICATED: "捏造事实，已移交处理",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class CloseCase(CaseCommand):

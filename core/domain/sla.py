@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from core.domain.calendar import BusinessCalendar, Period, require_aware
+from core.domain.calendar import BusinessCalendar, Period, PeriodUnit, require_aware
 from core.domain.errors import InvalidCommand
 
 __all__ = [
@@ -122,6 +122,65 @@ def start_timer(
         basis=basis,
         provisional=deadline.provisional,
         period=period,
+    )
+
+
+def end_of_local_day(day: date, calendar: BusinessCalendar) -> datetime:
+    """23:59:59 local on `day`: where a deadline named by a date ends."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=calendar.policy.zone)
+
+
+def start_timer_until(
+    kind: str,
+    start: datetime,
+    due_on: date,
+    calendar: BusinessCalendar,
+    *,
+    basis: str,
+    warn_ratio: float = 0.8,
+) -> Timer:
+    """Start a running timer due at the end of a date someone set (an order's deadline).
+
+    Raises:
+        InvalidCommand: `due_on` is before the local day of `start`.
+    """
+    require_aware(start, "start")
+    due_at = end_of_local_day(due_on, calendar)
+    local_start = start.astimezone(calendar.policy.zone)
+    if due_at <= local_start:
+        raise InvalidCommand(f"期限日期 {due_on} 已过，请填写今天或以后的日期", field="due_on")
+    days = max((due_on - local_start.date()).days, 1)
+    return Timer(
+        kind=kind,
+        started_at=local_start,
+        due_at=due_at,
+        warn_at=_shift(local_start, (due_at - local_start) * warn_ratio),
+        state=TimerState.RUNNING,
+        basis=basis,
+        provisional=False,
+        period=Period(days, PeriodUnit.CALENDAR_DAYS),
+    )
+
+
+def reschedule(timer: Timer, due_on: date, calendar: BusinessCalendar, now: datetime) -> Timer:
+    """约定期限: a running timer's due becomes the end of `due_on`, a date agreed with the person.
+
+    The reminder keeps its lead: it falls at the same share of the time left as before.
+
+    Raises:
+        InvalidCommand: the timer is not running, or `due_on` is already past.
+    """
+    _require_state(timer, "约定期限", "reschedule", TimerState.RUNNING)
+    due_at = end_of_local_day(due_on, calendar)
+    if due_at <= now:
+        raise InvalidCommand(f"约定日期 {due_on} 已过，请填写今天或以后的日期", field="due_on")
+    allowed = timer.due_at - timer.started_at
+    share = (timer.warn_at - timer.started_at) / allowed if allowed > timedelta(0) else 0.8
+    return replace(
+        timer,
+        due_at=due_at,
+        warn_at=_shift(now, (due_at - now) * min(max(share, 0.0), 1.0)),
+        provisional=False,
     )
 
 

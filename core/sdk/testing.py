@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -260,6 +260,15 @@ class PluginConformance:
             Action.EXTEND: {"period": Period.parse("5 working days"), "reason": "需现场核查"},
             Action.ESCALATE: {"reason": "逾期未办"},
             Action.REOPEN: {"reason": "投诉人不满意"},
+            Action.INVESTIGATE: {
+                "investigators": ("调查人甲", "调查人乙"),
+                "interviewee": "被调查人",
+                "findings": "经调查，情况属实",
+                "signed": True,
+            },
+            Action.SET_DEADLINE: {"timer": "handling", "due_on": date(2026, 12, 10), "reason": "与投诉人约定"},
+            Action.ORDER_REMEDY: {"accused": "被投诉单位", "measures": "立即纠正", "due_on": date(2026, 12, 10)},
+            Action.CONFIRM_REMEDY: {"note": "已整改到位"},
         }
         return COMMANDS[action](**values[action])
 

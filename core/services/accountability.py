@@ -6,12 +6,14 @@ upheld complaint against someone or a verified report (the close action).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from core.domain.cases import Case
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, Sanction
+from core.domain.ledger import EntryType, LedgerEntry, events_in_force, fold
 from core.services.tenants import LoadedTenant
 from core.store.repositories import CaseRepository
 
@@ -28,13 +30,18 @@ async def record_accountability(
     kind: AccountabilityKind,
     subject: str,
     now: datetime,
+    evidence: str,
     detail: str = "",
     amount: Decimal = Decimal("0"),
-) -> tuple[AccountabilityEvent, tuple[Sanction, ...]]:
-    """Ask the plugin for the sanctions or rewards of one event and write them to the ledger.
+    commission: Decimal = Decimal("0"),
+    unit_code: str = "",
+    responsible: tuple[str, ...] = (),
+) -> tuple[AccountabilityEvent, tuple[LedgerEntry, ...]]:
+    """Ask the plugin for the sanctions or rewards of one event and append them to the ledger.
 
-    ``count_in_year`` counts the subject's earlier lines of this kind in the tenant's calendar
-    year, so ladders (1st: admonition, 2nd: circulated criticism, ...) climb per year.
+    ``count_in_year`` counts the subject's events of this kind in the tenant's calendar year
+    that still stand (an overturned one no longer counts), this one included, so ladders
+    (1st: admonition, 2nd: circulated criticism, ...) climb per year on what stands.
 
     Raises:
         ValueError: the plugin answered with a negative amount or points (a contract breach).
@@ -43,7 +50,8 @@ async def record_accountability(
     local = now.astimezone(zone)
     year_start = datetime(local.year, 1, 1, tzinfo=zone)
     year_end = datetime(local.year + 1, 1, 1, tzinfo=zone)
-    earlier = await repo.ledger_count(subject, kind, year_start, year_end)
+    standings = fold(await repo.ledger_journal(subjects=[subject]))
+    earlier = events_in_force(standings, subject, kind, year_start, year_end)
     event = AccountabilityEvent(
         kind=kind,
         subject=subject,
@@ -51,12 +59,44 @@ async def record_accountability(
         count_in_year=earlier + 1,
         amount=amount,
         detail=detail,
+        unit_code=unit_code,
+        commission=commission,
+        responsible=tuple(dict.fromkeys(name for name in responsible if name)),
     )
     sanctions = tenant.hooks.accountability_sanctions(event)
     for sanction in sanctions:
         if sanction.points < 0 or sanction.amount < Decimal("0"):
             raise ValueError(f"plugin {tenant.record.plugin} returned a negative sanction: {sanction}")
-        await repo.add_ledger_line(
-            case_id=case.id, subject=subject, event_kind=kind, sanction=sanction, at=now
+    ref = uuid.uuid4().hex
+    written = []
+    for sanction in sanctions:
+        written.append(
+            await repo.add_ledger_entry(
+                LedgerEntry(
+                    id=None,
+                    type=EntryType.LINE,
+                    subject=sanction.subject or subject,
+                    unit_code=unit_code,
+                    case_id=case.id,
+                    event_kind=kind,
+                    event_ref=ref,
+                    sanction=_without_subject(sanction),
+                    evidence=evidence,
+                    reason=detail,
+                    at=now,
+                )
+            )
         )
-    return event, sanctions
+    return event, tuple(written)
+
+
+def _without_subject(sanction: Sanction) -> Sanction:
+    # The line's subject is stored on the entry; the sanction keeps only what it imposes.
+    return Sanction(
+        kind=sanction.kind,
+        basis=sanction.basis,
+        points=sanction.points,
+        amount=sanction.amount,
+        appealable=sanction.appealable,
+        note=sanction.note,
+    )

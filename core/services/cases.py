@@ -25,17 +25,21 @@ from core.domain.commands import (
     AcceptCase,
     CaseCommand,
     CloseCase,
+    ConfirmRemedy,
     DispatchCase,
     ExtendCase,
+    OrderRemedy,
     Outcome,
     RecordFeedback,
     RegisterCase,
+    SetDeadline,
     SupplyMaterial,
 )
 from core.domain.decisions import AccountabilityKind, TimerRule
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
+from core.domain.ledger import LedgerEntry
 from core.domain.lifecycle import Action, allowed_actions
 from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission, Role, can, permission_for
@@ -201,6 +205,8 @@ class CaseService:
                 content=draft.content.strip(),
                 received_at=received_at,
                 anonymous=draft.anonymous,
+                # 首问/首办: whoever takes a case in answers for its tracking; the portal has no one.
+                owner="" if actor.public else actor.username,
                 fields=MappingProxyType(dict(draft.fields)),
             )
             proposal = tenant.hooks.case_classification(draft_case)
@@ -210,6 +216,7 @@ class CaseService:
                 severity=proposal.severity,
                 complexity=proposal.complexity,
                 flags=proposal.flags,
+                priority=proposal.priority,
             )
             case = await repo.add(draft_case, year=year)
             if draft.identity and not draft.anonymous:
@@ -312,10 +319,7 @@ class CaseService:
                 reply_requirements=hooks.reply_requirements(case),
             )
             await repo.save(decision.case, expected_version=case.version, now=now)
-            if isinstance(command, ExtendCase):
-                timer_changes = await _extend_timer(repo, tenant, decision.case, command)
-            else:
-                timer_changes = await _sync_timers(repo, tenant, decision.case, action=command.action, at=now)
+            timer_changes = await _timers_after(repo, tenant, decision.case, command, now)
             extra: dict[str, Any] = {"timers": timer_changes}
             escalate_after = isinstance(command, RegisterCase)
             if isinstance(command, CloseCase) and command.outcome is not None:
@@ -567,13 +571,36 @@ async def _close_accountability(
         kind, subject = AccountabilityKind.REPORT_VERIFIED, f"举报人（{case.serial}）"
     else:
         return None
-    event, sanctions = await record_accountability(
-        repo, tenant, case, kind=kind, subject=subject, now=now, detail=command.summary, amount=command.amount
+    event, lines = await record_accountability(
+        repo,
+        tenant,
+        case,
+        kind=kind,
+        subject=subject,
+        now=now,
+        evidence=f"案件 {case.serial} 办结：{command.outcome.label}",
+        detail=command.summary,
+        amount=command.amount,
+        commission=command.commission,
+        unit_code=command.respondent_unit,
+        responsible=(case.owner, case.handler or ""),
     )
     return {
         "subject": subject,
         "count_in_year": event.count_in_year,
-        "sanctions": [{"kind": s.kind.value, "points": s.points, "amount": str(s.amount)} for s in sanctions],
+        "sanctions": [_line_summary(line) for line in lines],
+    }
+
+
+def _line_summary(line: LedgerEntry) -> dict[str, Any]:
+    sanction = line.sanction
+    assert sanction is not None  # record_accountability writes lines only
+    return {
+        "entry": line.id,
+        "subject": line.subject,
+        "kind": sanction.kind.value,
+        "points": sanction.points,
+        "amount": str(sanction.amount),
     }
 
 
@@ -596,6 +623,15 @@ def _check_against_tenant(tenant: LoadedTenant, case: Case, command: CaseCommand
         if not check.acceptable:
             basis = f"（依据：{check.basis}）" if check.basis else ""
             raise RuleViolation(f"不符合受理条件：{'；'.join(check.unmet) or '未说明'}{basis}")
+    if (
+        isinstance(command, CloseCase)
+        and command.respondent_unit
+        and tenant.ctx.unit(command.respondent_unit) is None
+    ):
+        known = "、".join(f"{u.code}（{u.name}）" for u in tenant.ctx.units) or "（无）"
+        raise InvalidCommand(
+            f"被投诉单位 {command.respondent_unit} 不存在；可选单位：{known}", field="respondent_unit"
+        )
     if isinstance(command, DispatchCase) and tenant.ctx.unit(command.unit_code) is None:
         known = "、".join(f"{u.code}（{u.name}）" for u in tenant.ctx.units) or "（无）"
         raise InvalidCommand(f"承办单位 {command.unit_code} 不存在；可选单位：{known}", field="unit_code")
@@ -642,6 +678,69 @@ def _next_timer(rule: TimerRule, timer: sla.Timer, action: Action, at: datetime)
     if action in rule.resumes_on and timer.state is sla.TimerState.PAUSED:
         return sla.resume(timer, at)
     return None
+
+
+async def _timers_after(
+    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: CaseCommand, now: datetime
+) -> Mapping[str, list[str]]:
+    """The timer changes `command` makes: the plugin's rules, or the timer the command names."""
+    if isinstance(command, ExtendCase):
+        return await _extend_timer(repo, tenant, case, command)
+    if isinstance(command, SetDeadline):
+        return await _set_deadline(repo, tenant, case, command, now)
+    changes = await _sync_timers(repo, tenant, case, action=command.action, at=now)
+    if isinstance(command, OrderRemedy | ConfirmRemedy):
+        changes |= await _remedy_timer(repo, tenant, case, command, now)
+    return changes
+
+
+async def _set_deadline(
+    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: SetDeadline, now: datetime
+) -> Mapping[str, list[str]]:
+    """A date agreed with the person replaces the due date of a negotiable running timer."""
+    negotiable = {rule.kind for rule in tenant.hooks.sla_timers(case) if rule.negotiable}
+    timers = {stored.timer.kind: stored for stored in await repo.timers(case.id)}
+    stored = timers.get(command.timer)
+    if command.timer not in negotiable:
+        names = "、".join(sorted(negotiable)) or "（无）"
+        raise RuleViolation(f"期限“{command.timer}”不能由约定改变；本案可约定的期限：{names}")
+    if stored is None or stored.timer.state is not sla.TimerState.RUNNING:
+        raise RuleViolation(f"期限“{command.timer}”未在计时，不能约定新的日期")
+    await repo.update_timer(
+        stored.id, sla.reschedule(stored.timer, command.due_on, tenant.calendar, now), rearm=True
+    )
+    return {"rescheduled": [command.timer]}
+
+
+REMEDY_TIMER = "remedy"
+
+
+async def _remedy_timer(
+    repo: CaseRepository,
+    tenant: LoadedTenant,
+    case: Case,
+    command: OrderRemedy | ConfirmRemedy,
+    now: datetime,
+) -> dict[str, list[str]]:
+    """An order to put things right runs a `remedy` deadline until the remedy is confirmed."""
+    stored = next((t for t in await repo.timers(case.id) if t.timer.kind == REMEDY_TIMER), None)
+    open_order = stored is not None and stored.timer.state in (
+        sla.TimerState.RUNNING,
+        sla.TimerState.BREACHED,
+    )
+    if isinstance(command, ConfirmRemedy):
+        if stored is None or not open_order:
+            raise RuleViolation("本案没有待验收的整改要求")
+        await repo.update_timer(stored.id, sla.stop(stored.timer, now), rearm=False)
+        return {"stopped": [REMEDY_TIMER]}
+    if open_order:
+        raise RuleViolation("本案已有未验收的整改要求；请先验收，再下达新的整改要求")
+    timer = sla.start_timer_until(REMEDY_TIMER, now, command.due_on, tenant.calendar, basis="责令整改")
+    if stored is None:
+        await repo.add_timer(case.id, "整改期限", timer)
+    else:
+        await repo.update_timer(stored.id, timer, rearm=True)
+    return {"started": [REMEDY_TIMER]}
 
 
 async def _extend_timer(

@@ -246,14 +246,20 @@ class TimerJobs:
     async def _accountability(self, firing: _Firing) -> None:
         case = firing.case
         subject = case.handler or case.unit_code or "受理登记"
-        event, sanctions = await record_accountability(
+        heads = await self._users_with(firing, Role.UNIT_HEAD, unit=case.unit_code) if case.unit_code else []
+        due = firing.stored.timer.due_at.astimezone(firing.tenant.calendar.policy.zone)
+        event, lines = await record_accountability(
             firing.repo,
             firing.tenant,
             case,
             kind=AccountabilityKind.DEADLINE_BREACHED,
             subject=subject,
             now=firing.now,
+            evidence=f"案件 {case.serial} {firing.stored.label}逾期（截止 {due:%Y-%m-%d %H:%M}）",
             detail=f"{firing.stored.label}逾期（{firing.stored.timer.basis}）",
+            unit_code=case.unit_code or "",
+            # 首问/首办 and the direct responsible persons: the owner, the handler, the unit's heads.
+            responsible=(case.owner, case.handler or "", *heads),
         )
         await self._event(
             firing,
@@ -261,7 +267,8 @@ class TimerJobs:
             {
                 "subject": subject,
                 "count_in_year": event.count_in_year,
-                "sanctions": [s.kind.value for s in sanctions],
+                "sanctions": [line.sanction.kind.value for line in lines if line.sanction],
+                "entries": [line.id for line in lines],
             },
         )
 

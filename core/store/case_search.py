@@ -20,8 +20,12 @@ from core.store.tables import CaseRow
 
 __all__ = ["SORTS", "CasePage", "CaseQuery", "search_cases"]
 
-SORTS = ("-received_at", "received_at", "-id", "id")
-"""Allowed sort keys; a leading minus means newest (or highest) first."""
+SORTS = ("-received_at", "received_at", "-id", "id", "queue")
+"""Allowed sort keys; a leading minus means newest (or highest) first.
+
+``queue`` is the work-queue order: the plugin's priority first (e.g. real-name complaints are
+investigated first), then oldest first.
+"""
 
 # A timer paused only after its due instant had passed is still late (sla.is_overdue agrees).
 _LIVE_TIMER_DUE_BEFORE = (
@@ -63,7 +67,9 @@ def _utc(value: datetime) -> datetime:
 
 
 def _encode_cursor(sort: str, case: Case) -> str:
-    key = case.received_at.astimezone(UTC).isoformat() if "received_at" in sort else case.id
+    key: object = case.received_at.astimezone(UTC).isoformat() if "received_at" in sort else case.id
+    if sort == "queue":
+        key = [case.priority, case.received_at.astimezone(UTC).isoformat()]
     raw = json.dumps({"s": sort, "k": key, "id": case.id}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -74,6 +80,9 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[object, int]:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if data["s"] != sort:
             raise ValueError("sort changed")
+        if sort == "queue":
+            priority, received = data["k"]
+            return (int(priority), datetime.fromisoformat(received)), int(data["id"])
         key = datetime.fromisoformat(data["k"]) if "received_at" in sort else int(data["k"])
         return key, int(data["id"])
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
@@ -133,6 +142,8 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
             pattern,
             pattern,
         )
+    if query.sort == "queue":
+        return await _queue_page(query, where, args)
     descending = query.sort.startswith("-")
     column = '"case".received_at' if "received_at" in query.sort else '"case".id'
     if query.cursor:
@@ -146,6 +157,25 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
     sql = (
         f'SELECT "case".* FROM "case" WHERE {" AND ".join(where)} '
         f'ORDER BY {column} {direction}, "case".id {direction} LIMIT {{}}'
+    )
+    rows = await CaseRow.raw(sql, *args, query.limit + 1)
+    cases = tuple(_case(_typed(row)) for row in rows[: query.limit])
+    more = len(rows) > query.limit
+    return CasePage(cases, _encode_cursor(query.sort, cases[-1]) if more and cases else None)
+
+
+async def _queue_page(query: CaseQuery, where: list[str], args: list[object]) -> CasePage:
+    """Priority first, then oldest first: the order people work a queue in."""
+    if query.cursor:
+        (priority, received), last_id = _decode_cursor(query.cursor, query.sort)  # type: ignore[misc]
+        where.append(
+            '("case".priority < {} OR ("case".priority = {} AND ("case".received_at > {} '
+            'OR ("case".received_at = {} AND "case".id > {}))))'
+        )
+        args.extend([priority, priority, received, received, last_id])
+    sql = (
+        f'SELECT "case".* FROM "case" WHERE {" AND ".join(where)} '
+        'ORDER BY "case".priority DESC, "case".received_at ASC, "case".id ASC LIMIT {}'
     )
     rows = await CaseRow.raw(sql, *args, query.limit + 1)
     cases = tuple(_case(_typed(row)) for row in rows[: query.limit])

@@ -7,7 +7,7 @@ explicit ``WHERE tenant_id`` — for the index, and for SQLite, which has no RLS
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -28,6 +28,8 @@ from core.domain.cases import (
 from core.domain.decisions import AccountabilityKind, Sanction, SanctionKind
 from core.domain.errors import DomainError
 from core.domain.events import CaseEvent as CaseEventValue
+from core.domain.ledger import AppealDecision, EntryType, Instalment
+from core.domain.ledger import LedgerEntry as LedgerJournalEntry
 from core.domain.lifecycle import Action
 from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState
@@ -59,7 +61,6 @@ __all__ = [
     "CaseNotFound",
     "CaseRepository",
     "HolidayRepository",
-    "LedgerLine",
     "PlatformAdminRecord",
     "PlatformAdminRepository",
     "SealedIdentity",
@@ -392,17 +393,39 @@ class StoredAttachment:
     added_by: str
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerLine:
-    """A ledger line as stored."""
-
-    id: int
-    case_id: int | None
-    subject: str
-    event_kind: AccountabilityKind
-    sanction: Sanction
-    appeal_state: str
-    at: datetime
+def _journal_entry(r: dict[str, Any]) -> LedgerJournalEntry:
+    entry_type = EntryType(r["entry_type"])
+    sanction = None
+    if entry_type is EntryType.LINE:
+        sanction = Sanction(
+            kind=SanctionKind(r["sanction_kind"]),
+            basis=r["basis"],
+            points=r["points"],
+            amount=Decimal(r["amount"]).quantize(Decimal("0.01")),
+            appealable=r["appealable"],
+            note=r["note"],
+        )
+    return LedgerJournalEntry(
+        id=r["id"],
+        type=entry_type,
+        subject=r["subject"],
+        at=r["at"],
+        by=r["created_by"],
+        unit_code=r["unit_code"],
+        case_id=r["case_id"],
+        event_kind=AccountabilityKind(r["event_kind"]) if r["event_kind"] else None,
+        event_ref=r["event_ref"],
+        sanction=sanction,
+        refers_to=r["refers_to"],
+        evidence=r["evidence"],
+        reason=r["reason"],
+        decision=AppealDecision(r["decision"]) if r["decision"] else None,
+        due_at=r["due_at"],
+        schedule=tuple(
+            Instalment(due_on=date.fromisoformat(i["due_on"]), amount=Decimal(i["amount"]))
+            for i in _json(r["schedule"])
+        ),
+    )
 
 
 def _case(row: dict[str, Any]) -> Case:
@@ -430,6 +453,8 @@ def _case(row: dict[str, Any]) -> Case:
         satisfaction=Satisfaction(row["satisfaction"]) if row["satisfaction"] else None,
         approvals=tuple(_json(row["approvals"])),
         extensions=row["extensions"],
+        owner=row["owner"],
+        priority=row["priority"],
         version=row["version"],
         fields=_json(row["fields"]),
     )
@@ -453,6 +478,8 @@ def _case_columns(case: Case) -> dict[Any, Any]:
         CaseRow.satisfaction: case.satisfaction.value if case.satisfaction else None,
         CaseRow.approvals: list(case.approvals),
         CaseRow.extensions: case.extensions,
+        CaseRow.owner: case.owner,
+        CaseRow.priority: case.priority,
         CaseRow.version: case.version,
         CaseRow.fields: dict(case.fields),
     }
@@ -997,19 +1024,6 @@ class CaseRepository:
         )
         return rows[0]["last"]
 
-    async def ledger_count(
-        self, subject: str, event_kind: AccountabilityKind, since: datetime, until: datetime
-    ) -> int:
-        """How many ledger lines of `event_kind` a subject has in [since, until)."""
-        _in_tenant(self.tenant_id)
-        return await LedgerEntry.count().where(
-            (LedgerEntry.tenant_id == self.tenant_id)
-            & (LedgerEntry.subject == subject)
-            & (LedgerEntry.event_kind == event_kind.value)
-            & (LedgerEntry.at >= since)
-            & (LedgerEntry.at < until)
-        )
-
     # documents
     async def add_document(
         self,
@@ -1050,63 +1064,63 @@ class CaseRepository:
             for r in rows
         ]
 
-    # accountability ledger
-    async def add_ledger_line(
-        self,
-        *,
-        case_id: int | None,
-        subject: str,
-        event_kind: AccountabilityKind,
-        sanction: Sanction,
-        at: datetime,
-    ) -> None:
+    # accountability ledger (an append-only journal, see core/domain/ledger.py)
+    async def add_ledger_entry(self, entry: LedgerJournalEntry) -> LedgerJournalEntry:
+        """Append one journal entry; returns it with its id."""
         _in_tenant(self.tenant_id)
-        await LedgerEntry(
+        sanction = entry.sanction
+        row = LedgerEntry(
             tenant_id=self.tenant_id,
-            case_id=case_id,
-            subject=subject,
-            event_kind=event_kind.value,
-            sanction_kind=sanction.kind.value,
-            points=sanction.points,
-            amount=sanction.amount,
-            basis=sanction.basis,
-            note=sanction.note,
-            appealable=sanction.appealable,
-            at=at,
-        ).save()
+            entry_type=entry.type.value,
+            case_id=entry.case_id,
+            subject=entry.subject,
+            unit_code=entry.unit_code,
+            event_kind=entry.event_kind.value if entry.event_kind else "",
+            event_ref=entry.event_ref,
+            sanction_kind=sanction.kind.value if sanction else "",
+            points=sanction.points if sanction else 0,
+            amount=sanction.amount if sanction else Decimal("0"),
+            basis=sanction.basis if sanction else "",
+            note=sanction.note if sanction else "",
+            appealable=sanction.appealable if sanction else False,
+            refers_to=entry.refers_to,
+            evidence=entry.evidence,
+            reason=entry.reason,
+            decision=entry.decision.value if entry.decision else "",
+            due_at=entry.due_at,
+            schedule=[{"due_on": i.due_on.isoformat(), "amount": str(i.amount)} for i in entry.schedule],
+            created_by=entry.by,
+            at=entry.at,
+        )
+        await row.save()
+        return replace(entry, id=row.id)
 
-    async def ledger(self, subject: str | None = None) -> list[LedgerLine]:
+    async def lock_ledger_line(self, line_id: int) -> None:
+        """Serialise everyone answering one line (no FOR UPDATE: the journal grants no UPDATE)."""
         _in_tenant(self.tenant_id)
-        query = LedgerEntry.select().where(LedgerEntry.tenant_id == self.tenant_id).order_by(LedgerEntry.id)
-        if subject is not None:
-            query = query.where(LedgerEntry.subject == subject)
-        return [
-            LedgerLine(
-                id=r["id"],
-                case_id=r["case_id"],
-                subject=r["subject"],
-                event_kind=AccountabilityKind(r["event_kind"]),
-                sanction=Sanction(
-                    kind=SanctionKind(r["sanction_kind"]),
-                    basis=r["basis"],
-                    points=r["points"],
-                    amount=Decimal(r["amount"]).quantize(Decimal("0.01")),
-                    appealable=r["appealable"],
-                    note=r["note"],
-                ),
-                appeal_state=r["appeal_state"],
-                at=r["at"],
-            )
-            for r in await query
-        ]
+        if is_postgres():
+            await LedgerEntry.raw("SELECT pg_advisory_xact_lock({}, {})", self.tenant_id, line_id)
+
+    async def ledger_journal(
+        self, *, subjects: Sequence[str] | None = None, unit: str | None = None
+    ) -> list[LedgerJournalEntry]:
+        """The journal, oldest first; narrowed to entries about some subjects or one unit.
+
+        A narrowed journal still holds every entry about the lines it returns (their
+        reversals, appeals and decisions share the line's subject and unit).
+        """
+        _in_tenant(self.tenant_id)
+        query = LedgerEntry.select().where(LedgerEntry.tenant_id == self.tenant_id)
+        if subjects is not None:
+            query = query.where(LedgerEntry.subject.is_in(list(subjects) or [""]))
+        if unit is not None:
+            query = query.where(LedgerEntry.unit_code == unit)
+        return [_journal_entry(r) for r in await query.order_by(LedgerEntry.id)]
 
 
 # --- holiday schedules (platform scope) ---------------------------------------------------------
-
-
 class HolidayRepository:
     """Imported holiday schedules for years the calendar package does not know."""
-
     async def all(self) -> dict[int, YearSchedule]:
         rows = await HolidaySchedule.select().order_by(HolidaySchedule.year)
         return {

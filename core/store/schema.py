@@ -55,8 +55,9 @@ async def grant_app_role(role: str) -> None:
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
-        # The event log is append-only for the app.
+        # The event log and the accountability ledger are append-only for the app.
         f"REVOKE UPDATE, DELETE ON case_event FROM {role}",
+        f"REVOKE UPDATE, DELETE ON ledger_entry FROM {role}",
         f"REVOKE INSERT, UPDATE, DELETE ON migration FROM {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
         # The scheduler's only window on other tenants: (tenant, id) pairs of due work.

@@ -133,6 +133,8 @@ class CaseRow(Table, db=DB, tablename="case"):
     satisfaction = Varchar(length=32, null=True, default=None)
     approvals = JSONB(default=[])
     extensions = Integer(default=0)
+    owner = Varchar(length=64, default="")
+    priority = Integer(default=0)
     version = Integer(default=0)
     fields = JSONB(default={})
     received_at = Timestamptz()
@@ -260,20 +262,33 @@ class Document(Table, db=DB, tablename="document"):
 
 
 class LedgerEntry(Table, db=DB, tablename="ledger_entry"):
-    """An accountability ledger line: a sanction or a reward, with its basis and appeal state."""
+    """An accountability journal entry (see core/domain/ledger.py): append-only, never edited.
+
+    Lines carry the sanction fields; reversals, appeals, decisions and instalment schedules
+    refer to the entry they answer.
+    """
 
     id = Serial(primary_key=True)
     tenant_id = Integer(index=True)
+    entry_type = Varchar(length=16, default="line")
     case_id = Integer(null=True, default=None)
     subject = Varchar(length=64)
+    unit_code = Varchar(length=64, default="")
     event_kind = Varchar(length=32)
+    event_ref = Varchar(length=40, default="")
     sanction_kind = Varchar(length=32)
     points = Integer(default=0)
     amount = Numeric(digits=(12, 2))
     basis = Text(default="")
     note = Text(default="")
     appealable = Boolean(default=True)
-    appeal_state = Varchar(length=16, default="")
+    refers_to = Integer(null=True, default=None)
+    evidence = Text(default="")
+    reason = Text(default="")
+    decision = Varchar(length=16, default="")
+    due_at = Timestamptz(null=True, default=None)
+    schedule = JSONB(default=[])
+    created_by = Varchar(length=64, default="system")
     at = Timestamptz()
 
 

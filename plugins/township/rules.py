@@ -93,6 +93,7 @@ def timer_rules(
             restarts_on=frozenset({Action.REOPEN}),
             stops_on=frozenset({Action.REPLY, Action.REFER_OUT}),
             extension_cap=Period.parse(f"{extension_cap_days} working days"),
+            negotiable=True,  # 五(三): special circumstances → tell the complainant, commit to a date
         ),
         TimerRule(
             kind="feedback",

@@ -55,6 +55,10 @@ PAYLOADS = {
     A.EXTEND: {"period": "2 working days", "reason": "需现场核查", "timer": "handling"},
     A.ESCALATE: {"reason": "群众多次来电"},
     A.REOPEN: {"reason": "投诉人不满意"},
+    A.INVESTIGATE: {"investigators": ["王五", "赵六"], "findings": "经调查属实", "signed": True},
+    A.SET_DEADLINE: {"timer": "handling", "due_on": "2026-11-20", "reason": "特殊情况，已告知投诉人"},
+    A.ORDER_REMEDY: {"accused": "南溪村委会", "measures": "更新公开栏", "due_on": "2026-11-20"},
+    A.CONFIRM_REMEDY: {"note": "已更新"},
 }
 
 PATHS = {
@@ -132,6 +136,8 @@ async def test_every_edge_through_the_services(edge, make_tenant, unique_slug):
     path = PATHS[state]
     if approval and state is S.PENDING_APPROVAL and action is A.DISPATCH:
         path = (*path, A.APPROVE)
+    if action is A.CONFIRM_REMEDY:  # there must be an order to confirm
+        path = (*path, A.ORDER_REMEDY)
     for step in path:
         await service.perform(tenant.id, case_id, command_from_payload(step, PAYLOADS[step]), ALL_ROLES)
     payload = PAYLOADS[action]

@@ -55,7 +55,7 @@ async def record(tenant_id: int, case_id: int):
         return (
             [e.name for e in await repo.events(case_id)],
             await repo.documents(case_id),
-            await repo.ledger(),
+            await repo.ledger_journal(),
             await OutboxRepository(tenant_id).for_case(case_id),
         )
 

@@ -104,7 +104,7 @@ async def test_an_on_site_complaint_not_dispatched_in_ten_minutes_gets_a_supervi
         repo = CaseRepository(tenant.id)
         events = [e.name for e in await repo.events(case_id)]
         documents = await repo.documents(case_id)
-        ledger = await repo.ledger()
+        ledger = await repo.ledger_journal()
     assert "case_supervision_notice_issued" in events
     (notice,) = documents
     assert notice.kind == "supervision_notice" and "10分钟之内" in notice.body

@@ -176,7 +176,7 @@ async def test_chengdu_flow_with_leader_gate_extension_cap_and_feedback(make_ten
     )
     assert view.case.state is CaseState.CLOSED
     async with tenant_tx(tenant.id):
-        (line,) = await CaseRepository(tenant.id).ledger()
+        (line,) = await CaseRepository(tenant.id).ledger_journal()
     assert (line.subject, line.event_kind, line.sanction.kind) == (
         RESPONDENT,
         AccountabilityKind.COMPLAINT_UPHELD,
@@ -343,6 +343,6 @@ async def test_upheld_complaints_against_one_staff_member_climb_the_ladder(
     for _ in range(3):
         await close_upheld(service, tenant.id, actors, leader_approval=settings["leader_approval"])
     async with tenant_tx(tenant.id):
-        lines = await CaseRepository(tenant.id).ledger(RESPONDENT)
+        lines = await CaseRepository(tenant.id).ledger_journal(subjects=[RESPONDENT])
     assert [line.sanction.kind for line in lines] == ladder
     assert [line.sanction.note for line in lines] == [f"本年度第 {n} 次" for n in (1, 2, 3)]

@@ -119,7 +119,7 @@ async def test_approval_gates_transfer_and_a_verified_report_is_rewarded(make_te
     assert view.case.state is CaseState.CLOSED
 
     async with tenant_tx(tenant.id):
-        ledger = await CaseRepository(tenant.id).ledger()
+        ledger = await CaseRepository(tenant.id).ledger_journal()
     (line,) = ledger
     assert line.subject == f"举报人（{view.case.serial}）"
     assert line.event_kind is AccountabilityKind.REPORT_VERIFIED
@@ -195,4 +195,4 @@ async def test_a_complaint_cannot_close_as_a_verified_report(make_tenant, actors
     view = await service.perform(tenant.id, case_id, CloseCase(summary="已答复"), actors["operator"])
     assert view.case.state is CaseState.CLOSED
     async with tenant_tx(tenant.id):
-        assert await CaseRepository(tenant.id).ledger() == []
+        assert await CaseRepository(tenant.id).ledger_journal() == []

@@ -150,5 +150,5 @@ async def test_a_report_from_registration_to_reward_over_http(client, make_tenan
 
     # 四: the reward line, 5% of 100000 at the 5000 cap.
     async with tenant_tx(tenant.id):
-        (line,) = await CaseRepository(tenant.id).ledger()
+        (line,) = await CaseRepository(tenant.id).ledger_journal()
     assert (line.sanction.kind, line.sanction.amount) == (SanctionKind.REWARD, Decimal("5000.00"))

@@ -1,0 +1,334 @@
+"""The accountability ledger: views, appeals, corrections, instalments and the CSV export.
+
+Lines are written by `core.services.accountability` from events; everything here answers a
+line with new journal entries (core/domain/ledger.py) in one tenant transaction, never an edit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from core.domain.calendar import Period, PeriodUnit
+from core.domain.decisions import AccountabilityKind
+from core.domain.errors import DomainError, InvalidCommand, NotPermitted, RuleViolation
+from core.domain.ledger import (
+    AppealDecision,
+    EntryType,
+    LedgerEntry,
+    LineStanding,
+    appeal_outcome,
+    check_appeal,
+    correction,
+    events_in_force,
+    fold,
+    split_instalments,
+)
+from core.domain.roles import Actor, Permission
+from core.plugins import PluginRegistry
+from core.services.clock import Clock, SystemClock
+from core.services.tenants import load_tenant
+from core.store.repositories import CaseRepository, TenantDirectory
+from core.store.tx import tenant_tx
+
+__all__ = ["LedgerEntryNotFound", "LedgerService", "SubjectYear"]
+
+
+class LedgerEntryNotFound(DomainError):
+    """No such ledger entry in this tenant."""
+
+    code = "not_found"
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(f"问责记录 {entry_id} 不存在 (ledger entry not found)")
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectYear:
+    """One person's (or unit's) standing lines in one year, by event kind: the ladders' count."""
+
+    subject: str
+    event_kind: AccountabilityKind
+    events: int
+    lines: int
+    points: int
+    amount: Decimal
+
+
+class LedgerService:
+    """Reading and answering the ledger of any tenant."""
+
+    def __init__(self, registry: PluginRegistry, clock: Clock | None = None) -> None:
+        self.registry = registry
+        self.clock = clock or SystemClock()
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    async def lines(
+        self,
+        tenant_id: int,
+        actor: Actor,
+        *,
+        subject: str | None = None,
+        unit: str | None = None,
+        year: int | None = None,
+    ) -> list[LineStanding]:
+        """The lines with their standing; people without ledger rights see only their own."""
+        async with tenant_tx(tenant_id):
+            own = await self._own_names(tenant_id, actor)
+            if not actor.can(Permission.LEDGER_READ):
+                if subject is not None and subject not in own:
+                    raise NotPermitted("只能查看本人的问责记录（需要权限 ledger:read）")
+                subjects: Sequence[str] | None = [subject] if subject is not None else sorted(own)
+            else:
+                subjects = [subject] if subject is not None else None
+            standings = fold(await CaseRepository(tenant_id).ledger_journal(subjects=subjects, unit=unit))
+            if year is not None:
+                zone = await self._zone(tenant_id)
+                standings = [s for s in standings if s.line.at.astimezone(zone).year == year]
+            return standings
+
+    async def yearly(self, tenant_id: int, actor: Actor, year: int) -> list[SubjectYear]:
+        """Standing events, lines, points and amounts per subject and event kind in `year`."""
+        _require(actor, Permission.LEDGER_READ)
+        async with tenant_tx(tenant_id):
+            zone = await self._zone(tenant_id)
+            standings = fold(await CaseRepository(tenant_id).ledger_journal())
+        since, until = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+        groups: dict[tuple[str, AccountabilityKind], list[LineStanding]] = defaultdict(list)
+        for standing in standings:
+            line = standing.line
+            if standing.in_force and line.event_kind is not None and since <= line.at < until:
+                groups[(line.subject, line.event_kind)].append(standing)
+        return [
+            SubjectYear(
+                subject=subject,
+                event_kind=kind,
+                events=events_in_force(standings, subject, kind, since, until),
+                lines=len(group),
+                points=sum(s.line.sanction.points for s in group if s.line.sanction),
+                amount=sum((s.line.sanction.amount for s in group if s.line.sanction), Decimal("0")),
+            )
+            for (subject, kind), group in sorted(
+                groups.items(), key=lambda item: (item[0][0], item[0][1].value)
+            )
+        ]
+
+    async def overdue_appeals(self, tenant_id: int, actor: Actor) -> list[LineStanding]:
+        """Lines whose appeal has passed its decision deadline undecided."""
+        _require(actor, Permission.LEDGER_READ)
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            standings = fold(await CaseRepository(tenant_id).ledger_journal())
+        return [s for s in standings if s.appeal_overdue(now)]
+
+    async def csv(self, tenant_id: int, actor: Actor, *, year: int | None = None) -> str:
+        """Every line with its standing, as CSV for a spreadsheet (UTF-8 with BOM for Excel)."""
+        _require(actor, Permission.LEDGER_READ)
+        standings = await self.lines(tenant_id, actor, year=year)
+        zone = await self._zone_outside(tenant_id)
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(
+            [
+                "编号",
+                "时间",
+                "对象",
+                "单位",
+                "事由",
+                "处理",
+                "扣分",
+                "金额",
+                "依据",
+                "证据",
+                "状态",
+                "申诉",
+                "分期",
+            ]
+        )
+        for s in standings:
+            line, sanction = s.line, s.line.sanction
+            assert sanction is not None
+            writer.writerow(
+                [
+                    line.id,
+                    line.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    line.subject,
+                    line.unit_code,
+                    line.event_kind.value if line.event_kind else "",
+                    sanction.kind.value,
+                    sanction.points,
+                    f"{sanction.amount:.2f}",
+                    sanction.basis,
+                    line.evidence,
+                    _status(s),
+                    _appeal_status(s),
+                    "；".join(f"{i.due_on} {i.amount:.2f}" for i in s.schedule),
+                ]
+            )
+        return out.getvalue()
+
+    # --- answering a line --------------------------------------------------------------------------
+
+    async def lodge_appeal(self, tenant_id: int, line_id: int, actor: Actor, reason: str) -> LedgerEntry:
+        """申诉: the line's subject (or ledger staff recording a paper appeal) appeals it.
+
+        The decision is due within the tenant's `appeal_decision_working_days`.
+        """
+        if not reason.strip():
+            raise InvalidCommand("请填写申诉理由 (reason is required)", field="reason")
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            repo = CaseRepository(tenant_id)
+            standing = await self._standing(repo, line_id)
+            own = await self._own_names(tenant_id, actor)
+            if standing.line.subject not in own and not actor.can(Permission.LEDGER_READ):
+                raise NotPermitted("只有被处理人本人（或台账管理人员代为登记）可以申诉")
+            check_appeal(standing)
+            days = tenant.settings()["appeal_decision_working_days"]
+            due = tenant.calendar.add(now, Period(days, PeriodUnit.WORKING_DAYS), basis="申诉决定期限")
+            return await repo.add_ledger_entry(
+                LedgerEntry(
+                    id=None,
+                    type=EntryType.APPEAL,
+                    subject=standing.line.subject,
+                    unit_code=standing.line.unit_code,
+                    case_id=standing.line.case_id,
+                    refers_to=line_id,
+                    reason=reason.strip(),
+                    evidence=f"记录 #{line_id}",
+                    due_at=due.due_at,
+                    by=actor.username,
+                    at=now,
+                )
+            )
+
+    async def decide_appeal(
+        self,
+        tenant_id: int,
+        line_id: int,
+        actor: Actor,
+        decision: AppealDecision,
+        reason: str,
+        *,
+        points: int | None = None,
+        amount: Decimal | None = None,
+    ) -> list[LedgerEntry]:
+        """Decide the open appeal on a line: uphold, overturn, or reduce to lighter figures."""
+        _require(actor, Permission.LEDGER_DECIDE)
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            standing = await self._standing(repo, line_id)
+            if standing.line.subject in await self._own_names(tenant_id, actor):
+                raise RuleViolation("被处理人不能决定自己的申诉，请由其他领导决定")
+            entries = appeal_outcome(
+                standing, decision, reason=reason, by=actor.username, at=now, points=points, amount=amount
+            )
+            return [await repo.add_ledger_entry(entry) for entry in entries]
+
+    async def correct(
+        self,
+        tenant_id: int,
+        line_id: int,
+        actor: Actor,
+        reason: str,
+        *,
+        points: int | None = None,
+        amount: Decimal | None = None,
+    ) -> list[LedgerEntry]:
+        """更正: reverse a line written in error, and write the right one when figures are given."""
+        _require(actor, Permission.LEDGER_DECIDE)
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            standing = await self._standing(repo, line_id)
+            entries = correction(
+                standing, reason=reason, by=actor.username, at=now, points=points, amount=amount
+            )
+            return [await repo.add_ledger_entry(entry) for entry in entries]
+
+    async def agree_instalments(
+        self, tenant_id: int, line_id: int, actor: Actor, count: int, first_due: date
+    ) -> LedgerEntry:
+        """分期: an agreed monthly schedule for paying a line's amount (replaces an earlier one)."""
+        _require(actor, Permission.LEDGER_DECIDE)
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            repo = CaseRepository(tenant_id)
+            standing = await self._standing(repo, line_id)
+            sanction = standing.line.sanction
+            assert sanction is not None
+            if not standing.in_force:
+                raise RuleViolation("该记录已被撤销，无需分期")
+            if first_due < now.astimezone(ZoneInfo(tenant.record.timezone)).date():
+                raise InvalidCommand("首期日期不能早于今天", field="first_due")
+            schedule = split_instalments(sanction.amount, count, first_due)
+            return await repo.add_ledger_entry(
+                LedgerEntry(
+                    id=None,
+                    type=EntryType.INSTALMENTS,
+                    subject=standing.line.subject,
+                    unit_code=standing.line.unit_code,
+                    case_id=standing.line.case_id,
+                    refers_to=line_id,
+                    schedule=schedule,
+                    reason=f"约定分 {count} 期",
+                    evidence=f"记录 #{line_id}",
+                    by=actor.username,
+                    at=now,
+                )
+            )
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    async def _standing(self, repo: CaseRepository, line_id: int) -> LineStanding:
+        await repo.lock_ledger_line(line_id)  # one answer at a time per line
+        standing = next((s for s in fold(await repo.ledger_journal()) if s.line.id == line_id), None)
+        if standing is None:
+            raise LedgerEntryNotFound(line_id)
+        return standing
+
+    async def _own_names(self, tenant_id: int, actor: Actor) -> set[str]:
+        # Lines name people as the case recorded them: by username or by display name.
+        user = await TenantDirectory(tenant_id).user(actor.username)
+        names = {actor.username}
+        if user is not None and user.display_name:
+            names.add(user.display_name)
+        return names
+
+    async def _zone(self, tenant_id: int) -> ZoneInfo:
+        tenant = await load_tenant(tenant_id, self.registry)
+        return ZoneInfo(tenant.record.timezone)
+
+    async def _zone_outside(self, tenant_id: int) -> ZoneInfo:
+        async with tenant_tx(tenant_id):
+            return await self._zone(tenant_id)
+
+
+def _require(actor: Actor, permission: Permission) -> None:
+    if not actor.can(permission):
+        raise NotPermitted(f"您的角色无权执行此操作（需要权限 {permission.value}）")
+
+
+def _status(standing: LineStanding) -> str:
+    if standing.in_force:
+        return "有效"
+    return "已变更" if standing.replaced_by else "已撤销"
+
+
+def _appeal_status(standing: LineStanding) -> str:
+    if standing.appeal is None:
+        return ""
+    if standing.decision is None or standing.decision.decision is None:
+        return "审理中"
+    return standing.decision.decision.label
