@@ -382,8 +382,8 @@ def _non_negative_points(points: int) -> int:
 
 
 def _non_negative_amount(amount: Decimal) -> Decimal:
-    if amount < 0:
-        raise InvalidCommand("金额不能为负数", field="amount")
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        raise InvalidCommand("金额应为 0 至 9999999999.99 之间的数", field="amount")
     return amount.quantize(_CENT)
 
 

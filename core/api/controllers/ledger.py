@@ -79,13 +79,13 @@ class DecisionIn(Input):
     decision: Annotated[AppealDecision, Meta(examples=["reduce"])]
     reason: LongText
     points: Annotated[int, Meta(ge=0, le=10_000)] | None = None
-    amount: Annotated[Decimal, Meta(ge=0, le=100_000_000)] | None = None
+    amount: Annotated[Decimal, Meta(examples=["2000.00"])] | None = None
 
 
 class CorrectionIn(Input):
     reason: LongText
     points: Annotated[int, Meta(ge=0, le=10_000)] | None = None
-    amount: Annotated[Decimal, Meta(ge=0, le=100_000_000)] | None = None
+    amount: Annotated[Decimal, Meta(examples=["2000.00"])] | None = None
 
 
 class InstalmentsIn(Input):
