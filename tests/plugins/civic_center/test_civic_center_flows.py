@@ -31,7 +31,7 @@ from core.domain.commands import (
     SignForCase,
     SupplyMaterial,
 )
-from core.domain.decisions import AccountabilityKind, SanctionKind
+from core.domain.decisions import AccountabilityKind, SanctionKind, TimerPhase
 from core.domain.errors import NotPermitted, RuleViolation
 from core.domain.intake import IntakeDraft
 from core.domain.roles import Actor
@@ -40,7 +40,10 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.ledger import LedgerService
 from core.services.tenants import onboard, read_tenant_file
+from core.services.timers import TimerJobs
 from core.store.case_search import CaseQuery
+from core.store.repositories import CaseRepository
+from core.store.tx import tenant_tx
 
 pytestmark = pytest.mark.postgres
 
@@ -368,3 +371,33 @@ async def test_an_upheld_extortion_is_transferred_and_a_fabricated_accusation_co
         standing.line.subject for standing in await ledger.lines(tenant.id, people["supervisor"])
     )
     assert subjects == sorted(["win-realty", STAFF])  # nothing on 赵强 nor on the window again
+
+
+async def test_a_late_window_is_chased_with_a_supervision_notice_and_loses_no_points_for_it(centre, registry):
+    tenant, people = centre
+    clock = FixedClock(RECEIVED_AT)
+    service = CaseService(registry, clock)
+    case_id = (await accepted(service, tenant.id, people, complaint())).case.id
+    view = await service.perform(
+        tenant.id,
+        case_id,
+        DispatchCase(unit_code="win-realty", cause="收费", opinion="请调查核实并书面答复"),
+        people["supervisor"],
+    )
+    answer = next(stored for stored in view.timers if stored.timer.kind == "answer")
+
+    clock.at = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)  # Mon 10:00: the 4th working day, not due
+    assert await TimerJobs(registry, clock).fire(tenant.id, answer.id) == [TimerPhase.WARNING]
+    clock.at = datetime(2026, 10, 13, 16, 0, tzinfo=UTC)  # Wed 00:00, just past the 5th working day
+    assert await TimerJobs(registry, clock).fire(tenant.id, answer.id) == [TimerPhase.BREACH]
+
+    async with tenant_tx(tenant.id):
+        repo = CaseRepository(tenant.id)
+        names = [event.name for event in await repo.events(case_id)]
+        documents = await repo.documents(case_id)
+    assert "case_supervision_notice_issued" in names
+    assert [document.kind for document in documents] == ["supervision_notice"]
+    assert "永济市市民服务中心投诉举报制度 第八条" in documents[0].body
+    # 第十条 ties points to upheld complaints only: a late answer writes no accountability event.
+    assert not any("accountability" in name for name in names)
+    assert await LedgerService(registry, clock).lines(tenant.id, people["supervisor"]) == []
