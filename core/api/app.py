@@ -34,7 +34,7 @@ from core.api.controllers.inbox import InboxController
 from core.api.controllers.ledger import LedgerController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
-from core.api.controllers.statistics import StatisticsController
+from core.api.controllers.statistics import StatisticsController, TrendsController
 from core.api.problems import exception_handlers
 from core.api.security import PUBLIC_PATHS, AuthMiddleware, TokenService
 from core.plugins import PluginRegistry
@@ -193,6 +193,7 @@ def create_app(
             InboxController,
             DeadlinesController,
             StatisticsController,
+            TrendsController,
             LedgerController,
             DutyController,
             TenantAdminController,

@@ -16,7 +16,7 @@ from core.domain.roles import Permission
 from core.services.auth import Principal
 from core.services.statistics import StatisticsService
 
-__all__ = ["StatisticsController"]
+__all__ = ["StatisticsController", "TrendsController"]
 
 
 class UnitLineOut(msgspec.Struct):
@@ -39,6 +39,16 @@ class UnitLineOut(msgspec.Struct):
     rank: int | None
     received_change: int
     late_change: int
+
+
+class SignalOut(msgspec.Struct):
+    kind: str
+    key: str
+    summary: str
+    count: int
+    case_ids: list[int]
+    serials: list[str]
+    baseline: float | None
 
 
 class CircularOut(msgspec.Struct):
@@ -130,3 +140,35 @@ class StatisticsController(Controller):
         return CircularOut(
             info.id, info.number, info.title, info.render_state, f"/api/v1/documents/{info.id}/pdf"
         )
+
+
+class TrendsController(Controller):
+    """倾向性、苗头性问题: repeat respondents, similar subjects, common issues and surges."""
+
+    path = "/api/v1/stats/trends"
+    tags = ("stats 统计",)
+    security = ({"BearerToken": []},)
+
+    @get(
+        "/",
+        guards=[requires(Permission.CASE_READ)],
+        summary="倾向性、苗头性问题（重复投诉、同类问题、共性问题、突增），附所涉案件",
+        responses=PROBLEMS,
+    )
+    async def trends(
+        self,
+        request: Request[Principal, Any, Any],
+        services: NamedDependency[Services],
+        days: Annotated[int, QueryParameter(ge=7, le=366, description="回看天数")] = 90,
+    ) -> list[SignalOut]:
+        from core.domain.trends import TrendParams
+        from core.services.trends import trend_signals
+
+        user = request.user
+        signals = await trend_signals(
+            user.tenant_id, user.actor, params=TrendParams(window_days=days), clock=services.clock
+        )
+        return [
+            SignalOut(s.kind, s.key, s.summary, s.count, list(s.case_ids), list(s.serials), s.baseline)
+            for s in signals
+        ]
