@@ -14,7 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# The browser tests and screenshots drive Debian's Chromium (never Playwright's own downloads);
+# fonts-noto-cjk renders the Chinese pages.
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
 
 run: install
 	$(BIN)/huiying demo --host 127.0.0.1 --port 8000 --data-dir data
@@ -43,6 +49,10 @@ test: install services tools lint
 	$(BIN)/pytest
 	rm -rf .test-data && mkdir -p .test-data
 	HUIYING_DATABASE_URL=sqlite:///$(CURDIR)/.test-data/store.sqlite $(BIN)/pytest tests/store
+
+# Screenshots of the main pages for the README (the embedded demo on a temporary SQLite).
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) data .test-data .pytest_cache

@@ -108,6 +108,7 @@ class CasePage:
     attachments: tuple[StoredAttachment, ...]
     documents: tuple[StoredDocument, ...]
     handlers: tuple[str, ...]  # usernames that may sign for the case in its unit
+    field_labels: dict[str, str]  # the plugin's names for intake fields and identity keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,7 @@ class Console:
             attachments=tuple(attachments),
             documents=tuple(documents),
             handlers=handlers,
+            field_labels={spec.key: spec.label for spec in tenant.hooks.intake_schema(case.kind).fields},
         )
 
     async def intake_form(self, tenant_id: int, actor: Actor, kind: CaseKind) -> IntakeForm:

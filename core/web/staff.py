@@ -267,11 +267,13 @@ class StaffController(Controller):
                 rows = [_nearest(item, now) for item in found]
             except InvalidCommand as exc:
                 error = str(exc)
+        units = await services.tenant_admin.units(principal.tenant_id, actor)
         return Template(
             "staff/queue.html",
             context=context
             | {
                 "queues": [(key, QUEUES[key]) for key in views],
+                "unit_names": {unit.code: unit.name for unit in units},
                 "view": view,
                 "rows": rows,
                 "deadlines": deadlines,
