@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n 1)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test services tools lint clean
+.PHONY: install run test services tools lint clean browser screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
