@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from core.domain.calendar import Period, PeriodUnit
 from core.domain.decisions import AccountabilityKind
 from core.domain.errors import DomainError, InvalidCommand, NotPermitted, RuleViolation
+from core.domain.events import CaseEvent
 from core.domain.ledger import (
     AppealDecision,
     EntryType,
@@ -32,12 +34,20 @@ from core.domain.ledger import (
 )
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
+from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import load_tenant
 from core.store.repositories import CaseRepository, TenantDirectory
 from core.store.tx import tenant_tx
 
-__all__ = ["LedgerEntryNotFound", "LedgerService", "SubjectYear"]
+__all__ = ["MANUAL_KINDS", "LedgerEntryNotFound", "LedgerService", "SubjectYear"]
+
+MANUAL_KINDS = (
+    AccountabilityKind.IDENTITY_LEAKED,
+    AccountabilityKind.DUTY_MISSED,
+    AccountabilityKind.LOSS_CAUSED,
+)
+"""Facts people find and record; the others come from deadlines and closings."""
 
 
 class LedgerEntryNotFound(DomainError):
@@ -174,6 +184,78 @@ class LedgerService:
                 ]
             )
         return out.getvalue()
+
+    # --- recording an event by hand ------------------------------------------------------------------
+
+    async def record_event(
+        self,
+        tenant_id: int,
+        case_id: int,
+        actor: Actor,
+        kind: AccountabilityKind,
+        subject: str,
+        detail: str,
+        *,
+        unit_code: str = "",
+        amount: Decimal = Decimal("0"),
+    ) -> list[LedgerEntry]:
+        """Record a fact found by people (a leaked identity, a missed duty, a loss) on a case.
+
+        The tenant's plugin turns it into lines as it does for breaches and closings; the case's
+        timeline records it. Breaches, upheld complaints and verified reports come from the
+        lifecycle and cannot be entered by hand.
+        """
+        _require(actor, Permission.LEDGER_DECIDE)
+        if kind not in MANUAL_KINDS:
+            choices = "、".join(k.value for k in MANUAL_KINDS)
+            raise InvalidCommand(
+                f"此类事由由系统根据办理过程记录，不能手工登记；可登记：{choices}", field="kind"
+            )
+        if not subject.strip():
+            raise InvalidCommand("请填写责任人或责任单位 (subject is required)", field="subject")
+        if not detail.strip():
+            raise InvalidCommand("请写明经查实的事实 (detail is required)", field="detail")
+        if not amount.is_finite() or amount < 0:
+            raise InvalidCommand("金额不能为负数", field="amount")
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            repo = CaseRepository(tenant_id)
+            case = await repo.get(case_id, for_update=True)
+            if unit_code and tenant.ctx.unit(unit_code) is None:
+                raise InvalidCommand(f"单位 {unit_code} 不存在", field="unit_code")
+            event, lines = await record_accountability(
+                repo,
+                tenant,
+                case,
+                kind=kind,
+                subject=subject.strip(),
+                now=now,
+                evidence=f"案件 {case.serial}，{actor.username} 登记：{detail.strip()}",
+                detail=detail.strip(),
+                amount=amount,
+                unit_code=unit_code,
+                responsible=(case.owner, case.handler or ""),
+            )
+            await repo.append_event(
+                case_id,
+                CaseEvent(
+                    name=ACCOUNTABILITY_RECORDED,
+                    at=now,
+                    actor=actor.username,
+                    from_state=case.state,
+                    to_state=case.state,
+                    data=MappingProxyType(
+                        {
+                            "kind": kind.value,
+                            "subject": event.subject,
+                            "count_in_year": event.count_in_year,
+                            "entries": [line.id for line in lines],
+                        }
+                    ),
+                ),
+            )
+            return list(lines)
 
     # --- answering a line --------------------------------------------------------------------------
 

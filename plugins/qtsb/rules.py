@@ -290,6 +290,16 @@ def sanctions_for(event: AccountabilityEvent, terms: RewardTerms) -> tuple[Sanct
                 note=f"本年度第 {event.count_in_year} 次；情节严重的由局领导另行决定",
             ),
         )
+    if event.kind is AccountabilityKind.IDENTITY_LEAKED:
+        # 二: "按照局有关制度进行处理" — those rules are not in the seed; a leak of a reporter's
+        # name or address is read as at least a circulated criticism, referral left to the leaders.
+        return (
+            Sanction(
+                kind=SanctionKind.CIRCULATED_CRITICISM,
+                basis=f"{BASIS} 二（按局有关制度处理，插件解读）",
+                note="泄露投诉举报人姓名、地址；造成后果的，由局领导决定移交有关部门严肃查处",
+            ),
+        )
     return ()
 
 

@@ -88,3 +88,31 @@ async def test_a_line_is_appealed_decided_and_exported_over_http(client, townshi
     assert (await client.get("/api/v1/ledger/export.csv", headers=handler)).status_code == 403
     yearly = await client.get("/api/v1/ledger/yearly", params={"year": 2026}, headers=supervisor)
     assert yearly.status_code == 200 and yearly.json() == []  # the only event was overturned
+
+
+async def test_leaders_record_a_found_fact_on_a_case(client, township, login):
+    operator, leader, supervisor = [
+        await login(township.slug, n) for n in ("operator", "leader", "supervisor")
+    ]
+    case_id = (await client.post("/api/v1/cases", json=COMPLAINT, headers=operator)).json()["id"]
+    fact = {
+        "case_id": case_id,
+        "kind": "identity_leaked",
+        "subject": "handler",
+        "detail": "向村委会透露投诉人电话",
+    }
+    assert (await client.post("/api/v1/ledger/events", json=fact, headers=supervisor)).status_code == 403
+    wrong = await client.post(
+        "/api/v1/ledger/events", json={**fact, "kind": "deadline_breached"}, headers=leader
+    )
+    assert wrong.status_code == 422 and "不能手工登记" in wrong.json()["detail"]
+    unknown = await client.post("/api/v1/ledger/events", json={**fact, "kind": "gossip"}, headers=leader)
+    assert unknown.status_code == 400
+    elsewhere = await client.post("/api/v1/ledger/events", json={**fact, "case_id": 999_999}, headers=leader)
+    assert elsewhere.status_code == 404
+    recorded = await client.post("/api/v1/ledger/events", json=fact, headers=leader)
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json() == []  # the township's rules name no sanction for a leak; the fact is on record
+    events = (await client.get(f"/api/v1/cases/{case_id}/events", headers=supervisor)).json()
+    assert events[-1]["name"] == "case_accountability_recorded"
+    assert events[-1]["data"]["kind"] == "identity_leaked"

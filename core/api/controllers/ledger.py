@@ -15,7 +15,8 @@ from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import Input, LongText, RowId
 from core.api.security import requires, tenant_scope
-from core.domain.ledger import AppealDecision, LedgerEntry, LineStanding
+from core.domain.decisions import AccountabilityKind
+from core.domain.ledger import AppealDecision, LedgerEntry, LineStanding, fold
 from core.domain.roles import Permission
 from core.services.auth import Principal
 from core.services.ledger import LedgerService
@@ -86,6 +87,15 @@ class CorrectionIn(Input):
     reason: LongText
     points: Annotated[int, Meta(ge=0, le=10_000)] | None = None
     amount: Annotated[Decimal, Meta(examples=["2000.00"])] | None = None
+
+
+class EventIn(Input):
+    case_id: Annotated[int, Meta(ge=1, le=2_147_483_647)]
+    kind: Annotated[AccountabilityKind, Meta(examples=["identity_leaked"])]
+    subject: Annotated[str, Meta(min_length=1, max_length=64, examples=["张三"])]
+    detail: LongText
+    unit_code: Annotated[str, Meta(max_length=64)] = ""
+    amount: Annotated[Decimal, Meta(examples=["0"])] = Decimal("0")
 
 
 class InstalmentsIn(Input):
@@ -211,6 +221,33 @@ class LedgerController(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
         )
+
+    @post(
+        "/events",
+        guards=[requires(Permission.LEDGER_DECIDE)],
+        summary="登记经查实的问责事由（泄露身份、脱岗漏报、造成损失）",
+        responses=PROBLEMS,
+    )
+    async def record_event(
+        self,
+        request: Request[Principal, Any, Any],
+        services: NamedDependency[Services],
+        data: JSONBody[EventIn],
+    ) -> list[LineOut]:
+        """The plugin turns the fact into ledger lines; the case's timeline records it."""
+        user = request.user
+        ledger = _ledger(services)
+        entries = await ledger.record_event(
+            user.tenant_id,
+            data.case_id,
+            user.actor,
+            data.kind,
+            data.subject,
+            data.detail,
+            unit_code=data.unit_code,
+            amount=data.amount,
+        )
+        return [line_out(standing) for standing in fold(entries)]
 
     @post("/{line_id:int}/appeal", guards=[tenant_scope], summary="对处理提出申诉", responses=PROBLEMS)
     async def appeal(

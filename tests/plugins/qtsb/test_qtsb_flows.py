@@ -21,12 +21,13 @@ from core.domain.commands import (
     SubmitForApproval,
 )
 from core.domain.decisions import AccountabilityKind, SanctionKind
-from core.domain.errors import NotPermitted, RuleViolation
+from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.intake import IntakeDraft
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
+from core.services.ledger import LedgerService
 from core.services.tenants import load_tenant
 from core.store.repositories import CaseRepository
 from core.store.tx import tenant_tx
@@ -196,3 +197,39 @@ async def test_a_complaint_cannot_close_as_a_verified_report(make_tenant, actors
     assert view.case.state is CaseState.CLOSED
     async with tenant_tx(tenant.id):
         assert await CaseRepository(tenant.id).ledger_journal() == []
+
+
+async def test_a_leak_recorded_by_the_leaders_becomes_a_circulated_criticism(make_tenant, actors):
+    tenant = await make_tenant("qtsb", registry_=REGISTRY, prefix="ZJ")
+    service = CaseService(REGISTRY, FixedClock(SHANGHAI_0930))
+    ledger = LedgerService(REGISTRY, FixedClock(SHANGHAI_0930))
+    case_id = (await service.intake(tenant.id, report(), actors["operator"])).case.id
+    with pytest.raises(NotPermitted):  # the office records cases, leaders record leaks
+        await ledger.record_event(
+            tenant.id,
+            case_id,
+            actors["operator"],
+            AccountabilityKind.IDENTITY_LEAKED,
+            "handler",
+            "泄露举报人电话",
+        )
+    with pytest.raises(InvalidCommand, match="系统根据办理过程记录"):
+        await ledger.record_event(
+            tenant.id, case_id, actors["leader"], AccountabilityKind.DEADLINE_BREACHED, "handler", "逾期"
+        )
+    (line,) = await ledger.record_event(
+        tenant.id,
+        case_id,
+        actors["leader"],
+        AccountabilityKind.IDENTITY_LEAKED,
+        "handler",
+        "向被举报企业透露举报人电话",
+    )
+    assert (line.subject, line.sanction.kind, line.case_id) == (
+        "handler",
+        SanctionKind.CIRCULATED_CRITICISM,
+        case_id,
+    )
+    assert "向被举报企业透露举报人电话" in line.evidence
+    events = await service.events(tenant.id, case_id, actors["leader"])
+    assert events[-1].name == "case_accountability_recorded" and events[-1].data["entries"] == [line.id]

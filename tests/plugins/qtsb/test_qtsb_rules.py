@@ -281,6 +281,13 @@ def test_upheld_complaint_against_staff_is_criticised() -> None:
     assert "第 2 次" in line.note and line.amount == 0
 
 
+def test_a_leaked_identity_is_a_circulated_criticism_citing_clause_two() -> None:
+    event = AccountabilityEvent(kind=AccountabilityKind.IDENTITY_LEAKED, subject="王某")
+    (line,) = rules.sanctions_for(event, DEFAULT_TERMS)
+    assert line.kind is SanctionKind.CIRCULATED_CRITICISM and line.appealable is True
+    assert line.basis.startswith("质监局制度 二") and "移交有关部门" in line.note
+
+
 @pytest.mark.parametrize(
     "kind",
     [AccountabilityKind.DEADLINE_BREACHED, AccountabilityKind.LOSS_CAUSED, AccountabilityKind.DUTY_MISSED],
