@@ -181,6 +181,7 @@ class Case:
     satisfaction: Satisfaction | None = None
     approvals: tuple[str, ...] = ()
     extensions: int = 0
+    investigations: int = 0  # investigation records 调查笔录 on file (plugins may require one)
     owner: str = ""  # 首问/首办责任人: who first took the case in and answers for its tracking
     priority: int = 0  # from the plugin's classification: queues list higher first
     version: int = 0

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -21,9 +22,11 @@ from core.domain.commands import (
     DispatchCase,
     ExtendCase,
     RecordFeedback,
+    RecordInvestigation,
     RegisterCase,
     RejectCase,
     ReopenCase,
+    ReplyMode,
     ReplyToCase,
     ReturnCase,
     SignForCase,
@@ -36,7 +39,7 @@ from core.domain.events import CaseEvent
 from core.domain.lifecycle import next_state
 from core.domain.roles import Actor
 
-__all__ = ["Decision", "decide", "pending_approvals"]
+__all__ = ["Decision", "decide", "missing_sections", "pending_approvals"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ def _changes(
             return {"fields": MappingProxyType({**case.fields, **command.fields})}
         case ExtendCase():
             return {"extensions": case.extensions + 1}
+        case RecordInvestigation():
+            return {"investigations": case.investigations + 1}
         case ReopenCase():
             if case.unit_code is None:
                 raise RuleViolation("该案件没有承办单位，不能重办；请重新登记 (no unit to reopen with)")
@@ -107,15 +112,42 @@ def _changes(
     return {}
 
 
+_SECTION_MARK = "(?:【{0}】|{0}\\s*[：:])"
+
+
+def missing_sections(content: str, sections: Sequence[str]) -> tuple[str, ...]:
+    """The sections `content` does not state: not headed (``责任认定：…`` or ``【责任认定】…``) or empty."""
+    marks = []
+    for section in sections:
+        match = re.search(_SECTION_MARK.format(re.escape(section)), content)
+        if match:
+            marks.append((match.start(), match.end(), section))
+    marks.sort()
+    stated = set()
+    for i, (_, end, section) in enumerate(marks):
+        stop = marks[i + 1][0] if i + 1 < len(marks) else len(content)
+        if content[end:stop].strip(" \t\r\n；;。."):
+            stated.add(section)
+    return tuple(section for section in sections if section not in stated)
+
+
 def _check_reply(command: CaseCommand, requirements: ReplyRequirements | None) -> None:
-    if (
-        isinstance(command, ReplyToCase)
-        and requirements is not None
-        and command.mode not in requirements.modes
-    ):
+    if not isinstance(command, ReplyToCase) or requirements is None:
+        return
+    basis = f"（依据：{requirements.basis}）" if requirements.basis else ""
+    if command.mode not in requirements.modes:
         allowed = "、".join(sorted(mode.value for mode in requirements.modes))
-        basis = f"（依据：{requirements.basis}）" if requirements.basis else ""
         raise RuleViolation(f"本案不能以“{command.mode.value}”方式答复，可用方式：{allowed}{basis}")
+    # A written answer is the record the person keeps: it must state every section the rules name.
+    missing = (
+        missing_sections(command.content, requirements.sections) if command.mode is ReplyMode.WRITTEN else ()
+    )
+    if missing:
+        example = "；".join(f"{section}：……" for section in requirements.sections)
+        raise RuleViolation(
+            f"书面答复缺少：{'、'.join(missing)}。书面答复须写明{'、'.join(requirements.sections)}，"
+            f"格式如“{example}”{basis}"
+        )
 
 
 def decide(

@@ -133,6 +133,7 @@ class CaseRow(Table, db=DB, tablename="case"):
     satisfaction = Varchar(length=32, null=True, default=None)
     approvals = JSONB(default=[])
     extensions = Integer(default=0)
+    investigations = Integer(default=0)
     owner = Varchar(length=64, default="")
     priority = Integer(default=0)
     version = Integer(default=0)

@@ -90,7 +90,7 @@ def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> 
             rules.SupplementNotAllAtOnce(case, command),
             rules.DispatchNotLedByOffice(case, command, ctx.units, office_unit=ctx.settings["office_unit"]),
             rules.InvestigationIncomplete(command),
-            rules.WrittenReplyIncomplete(case, command),
+            rules.WrittenReplyWithoutInvestigation(case, command),
             rules.OralSettlementWithoutRecord(case, command),
         )
         if reason

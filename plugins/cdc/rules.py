@@ -58,13 +58,12 @@ __all__ = [
     "InvestigationIncomplete",
     "OralSettlementWithoutRecord",
     "SupplementNotAllAtOnce",
-    "WrittenReplyIncomplete",
+    "WrittenReplyWithoutInvestigation",
     "acceptance",
     "basis",
     "escalation_reason",
     "intake_schema",
     "involved_units",
-    "missing_sections",
     "needs_written_reply",
     "reply_requirements",
     "route_for",
@@ -365,43 +364,22 @@ def InvestigationIncomplete(command: CaseCommand) -> str | None:
     return f"{'；'.join(problems)}（{basis(COMPLAINT_RULES, '三.5')}）"
 
 
-_MARK = "(?:【{0}】|{0}\\s*[：:])"
+def WrittenReplyWithoutInvestigation(case: Case, command: CaseCommand) -> str | None:
+    """A written reply reports an investigation, so one must be on file (投诉制度 三.5, 三.7).
 
-
-def missing_sections(content: str, sections: Sequence[str] = REPLY_SECTIONS) -> tuple[str, ...]:
-    """The sections `content` does not state: not named (``调查经过：…`` or ``【调查经过】…``) or empty."""
-    marks = []
-    for section in sections:
-        match = re.search(_MARK.format(re.escape(section)), content)
-        if match:
-            marks.append((match.start(), match.end(), section))
-    marks.sort()
-    stated = set()
-    for i, (_, end, section) in enumerate(marks):
-        stop = marks[i + 1][0] if i + 1 < len(marks) else len(content)
-        if content[end:stop].strip(" \t\r\n；;。."):
-            stated.add(section)
-    return tuple(section for section in sections if section not in stated)
-
-
-def WrittenReplyIncomplete(case: Case, command: CaseCommand) -> str | None:
-    """A written reply states the investigation, facts and evidence, responsibility and opinion.
-
-    投诉制度 三.7: 书面答复要写明以下内容：调查核实过程、事实证据、责任及处理意见.
+    The four sections themselves (调查经过、事实和证据、责任认定、处理意见) are checked by the core
+    from `reply_requirements(...).sections` for every written reply.
     """
     if (
         not isinstance(command, ReplyToCase)
         or command.mode is not ReplyMode.WRITTEN
-        or case.kind not in FOLLOWED_UP
+        or not needs_written_reply(case)
+        or case.investigations > 0
     ):
         return None
-    missing = missing_sections(command.content)
-    if not missing:
-        return None
-    example = "；".join(f"{section}：……" for section in REPLY_SECTIONS)
     return (
-        f"书面答复缺少：{'、'.join(missing)}。书面答复须写明{'、'.join(REPLY_SECTIONS)}，"
-        f"格式如“{example}”（{basis(COMPLAINT_RULES, '三.7')}）"
+        "书面答复前须先完成调查核实：由两人调查并作笔录，经被调查人签名或盖章（调查取证）"
+        f"（{basis(COMPLAINT_RULES, '三.5、三.7')}）"
     )
 
 
@@ -409,7 +387,7 @@ def reply_requirements(case: Case) -> ReplyRequirements:
     """Written-procedure cases are answered in writing; oral ones may be settled by word of mouth.
 
     投诉制度 三.7 (书面答复) and 三.2 (当时能够口头回复而投诉人又满意的，可以不办理完整的书面投诉
-    手续). The four sections apply to every written reply; the veto checks them.
+    手续). The four sections apply to every written reply; the core checks them.
     """
     if case.kind not in FOLLOWED_UP:
         return ReplyRequirements()

@@ -293,6 +293,20 @@ async def test_a_letter_gets_a_written_reply_within_30_days_extendable_to_60_and
             people["leader"],
         )
 
+    # A written reply reports an investigation: none is on file yet.
+    with pytest.raises(RuleViolation, match="书面答复前须先完成调查核实"):
+        await service.perform(
+            tenant.id,
+            case_id,
+            ReplyToCase(mode=ReplyMode.WRITTEN, content=FOUR_SECTIONS),
+            people["office_handler"],
+        )
+    await service.perform(
+        tenant.id,
+        case_id,
+        RecordInvestigation(investigators=("宋佳", "何平"), interviewee="周敏", findings="属实", signed=True),
+        people["office_handler"],
+    )
     # A written complaint is answered in writing, not orally.
     with pytest.raises(RuleViolation, match=r"三\.7"):
         await service.perform(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ from core.domain.commands import (
 )
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, SanctionKind
 from core.domain.documents import render_document
+from core.domain.errors import RuleViolation
 from core.domain.lifecycle import Action
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import TenantContext, Unit, resolve_settings
+from core.domain.transitions import decide
 from core.plugins import PluginRegistry, TenantHooks
 from core.services.tenants import read_tenant_file
 from plugins.cdc import hooks, rules
@@ -237,23 +240,52 @@ def test_an_investigation_needs_two_people_and_a_signed_record():
 
 def test_a_written_reply_without_responsibility_is_refused():
     case = make_case(state=CaseState.IN_HANDLING)
+    requirements = rules.reply_requirements(case)
     without = SECTIONED.replace("责任认定：窗口人员未履行告知义务。", "")
-    reason = rules.WrittenReplyIncomplete(case, ReplyToCase(mode=ReplyMode.WRITTEN, content=without))
-    assert reason is not None
-    assert reason.startswith("书面答复缺少：责任认定。") and "三.7" in reason
-    assert rules.WrittenReplyIncomplete(case, ReplyToCase(mode=ReplyMode.WRITTEN, content=SECTIONED)) is None
+    officer = Actor(username="handler", roles=frozenset({Role.HANDLER}))
+    with pytest.raises(RuleViolation) as refused:
+        decide(
+            case,
+            ReplyToCase(mode=ReplyMode.WRITTEN, content=without),
+            actor=officer,
+            now=datetime(2026, 10, 9, 2, 0, tzinfo=UTC),
+            reply_requirements=requirements,
+        )
+    assert str(refused.value).startswith("书面答复缺少：责任认定。") and "三.7" in str(refused.value)
+    answered = decide(
+        case,
+        ReplyToCase(mode=ReplyMode.WRITTEN, content=SECTIONED),
+        actor=officer,
+        now=datetime(2026, 10, 9, 2, 0, tzinfo=UTC),
+        reply_requirements=requirements,
+    )
+    assert answered.case.state is CaseState.REPLIED
 
 
-def test_an_empty_section_counts_as_missing_and_bracketed_headings_count():
-    assert rules.missing_sections("调查经过：有。事实和证据：有。责任认定：。处理意见：有。") == ("责任认定",)
-    assert rules.missing_sections("【调查经过】有【事实和证据】有【责任认定】有【处理意见】有") == ()
-    assert rules.missing_sections("已处理") == rules.REPLY_SECTIONS
+def test_a_written_reply_needs_an_investigation_on_file():
+    letter = make_case(state=CaseState.IN_HANDLING, channel=Channel.LETTER)
+    reply = ReplyToCase(mode=ReplyMode.WRITTEN, content=SECTIONED)
+    reason = rules.WrittenReplyWithoutInvestigation(letter, reply)
+    assert reason is not None and "调查" in reason and "三.5" in reason
+    investigated = dataclasses.replace(letter, investigations=1)
+    assert rules.WrittenReplyWithoutInvestigation(investigated, reply) is None
+    # An oral complaint settled in 7 days may be answered in writing without the full procedure.
+    visit = make_case(state=CaseState.IN_HANDLING)
+    assert rules.WrittenReplyWithoutInvestigation(visit, reply) is None
 
 
 def test_an_oral_reply_is_not_held_to_the_sections():
     case = make_case(state=CaseState.ACCEPTED)
     reply = ReplyToCase(mode=ReplyMode.ON_THE_SPOT, content="当场解释并致歉，投诉人表示满意")
-    assert rules.WrittenReplyIncomplete(case, reply) is None
+    officer = Actor(username="window", roles=frozenset({Role.INTAKE_OFFICER}))
+    answered = decide(
+        case,
+        reply,
+        actor=officer,
+        now=datetime(2026, 10, 9, 2, 0, tzinfo=UTC),
+        reply_requirements=rules.reply_requirements(case),
+    )
+    assert answered.case.state is CaseState.REPLIED
 
 
 def test_written_cases_are_answered_in_writing_oral_ones_in_any_mode():
@@ -315,9 +347,9 @@ def test_a_breach_is_criticism_and_rewards_are_not_this_plugins():
 
 def test_the_veto_hook_collects_every_reason():
     tenant = tenant_hooks()
-    case = make_case(state=CaseState.IN_HANDLING)
+    case = make_case(state=CaseState.IN_HANDLING, channel=Channel.LETTER)
     (reason,) = tenant.transition_veto(case, ReplyToCase(mode=ReplyMode.WRITTEN, content="已处理"))
-    assert "调查经过、事实和证据、责任认定、处理意见" in reason
+    assert "书面答复前须先完成调查核实" in reason
 
 
 def test_settings_reach_the_timers_and_the_phrases():
