@@ -48,7 +48,8 @@ PDF = b"%PDF-1.7\n" + b"0" * 2000  # material without the identity in it: see th
 EXPORT = "/api/v1/cases/{case_id:int}/export"
 
 # How the walk fills a GET route. A route with a parameter missing here fails the walk.
-PATH_PARAMS = {"case_id", "attachment_id", "receipt", "tenant", "path"}  # from the case walked
+# from the case walked; `slug` and `file_path` are the pages' (core/web)
+PATH_PARAMS = {"case_id", "attachment_id", "receipt", "tenant", "path", "slug", "file_path"}
 QUERY_VALUES: dict[str, tuple[str | None, ...]] = {  # None: left out
     "recipient": ("unit", "supervisor", "archive"),
     "reveal_reason": (None, "归档核对"),
@@ -59,7 +60,10 @@ QUERY_VALUES: dict[str, tuple[str | None, ...]] = {  # None: left out
     "month": ("9", "10"),
 }
 HEADER_PARAMS = {"x-receipt-secret"}  # from the case walked
-NEVER_OK = {"/schema/{path:str}": "litestar's not-found handler for unknown schema pages"}
+NEVER_OK = {
+    "/schema/{path:str}": "litestar's not-found handler for unknown schema pages",
+    "/t/{slug:str}": "the staff pages' entry: redirects to the queue or to the sign-in page",
+}
 _PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]+)?\}")
 
 
@@ -106,7 +110,9 @@ class Walked:
             "attachment_id": str(self.attachment_id),
             "receipt": self.receipt,
             "tenant": self.tenant,
+            "slug": self.tenant,
             "path": "no-such-page",
+            "file_path": "app.css",
         }[name]
 
 
@@ -219,6 +225,14 @@ class Township:
         return response.json()["id"]
 
 
+def set_cookie(response: httpx.Response, name: str) -> str:
+    """``name=value`` of a cookie the response sets (Secure ones too, which the test client drops)."""
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith(f"{name}="):
+            return header.split(";", 1)[0]
+    raise AssertionError(f"no {name} cookie set")
+
+
 async def fire_due_timers(registry, clock, tenant_id: int, case_id: int) -> list[str]:
     """What a worker would do now: fire every timer of the case; returns the phases that fired."""
     async with tenant_tx(tenant_id):
@@ -274,6 +288,26 @@ async def test_the_identity_never_leaves_the_vault(
     assert signed_in.status_code == 200, signed_in.text
     headers["platform"] = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
     headers["anonymous"] = {}
+    # The pages (core/web) read a browser session, not a bearer token: each caller gets one too.
+    for username in STAFF:
+        session = await client.post(
+            "/api/v1/auth/session",
+            json={"tenant": township.slug, "username": username, "password": PASSWORD},
+        )
+        assert session.status_code == 200, session.text
+        headers[username] = {**headers[username], "Cookie": set_cookie(session, "huiying_session")}
+    form = await client.get("/admin/login")
+    page_login = await client.post(
+        "/admin/login",
+        data={
+            "_csrf": re.search(r'name="_csrf" value="([^"]+)"', form.text).group(1),
+            "username": platform_admin,
+            "password": PASSWORD,
+        },
+    )
+    assert page_login.status_code == 302, page_login.text
+    headers["platform"] = {**headers["platform"], "Cookie": set_cookie(page_login, "huiying_admin_session")}
+    client.cookies.clear()  # each caller sends only its own
     town = Township(client, township.slug, headers)
     users = (await client.get("/api/v1/admin/users", headers=headers["admin"])).json()
     revealers = {
