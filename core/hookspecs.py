@@ -242,11 +242,21 @@ def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role] | None
 
 
 @hookspec
-def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
+def hy_transition_veto(
+    ctx: TenantContext, case: Case, command: CaseCommand, open_timers: frozenset[str]
+) -> str | None:
     """Object to a transition the lifecycle table allows, with the reason.
 
     Called before every action; every non-None answer is collected and the action is refused
     with all reasons. Plugins add guards this way; they cannot add edges to the table.
+
+    Args:
+        ctx: the tenant, settings resolved for the case's kind.
+        case: the case before the action.
+        command: the action asked for.
+        open_timers: the kinds of the case's timers still open (running, paused or breached),
+            the core's own included — e.g. ``remedy`` while an order to put things right is
+            unconfirmed. A hookimpl that does not need it leaves the parameter out. (0.2)
 
     Returns:
         A reason in Chinese (with its basis), or ``None`` for no objection.

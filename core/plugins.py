@@ -121,9 +121,13 @@ class TenantHooks:
         return tuple(self._hook.hy_accountability_sanctions(ctx=self.ctx, event=event))
 
     # guards
-    def transition_veto(self, case: Case, command: CaseCommand) -> tuple[str, ...]:
+    def transition_veto(
+        self, case: Case, command: CaseCommand, open_timers: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
         return tuple(
-            self._hook.hy_transition_veto(ctx=self.ctx.for_kind(case.kind), case=case, command=command)
+            self._hook.hy_transition_veto(
+                ctx=self.ctx.for_kind(case.kind), case=case, command=command, open_timers=open_timers
+            )
         )
 
     # contributions

@@ -9,6 +9,9 @@ The rule (DESIGN.md "Deadlines (SLA)"):
 * Calendar days: the last day is the trigger day + n; when the policy says so and that day is
   not a workday (a statutory holiday or a weekly rest day), it rolls forward to the next workday
   (Civil Code art. 203: a period ending on a 法定休假日 ends on the day after it).
+* The same day (当日内, an amount of 0 day units, written "same day" / "same working day"): the
+  last day is the trigger day itself. In working days a trigger on a rest day moves to the next
+  workday; in calendar days it does so when the policy rolls past rest days, as above.
 * A day is a workday when: it is a tenant closure -> no; a tenant extra workday -> yes; its year
   has holiday data -> a weekday that is not a holiday, or a make-up workday 调休上班; its year has
   no data -> Monday to Friday, and the deadline is marked provisional until the schedule is
@@ -99,6 +102,19 @@ _UNIT_WORDS = {
     "个工作日": PeriodUnit.WORKING_DAYS,
 }
 
+# "By the end of the trigger's own day" (当日内) has no number; these words spell it.
+_SAME_DAY_WORDS = {
+    "same day": PeriodUnit.CALENDAR_DAYS,
+    "same calendar day": PeriodUnit.CALENDAR_DAYS,
+    "same working day": PeriodUnit.WORKING_DAYS,
+    "当日": PeriodUnit.CALENDAR_DAYS,
+    "当天": PeriodUnit.CALENDAR_DAYS,
+    "当日内": PeriodUnit.CALENDAR_DAYS,
+    "当个工作日": PeriodUnit.WORKING_DAYS,
+}
+_SAME_DAY_TEXT = {PeriodUnit.CALENDAR_DAYS: "same day", PeriodUnit.WORKING_DAYS: "same working day"}
+_SAME_DAY_LABEL = {PeriodUnit.CALENDAR_DAYS: "当日", PeriodUnit.WORKING_DAYS: "当个工作日"}
+
 _LABEL_SUFFIX = {
     PeriodUnit.MINUTES: "分钟",
     PeriodUnit.HOURS: "小时",
@@ -109,8 +125,8 @@ _LABEL_SUFFIX = {
 _PERIOD_RE = re.compile(r"^\s*(\d+)\s*(\S.*?)\s*$")
 
 _ACCEPTED_FORMS = (
-    "可用格式：5个工作日、30日、30天、10分钟、2小时，"
-    "或 5 working days、1 working day、30 days、30 calendar days、10 minutes、2 hours"
+    "可用格式：5个工作日、30日、30天、10分钟、2小时、当日，"
+    "或 5 working days、1 working day、30 days、30 calendar days、10 minutes、2 hours、same day"
 )
 
 
@@ -118,8 +134,12 @@ _ACCEPTED_FORMS = (
 class Period:
     """A length of time in one unit, e.g. 5 working days.
 
+    An amount of 0 is allowed for the day units only and means "the same day" (当日内): the
+    deadline is the end of the trigger's own local day (see the module docstring). It is
+    spelled "same day" / "same working day" (当日), never "0 days", so a typed 0 is still refused.
+
     Attributes:
-        amount: A positive whole number of units.
+        amount: A positive whole number of units, or 0 (the same day) for a day unit.
         unit: What is counted.
     """
 
@@ -127,20 +147,25 @@ class Period:
     unit: PeriodUnit
 
     def __post_init__(self) -> None:
-        """Reject a non-positive or non-integer amount and an unknown unit."""
-        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or self.amount < 1:
-            raise InvalidCommand(
-                f"期限数值必须为正整数，收到“{self.amount}” (amount must be a positive integer)",
-                field="period",
-            )
+        """Reject a negative or non-integer amount, 0 outside the day units, and an unknown unit."""
         if not isinstance(self.unit, PeriodUnit):
             raise InvalidCommand(
                 f"未知的期限单位“{self.unit}” (unknown unit)；{_ACCEPTED_FORMS}", field="period"
             )
+        same_day = self.amount == 0 and self.unit.is_day_counted
+        if (
+            isinstance(self.amount, bool)
+            or not isinstance(self.amount, int)
+            or (self.amount < 1 and not same_day)
+        ):
+            raise InvalidCommand(
+                f"期限数值必须为正整数，收到“{self.amount}” (amount must be a positive integer)",
+                field="period",
+            )
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse an English or Chinese period such as "5 working days" or "5个工作日".
+        """Parse an English or Chinese period such as "5 working days", "5个工作日" or "same day".
 
         Args:
             text: The period as written in a tenant's configuration.
@@ -151,6 +176,10 @@ class Period:
         Raises:
             InvalidCommand: If the text is not one of the accepted forms or the amount is not positive.
         """
+        if isinstance(text, str):
+            same_day = _SAME_DAY_WORDS.get(" ".join(text.lower().split()))
+            if same_day is not None:
+                return cls(0, same_day)
         match = _PERIOD_RE.match(text) if isinstance(text, str) else None
         unit = None
         if match:
@@ -162,15 +191,30 @@ class Period:
             raise InvalidCommand(
                 f"无法识别的期限“{text}”；{_ACCEPTED_FORMS} (unrecognised period)", field="period"
             )
+        if int(match.group(1)) == 0:  # a typed 0 is a slip far more often than "the same day"
+            raise InvalidCommand(
+                f"期限数值必须为正整数，收到“{text}”；当日内请写“当日”或 same day "
+                "(amount must be a positive integer)",
+                field="period",
+            )
         return cls(int(match.group(1)), unit)
 
     @property
+    def is_same_day(self) -> bool:
+        """True for "the same day" (当日内): the end of the trigger's own local day."""
+        return self.amount == 0
+
+    @property
     def label(self) -> str:
-        """The Chinese form shown to people, e.g. "5个工作日", "30日"."""
+        """The Chinese form shown to people, e.g. "5个工作日", "30日", "当日"."""
+        if self.is_same_day:
+            return _SAME_DAY_LABEL[self.unit]
         return f"{self.amount}{_LABEL_SUFFIX[self.unit]}"
 
     def __str__(self) -> str:
-        """Return the canonical English form, e.g. "5 working days", "1 working day"."""
+        """Return the canonical English form, e.g. "5 working days", "1 working day", "same day"."""
+        if self.is_same_day:
+            return _SAME_DAY_TEXT[self.unit]
         words = self.unit.value if self.amount != 1 else self.unit.value[:-1]
         return f"{self.amount} {words}"
 
@@ -415,7 +459,9 @@ class BusinessCalendar:
                 # In UTC so that a daylight-saving zone still adds elapsed time, not wall time.
                 due_at = (local.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(zone)
                 return Deadline(due_at=due_at, provisional=False, basis=basis, period=period)
-            if period.unit is PeriodUnit.WORKING_DAYS:
+            if period.unit is PeriodUnit.WORKING_DAYS and period.is_same_day:
+                last, provisional = self._same_working_day(local.date())
+            elif period.unit is PeriodUnit.WORKING_DAYS:
                 last, provisional = self.add_working_days(local.date(), period.amount)
             else:
                 last, provisional = self._add_calendar_days(local.date(), period.amount)
@@ -465,6 +511,13 @@ class BusinessCalendar:
         count = self._year_index(start.year)[-1] - self._count_through(start)
         count += sum(self._year_index(year)[-1] for year in range(start.year + 1, end.year))
         return count + self._count_through(end)
+
+    def _same_working_day(self, day: date) -> tuple[date, bool]:
+        """`day` when it is a workday, else the next workday (当日内 counted in working days)."""
+        if self.is_workday(day):
+            return day, self._lacks_data(day.year, day.year)
+        last, _ = self.add_working_days(day, 1)
+        return last, self._lacks_data(day.year, last.year)
 
     def _add_calendar_days(self, day: date, n: int) -> tuple[date, bool]:
         """Trigger day + n, rolled past a rest day when the policy says so."""

@@ -49,6 +49,13 @@ class FieldSpec:
     kinds: frozenset[CaseKind] = frozenset(CaseKind)
     identity: bool = False  # part of the complainant's identity: stored apart, masked when shown
     help: str = ""
+    # A closed list of answers, (value, Chinese label) pairs; empty means free text. Intake
+    # refuses a value outside the list; forms show the labels as a drop-down.
+    choices: tuple[tuple[str, str], ...] = ()
+
+    def choice_label(self, value: Any) -> str | None:
+        """The label of `value` among the choices, or None when it is not one of them."""
+        return next((label for key, label in self.choices if key == value), None)
 
 
 def _blank(value: Any) -> bool:
@@ -72,6 +79,17 @@ class IntakeSchema:
             and kind in spec.kinds
             and not (anonymous and spec.identity)
             and _blank(values.get(spec.key))
+        )
+
+    def off_list(self, kind: CaseKind, values: Mapping[str, Any]) -> tuple[tuple[FieldSpec, Any], ...]:
+        """The answers of `kind` that are given but are not among their field's choices."""
+        return tuple(
+            (spec, values[spec.key])
+            for spec in self.fields
+            if spec.choices
+            and kind in spec.kinds
+            and not _blank(values.get(spec.key))
+            and spec.choice_label(values[spec.key]) is None
         )
 
 

@@ -42,7 +42,8 @@ def check_intake(
     Every problem is reported at once (一次性告知), not one per attempt.
 
     Raises:
-        InvalidCommand: listing every missing field and any bad `received_at`.
+        InvalidCommand: listing every missing field, every answer outside its field's choices
+            and any bad `received_at`.
     """
     missing: list[str] = []
     if not draft.title.strip():
@@ -54,6 +55,9 @@ def check_intake(
     problems: list[tuple[str, str]] = []
     if missing:
         problems.append(("fields", f"请补充以下必填内容：{'、'.join(missing)}"))
+    for spec, value in schema.off_list(draft.kind, values):
+        allowed = "、".join(f"{label}（{key}）" for key, label in spec.choices)
+        problems.append((spec.key, f"{spec.label}只能选择：{allowed}；收到“{value}”"))
     if draft.anonymous and not schema.allow_anonymous:
         problems.append(("anonymous", "本单位不受理匿名案件，请留下姓名和联系方式"))
     received_at = draft.received_at or now

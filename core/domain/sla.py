@@ -225,6 +225,11 @@ def extend(timer: Timer, period: Period, calendar: BusinessCalendar, *, cap: Per
             total would exceed the cap.
     """
     _require_state(timer, "延期", "extend", TimerState.RUNNING, TimerState.PAUSED)
+    if period.is_same_day:  # "the same day" adds nothing to a due date
+        raise InvalidCommand(
+            f"延长期限须为正数，如“5个工作日”，不能为{period.label} (an extension must add time)",
+            field="period",
+        )
     if cap is not None:
         if period.unit is not cap.unit:
             raise InvalidCommand(

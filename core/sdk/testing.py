@@ -185,12 +185,13 @@ class PluginConformance:
     def case_fields(self, hooks: TenantHooks, kind: CaseKind) -> Mapping[str, Any]:
         """Intake values for sample cases of `kind`: by default a placeholder for every field.
 
-        Identity fields are left out: they live apart from the case. Override to give values
-        your rules recognise (e.g. a real category key).
+        A field with choices gets its first choice. Identity fields are left out: they live
+        apart from the case. Override to give values your rules recognise (e.g. a real category
+        key).
         """
         schema = hooks.intake_schema(kind)
         return {
-            spec.key: f"示例{spec.label}"
+            spec.key: spec.choices[0][0] if spec.choices else f"示例{spec.label}"
             for spec in schema.fields
             if kind in spec.kinds and not spec.identity
         }
@@ -266,8 +267,16 @@ class PluginConformance:
                 "findings": "经调查，情况属实",
                 "signed": True,
             },
-            Action.SET_DEADLINE: {"timer": "handling", "due_on": date(2026, 12, 10), "reason": "与投诉人约定"},
-            Action.ORDER_REMEDY: {"accused": "被投诉单位", "measures": "立即纠正", "due_on": date(2026, 12, 10)},
+            Action.SET_DEADLINE: {
+                "timer": "handling",
+                "due_on": date(2026, 12, 10),
+                "reason": "与投诉人约定",
+            },
+            Action.ORDER_REMEDY: {
+                "accused": "被投诉单位",
+                "measures": "立即纠正",
+                "due_on": date(2026, 12, 10),
+            },
             Action.CONFIRM_REMEDY: {"note": "已整改到位"},
         }
         return COMMANDS[action](**values[action])
@@ -360,6 +369,17 @@ class PluginConformance:
         for spec in schema.fields:
             assert spec.key.strip() and spec.label.strip(), spec
             assert spec.kinds and spec.kinds <= frozenset(CaseKind), f"{spec.key}: kinds {spec.kinds}"
+            if spec.choices:
+                # A closed list: values stored and sent by forms, labels shown to people.
+                values = [choice[0] for choice in spec.choices]
+                assert all(isinstance(choice, tuple) and len(choice) == 2 for choice in spec.choices), (
+                    f"{spec.key}: choices must be (value, label) pairs: {spec.choices!r}"
+                )
+                assert all(isinstance(v, str) and v.strip() for v in values), f"{spec.key}: empty value"
+                assert len(values) == len(set(values)), f"{spec.key}: choice values repeat: {values}"
+                labels = [choice[1] for choice in spec.choices]
+                assert all(isinstance(t, str) and t.strip() for t in labels), f"{spec.key}: empty label"
+                assert len(labels) == len(set(labels)), f"{spec.key}: choice labels repeat: {labels}"
 
     @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
     def test_acceptance_and_classification(self, kind: CaseKind) -> None:
@@ -411,8 +431,13 @@ class PluginConformance:
         hooks = self.hooks()
         asked = 0
         for case in self.sample_cases(hooks, kind):
+            open_timers = frozenset(rule.kind for rule in hooks.sla_timers(case)) | {"remedy"}
             for action in allowed_actions(case.state):
-                reasons = hooks.transition_veto(case, self.sample_command(action))
+                command = self.sample_command(action)
+                # With no timer open and with every timer open (a remedy order included).
+                reasons = hooks.transition_veto(case, command) + hooks.transition_veto(
+                    case, command, open_timers
+                )
                 asked += 1
                 for reason in reasons:  # pluggy drops the None answers
                     assert isinstance(reason, str) and reason.strip(), (
@@ -435,7 +460,10 @@ class PluginConformance:
                 where = f"{_describe(case)} timer {rule.kind!r}"
                 assert rule.kind.strip() and rule.label.strip(), where
                 assert rule.basis.strip(), f"{where}: no basis"
-                assert isinstance(rule.period, Period) and rule.period.amount > 0, f"{where}: {rule.period!r}"
+                # 0 is "the same day" (当日内), allowed for the day units only (Period checks it).
+                assert isinstance(rule.period, Period) and rule.period.amount >= 0, (
+                    f"{where}: {rule.period!r}"
+                )
                 assert rule.stops_on, f"{where}: nothing stops it"
                 assert all(isinstance(a, Action) for a in rule.stops_on | rule.pauses_on | rule.resumes_on), (
                     where
@@ -446,7 +474,9 @@ class PluginConformance:
                 for now in TRIGGERS:
                     due = calendar.add(now, rule.period, basis=rule.basis).due_at
                     assert due.tzinfo is not None and due.utcoffset() is not None, f"{where}: naive due"
-                    assert due > now, f"{where}: due {due.isoformat()} is not after {now.isoformat()}"
+                    # A same-day deadline triggered in the day's last second ends in that second.
+                    late = rule.period.is_same_day and due == now
+                    assert due > now or late, f"{where}: due {due.isoformat()} is not after {now.isoformat()}"
 
     @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
     def test_timer_effects(self, kind: CaseKind) -> None:

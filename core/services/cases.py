@@ -306,7 +306,12 @@ class CaseService:
                 role in allowed and can([role], permission) for role in actor.roles
             ):
                 raise NotPermitted(f"本单位规定“{command.action.label}”须由特定岗位办理")
-            vetoes = hooks.transition_veto(case, command)
+            open_timers = frozenset(
+                stored.timer.kind
+                for stored in await repo.timers(case.id)
+                if stored.timer.state is not sla.TimerState.STOPPED
+            )
+            vetoes = hooks.transition_veto(case, command, open_timers)
             if vetoes:
                 raise RuleViolation("；".join(vetoes))
             _check_against_tenant(tenant, case, command)

@@ -112,6 +112,79 @@ def test_period_str_is_canonical_english_and_label_is_chinese(
     assert Period.parse(period.label) == period
 
 
+# --- The same day (当日内) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("same day", PeriodUnit.CALENDAR_DAYS),
+        ("Same  Day", PeriodUnit.CALENDAR_DAYS),
+        ("same calendar day", PeriodUnit.CALENDAR_DAYS),
+        ("same working day", PeriodUnit.WORKING_DAYS),
+        ("当日", PeriodUnit.CALENDAR_DAYS),
+        ("当日内", PeriodUnit.CALENDAR_DAYS),
+        ("当天", PeriodUnit.CALENDAR_DAYS),
+        ("当个工作日", PeriodUnit.WORKING_DAYS),
+    ],
+)
+def test_same_day_is_parsed_from_words_and_round_trips(text: str, unit: PeriodUnit) -> None:
+    period = Period.parse(text)
+    assert period == Period(0, unit) and period.is_same_day
+    assert Period.parse(str(period)) == period  # the stored form reads back
+    assert Period.parse(period.label) == period
+    assert {str(period), period.label} <= {"same day", "same working day", "当日", "当个工作日"}
+
+
+def test_a_typed_zero_is_still_refused_and_same_day_needs_a_day_unit() -> None:
+    for text in ("0 days", "0 working days", "0个工作日"):
+        with pytest.raises(InvalidCommand, match="当日"):
+            Period.parse(text)
+    for unit in (PeriodUnit.MINUTES, PeriodUnit.HOURS):
+        with pytest.raises(InvalidCommand, match="正整数"):
+            Period(0, unit)
+    assert not Period(1, PeriodUnit.CALENDAR_DAYS).is_same_day
+
+
+@pytest.mark.parametrize(
+    ("trigger", "text", "due"),
+    [
+        # A workday: the end of that very day, in either unit.
+        ("2026-09-30T10:00:00+08:00", "same day", "2026-09-30T23:59:59+08:00"),
+        ("2026-09-30T10:00:00+08:00", "same working day", "2026-09-30T23:59:59+08:00"),
+        # The instant is read in the tenant's zone: 17:00 UTC is already the next day in Shanghai.
+        ("2026-09-29T17:00:00+00:00", "same day", "2026-09-30T23:59:59+08:00"),
+        # A statutory holiday: rolled to the next workday (Thu 10-08, after National Day).
+        ("2026-10-01T09:00:00+08:00", "same day", "2026-10-08T23:59:59+08:00"),
+        ("2026-10-03T09:00:00+08:00", "same working day", "2026-10-08T23:59:59+08:00"),
+        # A make-up Saturday is a workday; an ordinary Sunday is not.
+        ("2026-10-10T09:00:00+08:00", "same working day", "2026-10-10T23:59:59+08:00"),
+        ("2026-10-11T09:00:00+08:00", "same day", "2026-10-12T23:59:59+08:00"),
+    ],
+)
+def test_same_day_ends_at_the_end_of_the_trigger_day_or_the_next_workday(
+    trigger: str, text: str, due: str
+) -> None:
+    deadline = CALENDAR.add(at(trigger), Period.parse(text))
+    assert deadline.due_at == at(due)
+    assert deadline.provisional is False
+
+
+def test_same_calendar_day_stays_on_a_rest_day_when_the_policy_does_not_roll() -> None:
+    fixed = BusinessCalendar(statutory_schedules(), CalendarPolicy(roll_past_rest_days=False))
+    sunday = at("2026-10-11T09:00:00+08:00")
+    assert fixed.add(sunday, Period.parse("same day")).due_at == at("2026-10-11T23:59:59+08:00")
+    # Working days never end on a rest day, whatever the calendar-day policy says.
+    assert fixed.add(sunday, Period.parse("same working day")).due_at == at("2026-10-12T23:59:59+08:00")
+
+
+def test_same_day_in_a_year_without_data_is_provisional() -> None:
+    # 2027 has no statutory data in chinese-calendar 1.11: the day might be a holiday.
+    deadline = CALENDAR.add(at("2027-01-04T09:00:00+08:00"), Period.parse("same working day"))
+    assert deadline.due_at == at("2027-01-04T23:59:59+08:00")
+    assert deadline.provisional is True
+
+
 # --- Schedules -----------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
@@ -135,3 +136,41 @@ def test_anonymity_and_timing_problems_are_told_with_the_missing_fields() -> Non
 def test_zero_and_false_are_answers_not_blanks() -> None:
     schema = IntakeSchema(fields=(FieldSpec("count", "人数"), FieldSpec("urgent", "是否紧急")))
     assert check(draft(fields={"count": 0, "urgent": False}), schema) == draft().received_at
+
+
+CHOICES = IntakeSchema(
+    fields=(
+        FieldSpec("on_site", "是否需出现场处理", choices=(("yes", "需要"), ("no", "不需要"))),
+        FieldSpec(
+            "harm_degree",
+            "危害程度",
+            required=False,
+            kinds=frozenset({CaseKind.REPORT}),
+            choices=(("minor", "轻微"), ("serious", "严重")),
+        ),
+        FieldSpec("respondent", "被投诉单位或个人"),
+    )
+)
+
+
+def test_an_answer_among_the_choices_is_taken() -> None:
+    assert check(draft(fields={"on_site": "no", "respondent": "某商店"}), CHOICES)
+    assert CHOICES.fields[0].choice_label("yes") == "需要"
+    assert CHOICES.fields[0].choice_label("需要") is None  # the value is stored, not the label
+
+
+def test_an_answer_off_the_list_is_refused_naming_every_choice_with_the_missing_fields() -> None:
+    error = refused(draft(fields={"on_site": "maybe"}), CHOICES)
+    message = str(error)
+    assert "是否需出现场处理只能选择：需要（yes）、不需要（no）；收到“maybe”" in message
+    assert "被投诉单位或个人" in message  # still told all at once
+
+
+def test_choices_apply_only_to_their_kinds_and_to_given_answers() -> None:
+    # harm_degree is a report field: a complaint's stray value is not checked, a blank is not off the list.
+    assert check(draft(fields={"on_site": "yes", "respondent": "某商店", "harm_degree": "x"}), CHOICES)
+    fields = {"on_site": "yes", "respondent": "某商店", "harm_degree": " "}
+    report = draft(kind=CaseKind.REPORT, fields=fields)
+    assert check(report, CHOICES)
+    error = refused(dataclasses.replace(report, fields={**report.fields, "harm_degree": "extreme"}), CHOICES)
+    assert error.field == "harm_degree" and "轻微（minor）、严重（serious）" in str(error)

@@ -125,6 +125,18 @@ def test_extend_in_another_unit_than_the_cap_is_refused() -> None:
         extend(reply_timer(), Period.parse("5 days"), CALENDAR, cap=Period.parse("10 working days"))
 
 
+def test_extend_by_the_same_day_is_refused_as_adding_nothing() -> None:
+    for cap in (None, Period.parse("10 working days")):
+        with pytest.raises(InvalidCommand, match="延长期限须为正数"):
+            extend(reply_timer(), Period.parse("same working day"), CALENDAR, cap=cap)
+
+
+def test_a_same_day_timer_warns_late_in_the_day() -> None:
+    timer = start_timer("draft", START, Period.parse("same day"), CALENDAR, basis="当日内")
+    assert timer.due_at == at("2026-09-30T23:59:59+08:00")
+    assert timer.warn_at == START + (timer.due_at - START) * 0.8
+
+
 def test_extend_without_cap_and_with_minutes() -> None:
     timer = start_timer("callback", START, Period.parse("2 hours"), CALENDAR, basis="回拨")
     assert timer.due_at == at("2026-09-30T12:00:00+08:00")
