@@ -134,7 +134,7 @@ def test_onboard_list_suspend_and_set_password(tmp_path, unique_slug):
     [
         (
             TENANT_FILE.format(slug="ok-slug", plugin="astrology"),
-            "未安装插件“astrology”；已安装的插件：commerce12312、efficiency、qtsb、township",
+            "未安装插件“astrology”；已安装的插件：cdc、civic_center、commerce12312、company、efficiency、qtsb、township",
         ),
         (TENANT_FILE.format(slug="Bad Slug", plugin="township"), "slug"),
         (
@@ -257,7 +257,10 @@ def test_demo_starts_on_sqlite_onboards_the_demo_tenants_and_answers_healthz(tmp
         and "admin/operator/leader/handler/supervisor" in output
         and "demo12345" in output
     )
-    assert "city-cdc" in output and "未启用" in output  # its plugin has not landed yet
+    # Every organisation's plugin is installed, so all eight demo tenants are active.
+    demo_slugs = sorted(path.stem for path in (Path(__file__).parent.parent / "tenants").glob("*.toml"))
+    assert len(demo_slugs) == 8 and all(slug in output for slug in demo_slugs)
+    assert "未启用" not in output
 
 
 def test_platform_admins_are_created_from_the_command_line(unique_slug):
