@@ -260,6 +260,9 @@ class Document(Table, db=DB, tablename="document"):
     enqueued_at = Timestamptz(null=True, default=None)
     render_attempts = Integer(default=0)
     render_error = Text(default="")
+    # An archive bundle 归档 (kind ``archive_bundle``): the zip the worker builds; its case file
+    # summary is the PDF above. None for every other document.
+    bundle = Bytea(null=True, default=None)
 
 
 class LedgerEntry(Table, db=DB, tablename="ledger_entry"):
