@@ -101,10 +101,9 @@ def intake_schema(kind: CaseKind) -> IntakeSchema:
     The content is the case's own text; the reason and the demand are fields. A complaint needs
     the customer's name and phone: it is resolved "直到客户满意" (四.5), which needs someone to ask.
     """
-    subjects = "；".join(f"{key}={label}" for key, label in SUBJECTS.items())
     return IntakeSchema(
         fields=(
-            FieldSpec("subject", "投诉对象（产品或服务）", kinds=COMPLAINTS, help=subjects),
+            FieldSpec("subject", "投诉对象（产品或服务）", kinds=COMPLAINTS, choices=tuple(SUBJECTS.items())),
             FieldSpec("reason", "投诉理由", kinds=COMPLAINTS),
             FieldSpec("demand", "客户要求", kinds=COMPLAINTS),
             FieldSpec(

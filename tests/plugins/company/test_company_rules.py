@@ -218,6 +218,9 @@ def test_a_complaint_needs_the_reason_the_demand_and_a_way_to_reach_the_customer
     missing = schema.missing(CaseKind.COMPLAINT, {"subject": "product"}, anonymous=False)
     assert [spec.key for spec in missing] == ["reason", "demand", "name", "phone"]
     assert not schema.allow_anonymous
+    off = schema.off_list(CaseKind.COMPLAINT, {"subject": "price"})
+    assert [(spec.key, value) for spec, value in off] == [("subject", "price")]
+    assert schema.off_list(CaseKind.COMPLAINT, {"subject": "service"}) == ()
     assert rules.intake_schema(CaseKind.CONSULTATION).allow_anonymous
 
 
