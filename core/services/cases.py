@@ -74,6 +74,7 @@ __all__ = [
     "PublicReceipt",
     "PublicStatus",
     "draft_fingerprint",
+    "may_reveal",
 ]
 
 # A case logged more than this after it arrived is marked back-dated in its intake event.
@@ -124,6 +125,16 @@ def draft_fingerprint(draft: IntakeDraft) -> str:
     return hashlib.sha256(
         json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()
+
+
+def may_reveal(actor: Actor, allowed: frozenset[Role]) -> bool:
+    """Whether `actor` may read a complainant in clear.
+
+    The matrix's ``identity:reveal``, narrowed to the roles `allowed` by the plugin's
+    `hy_identity_access` answer for the case (never widened). The one rule for every reading:
+    the identity route, exports and the web pages.
+    """
+    return actor.can(Permission.IDENTITY_REVEAL) and bool(actor.roles & allowed)
 
 
 def _require(actor: Actor, permission: Permission) -> None:
@@ -492,7 +503,7 @@ class CaseService:
             _require(actor, Permission.IDENTITY_REVEAL)
             tenant = await load_tenant(tenant_id, self.registry)
             allowed = tenant.hooks.identity_access(case)  # a plugin may narrow, never widen
-            if not actor.roles & allowed:
+            if not may_reveal(actor, allowed):
                 raise NotPermitted("本单位规定此类案件的投诉人身份仅限特定角色查看")
             sealed = await repo.identity(case_id)
             if sealed is None:
