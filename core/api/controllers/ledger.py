@@ -95,7 +95,7 @@ class EventIn(Input):
     subject: Annotated[str, Meta(min_length=1, max_length=64, examples=["张三"])]
     detail: LongText
     unit_code: Annotated[str, Meta(max_length=64)] = ""
-    amount: Annotated[Decimal, Meta(examples=["0"])] = Decimal("0")
+    amount: Annotated[Decimal, Meta(examples=["3500.00"], description="涉及金额，可不填")] | None = None
 
 
 class InstalmentsIn(Input):
@@ -245,7 +245,7 @@ class LedgerController(Controller):
             data.subject,
             data.detail,
             unit_code=data.unit_code,
-            amount=data.amount,
+            amount=data.amount if data.amount is not None else Decimal("0"),
         )
         return [line_out(standing) for standing in fold(entries)]
 
