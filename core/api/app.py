@@ -29,7 +29,7 @@ from core.api.controllers.cases import CasesController, IdentityController
 from core.api.controllers.deadlines import DeadlinesController
 from core.api.controllers.deps import Services
 from core.api.controllers.duty import DutyController
-from core.api.controllers.export import ExportController, TenantDocumentsController
+from core.api.controllers.export import CaseListController, ExportController, TenantDocumentsController
 from core.api.controllers.inbox import InboxController
 from core.api.controllers.ledger import LedgerController
 from core.api.controllers.platform import PlatformController
@@ -188,6 +188,7 @@ def create_app(
             PlatformAuthController,
             CasesController,
             IdentityController,
+            CaseListController,
             ExportController,
             TenantDocumentsController,
             InboxController,

@@ -22,19 +22,40 @@ phone or ID number. Only an archive file read with a reason is verbatim.
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
 import re
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from core.domain import sla
+from core.domain.cases import Case
+from core.domain.documents import ANONYMOUS, SATISFACTION_LABELS
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import ATTACHMENT_ADDED, CaseEvent
 from core.domain.masking import mask_identity, mask_text
 from core.domain.roles import Actor, Permission
-from core.services.cases import IDENTITY_REVEALED, CaseService
-from core.store.repositories import CaseRepository, StoredDocument, StoredTimer
+from core.services.cases import IDENTITY_REVEALED, CaseService, may_reveal
+from core.services.console import scoped_query, unit_bound
+from core.services.tenants import load_tenant
+from core.store.case_search import CaseQuery, search_cases
+from core.store.repositories import CaseNotFound, CaseRepository, StoredDocument, StoredTimer, TenantDirectory
 from core.store.tx import tenant_tx
 
-__all__ = ["RECIPIENTS", "WITHHELD", "CaseExport", "clear_identity", "scrubber"]
+__all__ = [
+    "LIST_COLUMNS",
+    "LIST_FORMATS",
+    "RECIPIENTS",
+    "WITHHELD",
+    "CaseExport",
+    "CaseList",
+    "clear_identity",
+    "scrubber",
+]
 
 RECIPIENTS = ("unit", "supervisor", "archive")
 """Who a case file can be made for, from the least to the most it may show."""
@@ -46,6 +67,49 @@ _CHOICES = "unit（承办单位，不含投诉人身份）、supervisor（督查
 _PHONE_KEYS = frozenset({"phone", "mobile", "tel"})
 # Event data a unit does not get: why someone read the identity, and which files were handed in.
 _UNIT_DROPS = {IDENTITY_REVEALED: frozenset({"reason"}), ATTACHMENT_ADDED: frozenset({"filename", "sha256"})}
+
+LIST_FORMATS = ("csv", "xlsx")
+"""The case list's formats: CSV (UTF-8 with a byte-order mark, so Excel reads Chinese) and XLSX."""
+
+LIST_COLUMNS = (
+    "编号",
+    "受理时间",
+    "类型",
+    "渠道",
+    "分类",
+    "标题",
+    "状态",
+    "承办单位",
+    "承办人",
+    "首办责任人",
+    "办理时限",
+    "是否超期",
+    "满意度",
+)
+"""The columns every reader of a case list gets."""
+
+IDENTITY_COLUMNS = (
+    ("投诉人", ("name",)),
+    ("联系电话", ("phone", "mobile", "tel")),
+    ("证件号码", ("id_number",)),
+)
+"""Identity columns, only for roles that may read the complainant (masked unless a reveal is asked for)."""
+
+NOT_SHOWN = "—"
+"""An identity cell of a case whose plugin keeps its complainant from the reader's roles."""
+
+LIST_PAGE = 200
+"""Cases read per transaction while a list streams out (search_cases' largest page)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CaseList:
+    """A case list on its way out: the file's name and type, and its bytes as they are produced."""
+
+    filename: str
+    media_type: str
+    chunks: AsyncIterator[bytes]
+    identity: str  # "none" (no identity columns), "masked" or "clear" (each reading logged)
 
 
 class CaseExport:
@@ -166,6 +230,97 @@ class CaseExport:
             }
         return body
 
+    async def case_list(
+        self,
+        tenant_id: int,
+        actor: Actor,
+        query: CaseQuery,
+        fmt: str,
+        *,
+        reveal_reason: str | None = None,
+        page_size: int = LIST_PAGE,
+    ) -> CaseList:
+        """The cases matching `query` as a CSV or XLSX file, redacted for `actor`.
+
+        The filters are the case list's (`CaseQuery`, without its cursor and limit: every match
+        is exported, `page_size` cases per transaction, so a large tenant never sits in memory).
+        A handling unit's member gets only their unit's cases and no identity columns. Roles
+        holding ``identity:reveal`` get the complainant's name, phone and ID number masked, on
+        each case whose plugin lets one of their roles read it (`may_reveal`); with
+        `reveal_reason` the values are in clear and every reading is recorded like a reveal on
+        the case page. Free text (the title) is scrubbed of the complainant unless revealed.
+
+        The first page is read before this returns, so a bad filter, format or permission is
+        raised here and not half-way through a download.
+
+        Raises:
+            InvalidCommand: an unknown format, a bad filter, or an empty reveal reason.
+            NotPermitted: the actor may not read cases, or gave a reason without
+                ``identity:reveal`` (or belongs to a handling unit).
+        """
+        if fmt not in LIST_FORMATS:
+            raise InvalidCommand("导出格式只能是 csv 或 xlsx", field="format")
+        if not actor.can(Permission.CASE_READ):
+            raise NotPermitted(f"您的角色无权导出案件（需要权限 {Permission.CASE_READ.value}）")
+        bound = unit_bound(actor)
+        shows_identity = actor.can(Permission.IDENTITY_REVEAL) and not bound
+        if reveal_reason is not None:
+            if not shows_identity:
+                raise NotPermitted(
+                    f"您的角色无权在导出中载明投诉人身份（需要权限 {Permission.IDENTITY_REVEAL.value}）"
+                )
+            if len(reveal_reason.strip()) < 2:
+                raise InvalidCommand("载明投诉人身份原文须说明理由", field="reveal_reason")
+        query = dataclasses.replace(scoped_query(actor, query), cursor=None, limit=page_size)
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.cases.registry)
+            units = {unit.code: unit.name for unit in await TenantDirectory(tenant_id).units()}
+            first = await search_cases(tenant_id, query)
+        now = self.cases.clock.now()
+        zone = ZoneInfo(tenant.record.timezone)
+        header = [*LIST_COLUMNS, *(label for label, _ in IDENTITY_COLUMNS if shows_identity)]
+        reason = f"导出案件清单：{reveal_reason.strip()}" if reveal_reason is not None else None
+
+        async def rows() -> AsyncIterator[list[str]]:
+            page = first
+            while True:
+                async with tenant_tx(tenant_id):
+                    repo = CaseRepository(tenant_id)
+                    timers = await repo.timers_for([case.id for case in page.cases])
+                    identities = await _identities(self.cases, repo, tenant_id, page.cases)
+                for case in page.cases:
+                    clear = identities.get(case.id)
+                    readable = shows_identity and may_reveal(actor, tenant.hooks.identity_access(case))
+                    revealed = None
+                    if readable and reason is not None and clear is not None:
+                        try:  # through the service: the rule again, the reveal log, the event
+                            revealed = await self.cases.reveal_identity(tenant_id, case.id, actor, reason)
+                        except CaseNotFound:  # the identity was purged meanwhile (retention)
+                            clear = None
+                    line = _list_row(case, timers.get(case.id, ()), units, zone, now)
+                    line[LIST_COLUMNS.index("标题")] = (
+                        case.title
+                        if revealed
+                        else scrubber(clear, "unit" if bound else "supervisor")(case.title)
+                    )
+                    if shows_identity:
+                        line += _identity_cells(case, clear, revealed, readable)
+                    yield line
+                if page.next_cursor is None:
+                    return
+                async with tenant_tx(tenant_id):
+                    page = await search_cases(tenant_id, dataclasses.replace(query, cursor=page.next_cursor))
+
+        stamp = now.astimezone(zone).strftime("%Y%m%d-%H%M")
+        identity = "none" if not shows_identity else ("clear" if reason else "masked")
+        if fmt == "csv":
+            chunks = _csv_chunks(header, rows())
+            media = "text/csv; charset=utf-8"
+        else:
+            chunks = _xlsx_chunks(header, rows(), title=f"案件清单 {stamp}")
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return CaseList(f"案件清单-{stamp}.{fmt}", media, chunks, identity)
+
     async def documents(self, tenant_id: int, case_id: int, actor: Actor) -> list[StoredDocument]:
         """The documents issued on the case (supervision notices …), oldest first.
 
@@ -189,6 +344,110 @@ async def clear_identity(
     _, wrapped, nonce, master_key_id = stored
     vault = cases.vault
     return vault.open(vault.unwrap(wrapped, nonce, master_key_id), tenant_id, case_id, sealed)
+
+
+async def _identities(
+    cases: CaseService, repo: CaseRepository, tenant_id: int, page: tuple[Case, ...]
+) -> dict[int, dict[str, Any]]:
+    """The clear identities of a page's named cases (to scrub and mask them; shown to nobody)."""
+    named = [case.id for case in page if not case.anonymous and case.id is not None]
+    stored = await repo.data_key() if named else None
+    if stored is None:
+        return {}
+    _, wrapped, nonce, master_key_id = stored
+    key = cases.vault.unwrap(wrapped, nonce, master_key_id)
+    found = {}
+    for case_id in named:
+        sealed = await repo.identity(case_id)
+        if sealed is not None:
+            found[case_id] = cases.vault.open(key, tenant_id, case_id, sealed)
+    return found
+
+
+def _list_row(case: Case, timers: Any, units: Mapping[str, str], zone: ZoneInfo, now: datetime) -> list[str]:
+    def local(at: datetime) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    late = [stored.label for stored in timers if sla.is_overdue(stored.timer, now)]
+    deadlines = "；".join(
+        f"{stored.label} {local(stored.timer.due_at)}"
+        + ("" if stored.timer.state is sla.TimerState.RUNNING else f"（{_TIMER_STATES[stored.timer.state]}）")
+        for stored in timers
+    )
+    unit = units.get(case.unit_code or "", case.unit_code or "")
+    return [
+        case.serial,
+        local(case.received_at),
+        case.kind.label,
+        case.channel.label,
+        case.category,
+        case.title,
+        case.state.label,
+        unit,
+        case.handler or "",
+        case.owner,
+        deadlines,
+        f"是（{'、'.join(late)}）" if late else "否",
+        SATISFACTION_LABELS.get(case.satisfaction, "") if case.satisfaction else "",
+    ]
+
+
+_TIMER_STATES = {
+    sla.TimerState.PAUSED: "暂停",
+    sla.TimerState.STOPPED: "已停止",
+    sla.TimerState.BREACHED: "已超期",
+    sla.TimerState.RUNNING: "计时中",
+}
+
+
+def _identity_cells(
+    case: Case, clear: Mapping[str, Any] | None, revealed: Mapping[str, Any] | None, readable: bool
+) -> list[str]:
+    if case.anonymous:
+        return [ANONYMOUS] * len(IDENTITY_COLUMNS)
+    if not readable:
+        return [NOT_SHOWN] * len(IDENTITY_COLUMNS)
+    values = dict(revealed) if revealed is not None else mask_identity(clear or {})
+    return [next((str(values[key]) for key in keys if values.get(key)), "") for _, keys in IDENTITY_COLUMNS]
+
+
+# A cell a spreadsheet would read as a formula is prefixed with an apostrophe (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+async def _csv_chunks(header: list[str], rows: AsyncIterator[list[str]]) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    async for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_cell(cell) for cell in row])
+        yield buffer.getvalue().encode()
+
+
+async def _xlsx_chunks(
+    header: list[str], rows: AsyncIterator[list[str]], *, title: str
+) -> AsyncIterator[bytes]:
+    from openpyxl import Workbook
+
+    # Write-only: each row goes to a temporary file as it comes, not into a sheet in memory.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("案件清单")
+    sheet.append([title])
+    sheet.append(header)
+    async for row in rows:
+        sheet.append([_cell(cell) for cell in row])
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+        book.save(out)
+        out.seek(0)
+        while chunk := out.read(256 * 1024):
+            yield chunk
 
 
 def _timer(stored: StoredTimer) -> dict[str, Any]:

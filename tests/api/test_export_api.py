@@ -193,3 +193,51 @@ async def test_documents_list_the_supervision_notices(client, township, login, r
     assert_no_identity(response)
     unit_file = (await export(client, case_id, handler, recipient="unit")).json()
     assert [d["number"] for d in unit_file["documents"]] == [notice["number"]]
+
+
+async def test_the_case_list_downloads_as_csv_and_xlsx_redacted_by_role(client, township, login):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    case_id = await accepted_case(client, login, township.slug)
+    supervisor, handler = await login(township.slug, "supervisor"), await login(township.slug, "handler")
+    response = await client.get("/api/v1/cases/export", params={"format": "csv"}, headers=supervisor)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["cache-control"] == "no-store" and response.headers["x-identity"] == "masked"
+    assert "attachment" in response.headers["content-disposition"]
+    assert_no_identity(response)
+    header, *lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(lines) == 1 and lines[0][header.index("投诉人")] == "钱**"
+
+    # The list's filters apply: nothing accepted was received before the case.
+    empty = await client.get(
+        "/api/v1/cases/export",
+        params={"state": "accepted", "received_before": "2026-01-01T00:00:00+08:00"},
+        headers=supervisor,
+    )
+    assert empty.status_code == 200 and len(empty.content.decode("utf-8-sig").splitlines()) == 1
+
+    unit = await client.get("/api/v1/cases/export", params={"format": "xlsx"}, headers=handler)
+    assert unit.status_code == 200, unit.text
+    assert unit.headers["x-identity"] == "none"
+    sheet = load_workbook(io.BytesIO(unit.content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "投诉人" not in rows[1] and len(rows) == 2  # title, header: the case is not the unit's yet
+    assert_no_identity(unit)
+
+    refused = await client.get("/api/v1/cases/export", params={"reveal_reason": "想看看"}, headers=handler)
+    assert "identity:reveal" in assert_problem(refused, 403)["detail"]
+    assert (
+        assert_problem(
+            await client.get("/api/v1/cases/export", params={"format": "pdf"}, headers=supervisor), 422
+        )["errors"][0]["field"]
+        == "format"
+    )
+    clear = await client.get("/api/v1/cases/export", params={"reveal_reason": "归档核对"}, headers=supervisor)
+    assert clear.status_code == 200 and clear.headers["x-identity"] == "clear"
+    assert IDENTITY["phone"].encode() in clear.content
+    logged = (await client.get(f"/api/v1/cases/{case_id}/identity/reveals", headers=supervisor)).json()
+    assert [(r["reader"], r["reason"]) for r in logged] == [("supervisor", "导出案件清单：归档核对")]

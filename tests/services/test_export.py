@@ -240,3 +240,133 @@ async def test_documents_are_listed_for_readers(make_tenant, service, export, cl
     assert notice.number in notice.body and "转办时限" in notice.body
     fresh = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
     assert await export.documents(tenant.id, fresh, actors["handler"]) == []
+
+
+# --- the case list -------------------------------------------------------------------------------
+
+
+async def listing(export, tenant, who, fmt="csv", *, query=None, **options) -> tuple[list[list[str]], bytes]:
+    from core.store.case_search import CaseQuery
+
+    exported = await export.case_list(tenant.id, who, query or CaseQuery(sort="received_at"), fmt, **options)
+    data = b"".join([chunk async for chunk in exported.chunks])
+    if fmt == "csv":
+        import csv
+        import io
+
+        assert data.startswith("\ufeff".encode())  # Excel reads the Chinese
+        return list(csv.reader(io.StringIO(data.decode("utf-8-sig")))), data
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
+    rows = [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    return rows[1:], data  # below the title line
+
+
+async def five_cases(tenant, service, clock, registry, actors) -> list[int]:
+    """Four named complaints (one late, at jcs; one naming the person in its title), one anonymous."""
+    dispatched = await full_case(tenant, service, clock, registry, actors)
+    named = [
+        (await service.intake(tenant.id, complaint(title=title), actors["operator"])).case.id
+        for title in ("钱多多反映公开栏问题", "政务公开栏未更新", "村务公开不及时")
+    ]
+    anonymous = complaint({}, content="公开栏三个月未更新。", anonymous=True)
+    return [dispatched, *named, (await service.intake(tenant.id, anonymous, actors["operator"])).case.id]
+
+
+async def test_a_supervisors_case_list_masks_the_identity_and_spans_every_page(
+    make_tenant, service, export, clock, registry, actors
+):
+    tenant = await make_tenant()
+    ids = await five_cases(tenant, service, clock, registry, actors)
+    before = await reveals(service, tenant, ids[1], actors)
+    rows, data = await listing(export, tenant, actors["supervisor"], page_size=2)  # three pages
+
+    header, *lines = rows
+    assert header[:3] == ["编号", "受理时间", "类型"] and header[-3:] == ["投诉人", "联系电话", "证件号码"]
+    assert len(lines) == 5  # every page, none twice
+    serials = [line[0] for line in lines]
+    assert len(set(serials)) == 5 and serials == sorted(serials)
+    for clear in CLEAR:
+        assert clear.encode() not in data, clear
+    by = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
+    late = by[serials[0]]  # the dispatched case missed its transfer deadline
+    assert late["承办单位"] == "镇监察室" and late["状态"] == "已转办" and late["首办责任人"] == "operator"
+    assert late["是否超期"].startswith("是（") and "转办" in late["办理时限"]
+    assert (late["投诉人"], late["联系电话"]) == (MASKED["name"], MASKED["phone"])
+    assert by[serials[1]]["标题"] == "钱**反映公开栏问题"  # free text scrubbed, masked
+    assert by[serials[2]]["是否超期"] == "否" and by[serials[2]]["受理时间"] == "2026-10-09 10:00"
+    assert [by[serials[4]][c] for c in ("投诉人", "联系电话", "证件号码")] == ["匿名"] * 3
+    assert await reveals(service, tenant, ids[1], actors) == before  # masked: nothing read in clear
+
+
+async def test_a_units_member_gets_their_units_cases_without_any_identity(
+    make_tenant, service, export, clock, registry, actors
+):
+    tenant = await make_tenant()
+    await five_cases(tenant, service, clock, registry, actors)
+    from core.store.case_search import CaseQuery
+
+    # Asking for another unit's cases does not widen the scope: the unit's own are listed instead.
+    for query in (None, CaseQuery(unit_code="dzb"), CaseQuery(text="公开")):
+        rows, data = await listing(export, tenant, actors["handler"], query=query)
+        header, *lines = rows
+        assert "投诉人" not in header and "联系电话" not in header
+        assert all(line[header.index("承办单位")] == "镇监察室" for line in lines)
+        assert len(lines) == 1
+        for text in (*CLEAR, *MASKED.values()):
+            assert text.encode() not in data, text
+    with pytest.raises(NotPermitted, match="identity:reveal"):
+        await listing(export, tenant, actors["handler"], reveal_reason="想看看")
+
+
+async def test_a_reveal_in_a_case_list_is_logged_on_every_case(
+    make_tenant, service, export, clock, registry, actors
+):
+    tenant = await make_tenant()
+    ids = await five_cases(tenant, service, clock, registry, actors)
+    before = {case_id: await reveals(service, tenant, case_id, actors) for case_id in ids}
+    rows, _ = await listing(export, tenant, actors["supervisor"], "xlsx", reveal_reason="年度归档核对")
+    header, *lines = rows
+    names = [line[header.index("投诉人")] for line in lines]
+    assert names == ["钱多多"] * 4 + ["匿名"]
+    assert lines[0][header.index("联系电话")] == IDENTITY["phone"]
+    assert lines[1][header.index("标题")] == "钱多多反映公开栏问题"  # verbatim once revealed
+    for case_id in ids[:4]:
+        assert await reveals(service, tenant, case_id, actors) == [
+            *before[case_id],
+            ("supervisor", "导出案件清单：年度归档核对"),
+        ]
+    assert await reveals(service, tenant, ids[4], actors) == []  # anonymous: nothing to read
+
+    # An admin reads cases but not identities: no identity columns, and no reveal either.
+    header, *_ = (await listing(export, tenant, actors["admin"]))[0]
+    assert "投诉人" not in header
+    with pytest.raises(NotPermitted):
+        await listing(export, tenant, actors["admin"], reveal_reason="归档")
+    with pytest.raises(InvalidCommand) as refused:
+        await listing(export, tenant, actors["supervisor"], "pdf")
+    assert refused.value.field == "format"
+    with pytest.raises(InvalidCommand):
+        await listing(export, tenant, actors["supervisor"], reveal_reason=" ")
+
+
+async def test_a_plugin_narrowing_identity_access_narrows_the_case_list(make_tenant, actors):
+    import plugins.township.hooks as township
+    from core.plugins import PluginRegistry
+    from tests.services.test_identity import SupervisorsOnly
+
+    registry = PluginRegistry({"township": township, "narrow": SupervisorsOnly()})
+    tenant = await make_tenant("narrow", registry_=registry)
+    service = CaseService(registry, FixedClock(ACCEPTED))
+    export = CaseExport(service)
+    case_id = (await service.intake(tenant.id, complaint(fields={}), actors["operator"])).case.id
+    header, line = (await listing(export, tenant, actors["operator"]))[0]
+    assert line[header.index("投诉人")] == "—"  # the operator holds identity:reveal, the plugin says no
+    header, line = (await listing(export, tenant, actors["supervisor"]))[0]
+    assert line[header.index("投诉人")] == MASKED["name"]
+    header, line = (await listing(export, tenant, actors["operator"], reveal_reason="回访核实"))[0]
+    assert line[header.index("投诉人")] == "—"
+    assert await reveals(service, tenant, case_id, actors) == []  # nothing was read for the operator
