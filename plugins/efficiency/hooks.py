@@ -25,6 +25,8 @@ from core.sdk import (
     StandardPhrase,
     StatisticsDimension,
     TenantContext,
+    TimerEffect,
+    TimerPhase,
     TimerRule,
     hookimpl,
 )
@@ -53,13 +55,22 @@ SETTINGS = (
         "feedback_days",
         int,
         2,
-        "署实名的，查结后告知结果的时限（日），成都 第六条(六)；0 表示制度未定时限（计生 7(4)），不计时",
+        "署实名的，查结（办结）后告知结果的时限（日），成都 第六条(六)；"
+        "0 表示制度未定时限（计生 7(4)）：不计时，改为办结前须先告知并记录反馈",
     ),
     SettingSpec(
         "leader_approval",
         bool,
         True,
-        "受理后当日提出拟办意见送分管领导阅批后方可转办（成都 第六条(二)）；计生 4 允许直接办理，设为 false",
+        "受理后当日内提出拟办意见送分管领导阅批后方可转办（成都 第六条(二)）；"
+        "计生 4 允许直接办理，设为 false",
+    ),
+    SettingSpec(
+        "may_order_remedy",
+        bool,
+        False,
+        "投诉举报工作机构可要求被投诉举报人立即停止行政过错或违法违纪行为、采取必要的补救措施"
+        "（计生 9，设为 true）；成都局制度无此职权，为 false",
     ),
     SettingSpec(
         "sanction_ladder",
@@ -71,7 +82,6 @@ SETTINGS = (
 )
 
 _FOLLOWED_UP = frozenset({CaseKind.COMPLAINT, CaseKind.REPORT})
-_NATURE_HELP = "；".join(f"{key}={label}" for key, label in rules.NATURES.items())
 
 
 def _regulation(ctx: TenantContext) -> rules.Regulation:
@@ -87,7 +97,13 @@ def hy_register_settings() -> Sequence[SettingSpec]:
 def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema:
     return IntakeSchema(
         fields=(
-            FieldSpec("nature", "投诉举报性质", kinds=_FOLLOWED_UP, help=_NATURE_HELP),
+            FieldSpec(
+                "nature",
+                "投诉举报性质",
+                kinds=_FOLLOWED_UP,
+                help="不属于以上性质的选“其他”，受理时移交有管辖权的部门",
+                choices=rules.nature_choices(),
+            ),
             FieldSpec("respondent", "被投诉举报的人员或单位", kinds=_FOLLOWED_UP),
             FieldSpec("name", "投诉举报人姓名", kinds=_FOLLOWED_UP, identity=True),
             FieldSpec("phone", "联系电话", kinds=_FOLLOWED_UP, identity=True),
@@ -117,11 +133,23 @@ def hy_case_acceptance(ctx: TenantContext, case: Case) -> AcceptanceCheck:
 
 
 @hookimpl
-def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
-    reg = _regulation(ctx)
-    return rules.LeaderReadsFirst(
-        case, command.action, leader_approval=ctx.settings["leader_approval"], reg=reg
-    ) or rules.FeedbackBeforeClosing(case, command.action, reg)
+def hy_transition_veto(
+    ctx: TenantContext, case: Case, command: CaseCommand, open_timers: frozenset[str]
+) -> str | None:
+    reg, settings, action = _regulation(ctx), ctx.settings, command.action
+    return (
+        rules.LeaderReadsFirst(case, action, leader_approval=settings["leader_approval"], reg=reg)
+        or rules.FeedbackBeforeClosing(case, action, reg, feedback_days=settings["feedback_days"])
+        or rules.RemedyNotGranted(action, reg, may_order_remedy=settings["may_order_remedy"])
+        or rules.RemedyOutstanding(action, open_timers, reg)
+    )
+
+
+@hookimpl
+def hy_timer_effects(
+    ctx: TenantContext, case: Case, timer_kind: str, phase: TimerPhase
+) -> Sequence[TimerEffect] | None:
+    return rules.remedy_effects(timer_kind, phase)
 
 
 @hookimpl
@@ -142,6 +170,11 @@ def hy_sla_timers(ctx: TenantContext, case: Case) -> Sequence[TimerRule]:
         feedback_days=settings["feedback_days"],
         leader_approval=settings["leader_approval"],
     )
+
+
+@hookimpl
+def hy_action_roles(ctx: TenantContext, case: Case, action: Action) -> frozenset[Role] | None:
+    return rules.extension_granters(action)
 
 
 @hookimpl

@@ -26,6 +26,8 @@ from core.sdk import (
     Role,
     Sanction,
     SanctionKind,
+    TimerEffect,
+    TimerPhase,
     TimerRule,
 )
 
@@ -33,15 +35,22 @@ __all__ = [
     "DAY_UNITS",
     "LEADER_STEP",
     "NATURES",
+    "OUT_OF_SCOPE",
     "REGULATIONS",
+    "REMEDY_TIMER",
     "FeedbackBeforeClosing",
     "LeaderReadsFirst",
     "OutOfScope",
     "Regulation",
+    "RemedyNotGranted",
+    "RemedyOutstanding",
     "approval_chain",
     "day_period",
+    "extension_granters",
     "identity_readers",
+    "nature_choices",
     "regulation",
+    "remedy_effects",
     "sanction_ladder",
     "sanctions_for",
     "timer_rules",
@@ -60,6 +69,18 @@ NATURES: dict[str, str] = {
     "discipline": "违法违纪",
 }
 """The natures a complaint or report is classified by (成都 第二条、第五条(一); 计生 2、5)."""
+
+OUT_OF_SCOPE = "other"
+"""The intake answer for a matter outside every nature: taken in, then handed to the competent body."""
+
+REMEDY_TIMER = "remedy"
+"""The core's timer of an order to stop or put things right (`order_remedy` → `confirm_remedy`)."""
+
+
+def nature_choices() -> tuple[tuple[str, str], ...]:
+    """The intake choices of ``nature``: the regulation's list, then "other" (handed over at acceptance)."""
+    return (*NATURES.items(), (OUT_OF_SCOPE, "其他（不属于本机关受理范围）"))
+
 
 DAY_UNITS: dict[str, PeriodUnit] = {
     "calendar": PeriodUnit.CALENDAR_DAYS,
@@ -82,6 +103,7 @@ class Regulation:
     feedback: str
     confidentiality: str
     sanctions: str
+    remedy: str  # the clause granting the power to order a stop or a remedy; "" when the text has none
 
     def basis(self, clause: str) -> str:
         """The basis text for one clause, e.g. "局投诉举报制度 第六条(四)"."""
@@ -100,6 +122,7 @@ REGULATIONS: dict[str, Regulation] = {
         feedback="第六条(六)",
         confidentiality="第七条",
         sanctions="第八条",
+        remedy="",  # the bureau's text gives its office no power to order the accused
     ),
     # The bureau's text numbers its items "1、" and "(1)"; the bases cite them the same way.
     "jsj": Regulation(
@@ -113,6 +136,7 @@ REGULATIONS: dict[str, Regulation] = {
         feedback="7(4)",
         confidentiality="7(2)",
         sanctions="10、11",
+        remedy="9",
     ),
 }
 """Values of the ``regulation`` setting: which text the tenant adopted."""
@@ -167,13 +191,18 @@ def LeaderReadsFirst(case: Case, action: Action, *, leader_approval: bool, reg: 
     return None
 
 
-def FeedbackBeforeClosing(case: Case, action: Action, reg: Regulation) -> str | None:
-    """A real-name complainant is told the result (and heard) before the case closes.
+def FeedbackBeforeClosing(case: Case, action: Action, reg: Regulation, *, feedback_days: int) -> str | None:
+    """Where the text sets no deadline for it, a real-name complainant is told and heard before closing.
 
-    成都 第六条(六) and 计生 7(4); an anonymous case may close straight after the reply.
+    计生 7(4) says only "应当将办理结果告知该投诉举报者,听取其意见" (``feedback_days = 0``): the
+    case does not close until the feedback is recorded. 成都 第六条(六) counts "查结后2日内"
+    from the closure (``feedback_days > 0``): the case closes first and the ``feedback`` timer
+    holds the office to the 2 days, so nothing is refused here. An anonymous case may close
+    straight after the reply either way.
     """
     if (
-        action is Action.CLOSE
+        feedback_days <= 0
+        and action is Action.CLOSE
         and case.state is CaseState.REPLIED
         and not case.anonymous
         and case.kind in FOLLOWED_UP
@@ -182,6 +211,45 @@ def FeedbackBeforeClosing(case: Case, action: Action, reg: Regulation) -> str | 
             f"署实名的投诉举报，须先将查办结果告知投诉举报人并记录反馈，方可办结（{reg.basis(reg.feedback)}）"
         )
     return None
+
+
+def RemedyNotGranted(action: Action, reg: Regulation, *, may_order_remedy: bool) -> str | None:
+    """Only an office whose text grants the power may order the accused to stop or remedy (计生 9).
+
+    The Chengdu bureau's text has no such clause: its office hands the matter to the division
+    concerned (第六条(三)), which is refused an order here.
+    """
+    if action is not Action.ORDER_REMEDY or may_order_remedy:
+        return None
+    return (
+        f"本单位《{reg.title}》未规定投诉举报工作机构可责令被投诉举报人停止或补救，不能下达整改要求；"
+        f"请按{reg.basis(reg.handoff)}移送有关职能处室（单位）查办"
+    )
+
+
+def RemedyOutstanding(action: Action, open_timers: frozenset[str], reg: Regulation) -> str | None:
+    """A case is not closed while the accused's ordered stop or remedy is not confirmed (计生 9).
+
+    The order is the office's own demand on the accused; closing over it would drop the check
+    that the wrongdoing stopped, and leave its deadline running on a closed case.
+    """
+    if action is not Action.CLOSE or REMEDY_TIMER not in open_timers:
+        return None
+    clause = reg.basis(reg.remedy or reg.handling)
+    return f"已责令被投诉举报人停止或补救，尚未验收整改情况，不能办结；请先验收整改（{clause}）"
+
+
+def remedy_effects(timer_kind: str, phase: TimerPhase) -> tuple[TimerEffect, ...] | None:
+    """What a remedy deadline does: urge at the warning point; urge and a 督办通知单 at breach.
+
+    The late party is the accused, not the office's staff, so a breach writes no accountability
+    event against them. Other timers are left to the core (None).
+    """
+    if timer_kind != REMEDY_TIMER:
+        return None
+    if phase is TimerPhase.WARNING:
+        return (TimerEffect.REMIND,)
+    return (TimerEffect.REMIND, TimerEffect.SUPERVISION_NOTICE)
 
 
 LEADER_STEP = ApprovalStep("leader", Role.APPROVER, "分管领导审批")
@@ -208,8 +276,9 @@ def timer_rules(
 ) -> tuple[TimerRule, ...]:
     """The deadlines of a complaint or report: draft opinion, hand-off, handling and feedback.
 
-    Every period counts in the tenant's ``day_unit``. The draft opinion is due "当日内"; the
-    core's periods cannot end on the trigger's own day, so it is one day (a contract gap).
+    Every period counts in the tenant's ``day_unit``. The draft opinion is due "当日内": the end
+    of the day of acceptance (a rest day rolls to the next workday). The feedback is due
+    ``feedback_days`` after the closure (查结后), for real-name cases only.
     """
     rules = []
     if leader_approval and case.kind in FOLLOWED_UP:
@@ -217,10 +286,10 @@ def timer_rules(
             TimerRule(
                 kind="draft_opinion",
                 label="拟办意见呈报时限（当日）",
-                period=day_period(1, day_unit),
+                period=day_period(0, day_unit),
                 basis=reg.basis(reg.draft),
                 starts_on=Action.ACCEPT,
-                restarts_on=frozenset({Action.REJECT}),  # a draft sent back is redrafted as promptly
+                restarts_on=frozenset({Action.REJECT}),  # a draft sent back is redrafted the same day
                 stops_on=frozenset({Action.SUBMIT_FOR_APPROVAL, Action.REFER_OUT}),
             )
         )
@@ -250,14 +319,26 @@ def timer_rules(
         rules.append(
             TimerRule(
                 kind="feedback",
-                label="实名反馈时限",
+                label="实名告知查办结果时限",
                 period=day_period(feedback_days, day_unit),
                 basis=reg.basis(reg.feedback),
-                starts_on=Action.REPLY,
+                # 查结后: from the closure. A complainant already told and heard before closing
+                # (feedback recorded) owes nothing more, so the rule then starts on no action
+                # (None is intake, long past) but still stops a timer a reopened case left.
+                starts_on=Action.CLOSE if case.satisfaction is None else None,
                 stops_on=frozenset({Action.RECORD_FEEDBACK, Action.REOPEN}),
             )
         )
     return tuple(rules)
+
+
+def extension_granters(action: Action) -> frozenset[Role] | None:
+    """Who grants more handling time: the leader (成都 第六条(四) 经领导批准; 计生 7(3) 报经单位负责人同意).
+
+    The permission matrix also lets unit heads and supervisors extend; both texts reserve it
+    to the leadership, so the plugin narrows ``extend`` to approvers. Other actions: the matrix.
+    """
+    return frozenset({Role.APPROVER}) if action is Action.EXTEND else None
 
 
 def identity_readers() -> frozenset[Role]:

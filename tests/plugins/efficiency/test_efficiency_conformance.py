@@ -25,6 +25,7 @@ class TestChengduEfficiencyConformance(PluginConformance):
             "handoff_days": 5,
             "feedback_days": 2,
             "leader_approval": True,
+            "may_order_remedy": False,
             "sanction_ladder": "admonition,circulated_criticism,disciplinary",
         }
     )
@@ -35,7 +36,7 @@ class TestChengduEfficiencyConformance(PluginConformance):
 
 
 class TestFamilyPlanningEfficiencyConformance(TestChengduEfficiencyConformance):
-    """城区计生局 [S4b]: working days, no leader step, no feedback deadline, a two-step ladder."""
+    """城区计生局 [S4b]: working days, no leader step, no feedback deadline, remedy orders, two steps."""
 
     settings: ClassVar[MappingProxyType[str, Any]] = MappingProxyType(
         {
@@ -46,6 +47,7 @@ class TestFamilyPlanningEfficiencyConformance(TestChengduEfficiencyConformance):
             "handoff_days": 5,
             "feedback_days": 0,
             "leader_approval": False,
+            "may_order_remedy": True,
             "sanction_ladder": "criticism,disciplinary",
         }
     )

@@ -1,8 +1,9 @@
 """One Chengdu efficiency complaint over HTTP, from the phone call to the upheld closing.
 
 局投诉举报制度 第六条: 登记 → 呈报 (the leader reads the draft) → 移送 → 办理 within 30 days,
-extended with the leader's approval by at most 30 → 反馈 to the real-name complainant → the
-第八条 ledger. Accepted on 2026-09-30 10:00, the eve of National Day.
+extended with the leader's approval by at most 30 → closed (查结) → 反馈 to the real-name
+complainant within 2 days after it → the 第八条 ledger. Accepted on 2026-09-30 10:00, the eve
+of National Day.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ async def test_a_chengdu_complaint_over_http(make_tenant, registry):
 
         await act("register", {"category": "work_style"}, operator)
         case = await act("accept", {}, operator)
-        assert due(case, "draft_opinion") == "2026-10-08T23:59:59+08:00"  # 第六条(二), "当日内" as 1 day
+        assert due(case, "draft_opinion") == "2026-09-30T23:59:59+08:00"  # 第六条(二) 当日内
         assert due(case, "handoff") == "2026-10-08T23:59:59+08:00"  # 第六条(三)
         assert due(case, "handling") == "2026-10-30T23:59:59+08:00"  # 第六条(四)
         assert timers(case)["handling"]["basis"] == "局投诉举报制度 第六条(四)"
@@ -97,9 +98,7 @@ async def test_a_chengdu_complaint_over_http(make_tenant, registry):
         assert "上限" in over["detail"]
 
         case = await act("reply", {"mode": "written", "content": "经查属实，已对当事人批评教育。"}, handler)
-        assert due(case, "feedback") == "2026-10-08T23:59:59+08:00"  # 2 days from 09-30, past the holiday
-        blocked = await act("close", {"summary": "查结"}, operator, status=422)
-        assert "第六条(六)" in blocked["detail"]
+        assert "feedback" not in timers(case)  # 查结后2日内: from the closure
 
         # 第七条: the leader reads the draft, never who complained; the complaint office does.
         hidden = await client.post(
@@ -111,12 +110,15 @@ async def test_a_chengdu_complaint_over_http(make_tenant, registry):
         )
         assert shown.status_code == 200 and shown.json()["identity"]["name"] == "陈静"
 
-        await act("record_feedback", {"satisfaction": "satisfied", "note": "电话告知"}, operator)
         case = await act(
             "close",
             {"summary": "投诉属实", "outcome": "upheld", "respondent": "机关服务中心 刘洋"},
             operator,
         )
+        assert case["state"] == "closed"
+        assert due(case, "feedback") == "2026-10-08T23:59:59+08:00"  # 2 days from 09-30, past the holiday
+        assert timers(case)["feedback"]["basis"] == "局投诉举报制度 第六条(六)"
+        case = await act("record_feedback", {"satisfaction": "satisfied", "note": "电话告知"}, operator)
         assert case["state"] == "closed"
         assert {t["state"] for t in case["timers"]} == {"stopped"}
 
@@ -132,9 +134,15 @@ async def test_a_chengdu_complaint_over_http(make_tenant, registry):
         "case_extended",
         "case_replied",
         "case_identity_revealed",
-        "case_feedback_recorded",
         "case_closed",
+        "case_feedback_recorded",
     ]
-    accountability = events[-1]["data"]["accountability"]
+    accountability = events[-2]["data"]["accountability"]
     assert accountability["subject"] == "机关服务中心 刘洋"
-    assert accountability["sanctions"] == [{"kind": "admonition", "points": 0, "amount": "0"}]
+    (line,) = accountability["sanctions"]
+    assert (line["kind"], line["points"], line["amount"], line["subject"]) == (
+        "admonition",
+        0,
+        "0",
+        "机关服务中心 刘洋",
+    )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from core.domain.calendar import BusinessCalendar, CalendarPolicy, Period, PeriodUnit, statutory_schedules
-from core.domain.cases import Case, CaseKind, CaseState, Channel
-from core.domain.commands import CloseCase, RecordFeedback, ReplyToCase
-from core.domain.decisions import AccountabilityEvent, AccountabilityKind, ApprovalStep, SanctionKind
+from core.domain.cases import Case, CaseKind, CaseState, Channel, Satisfaction
+from core.domain.commands import CloseCase, ConfirmRemedy, OrderRemedy, RecordFeedback, ReplyToCase
+from core.domain.decisions import (
+    AccountabilityEvent,
+    AccountabilityKind,
+    ApprovalStep,
+    SanctionKind,
+    TimerEffect,
+    TimerPhase,
+)
+from core.domain.errors import InvalidCommand
+from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action
 from core.domain.roles import Role
 from core.domain.tenancy import TenantContext
@@ -25,6 +34,7 @@ FAMILY_PLANNING: dict[str, Any] = {
     "day_unit": "working",
     "feedback_days": 0,
     "leader_approval": False,
+    "may_order_remedy": True,
     "sanction_ladder": "criticism,disciplinary",
 }
 JGSWJ, JSJ = rules.REGULATIONS["jgswj"], rules.REGULATIONS["jsj"]
@@ -36,6 +46,7 @@ def make_case(
     state: CaseState = CaseState.ACCEPTED,
     anonymous: bool = False,
     nature: str = "work_style",
+    satisfaction: Satisfaction | None = None,
 ) -> Case:
     return Case(
         id=1,
@@ -48,6 +59,7 @@ def make_case(
         content="办理公房维修申请时三次往返未果，经办人态度冷淡。",
         received_at=ACCEPTED_AT,
         anonymous=anonymous,
+        satisfaction=satisfaction,
         fields={"nature": nature, "respondent": "资产管理处 郑涛"},
     )
 
@@ -76,6 +88,7 @@ def test_the_defaults_are_the_chengdu_rules() -> None:
         "handoff_days": 5,
         "feedback_days": 2,
         "leader_approval": True,
+        "may_order_remedy": False,
         "sanction_ladder": "admonition,circulated_criticism,disciplinary",
     }
 
@@ -138,6 +151,31 @@ def test_intake_asks_nature_respondent_and_identity_of_complaints_and_reports() 
         "phone",
     ]
     assert [s.key for s in schema.missing(CaseKind.REPORT, {}, anonymous=True)] == ["nature", "respondent"]
+    (nature,) = [s for s in schema.fields if s.key == "nature"]
+    assert [value for value, _ in nature.choices] == [*rules.NATURES, rules.OUT_OF_SCOPE]
+    assert nature.choice_label("work_style") == "工作作风"
+
+
+def test_intake_takes_a_listed_nature_or_other_and_refuses_free_text() -> None:
+    schema = efficiency_hooks(CHENGDU).intake_schema(CaseKind.COMPLAINT)
+
+    def draft(nature: str) -> IntakeDraft:
+        return IntakeDraft(
+            kind=CaseKind.COMPLAINT,
+            channel=Channel.PHONE,
+            title="推诿",
+            content="三次往返未果",
+            identity={"name": "王芳", "phone": "13800002222"},
+            fields={"nature": nature, "respondent": "资产管理处"},
+        )
+
+    for nature in ("efficiency", rules.OUT_OF_SCOPE):
+        assert check_intake(draft(nature), schema, now=ACCEPTED_AT, max_backdate=timedelta(days=30))
+    with pytest.raises(InvalidCommand, match="投诉举报性质只能选择：行政过错（fault）") as refused:
+        check_intake(draft("交通违章"), schema, now=ACCEPTED_AT, max_backdate=timedelta(days=30))
+    assert "其他（不属于本机关受理范围）（other）" in str(refused.value)
+    # "other" is taken in, then refused at acceptance so it is handed over (第六条(三)).
+    assert rules.OutOfScope(CaseKind.COMPLAINT, rules.OUT_OF_SCOPE, JGSWJ) is not None
     assert schema.missing(CaseKind.CONSULTATION, {}, anonymous=True) == ()
     assert {s.key for s in schema.fields if s.identity} == {"name", "phone", "agent"}
 
@@ -164,7 +202,7 @@ def test_chengdu_does_not_answer_an_accepted_complaint_before_the_leader_read_it
     assert rules.LeaderReadsFirst(consultation, Action.REPLY, leader_approval=True, reg=JGSWJ) is None
 
 
-def test_veto_hook_adapts_both_guards() -> None:
+def test_veto_hook_adapts_every_guard() -> None:
     chengdu, family_planning = efficiency_hooks(CHENGDU), efficiency_hooks(FAMILY_PLANNING)
     reply = ReplyToCase(content="已责成整改")
     assert chengdu.transition_veto(make_case(), reply) == (
@@ -173,26 +211,71 @@ def test_veto_hook_adapts_both_guards() -> None:
     assert family_planning.transition_veto(make_case(), reply) == ()  # 计生 4: may handle directly
     replied = make_case(state=CaseState.REPLIED)
     assert family_planning.transition_veto(replied, CloseCase()) == (
-        rules.FeedbackBeforeClosing(replied, Action.CLOSE, JSJ),
+        rules.FeedbackBeforeClosing(replied, Action.CLOSE, JSJ, feedback_days=0),
     )
     assert family_planning.transition_veto(replied, RecordFeedback()) == ()
+    # 成都 第六条(六): closed first, told within 2 days after; the timer holds the office to it.
+    assert chengdu.transition_veto(replied, CloseCase()) == ()
+    order = OrderRemedy(accused="政策法规股 许亮", measures="立即停止违规收费", due_on=ACCEPTED_AT.date())
+    handling = make_case(state=CaseState.IN_HANDLING)
+    (refused,) = chengdu.transition_veto(handling, order)
+    assert refused == rules.RemedyNotGranted(Action.ORDER_REMEDY, JGSWJ, may_order_remedy=False)
+    assert family_planning.transition_veto(handling, order) == ()
+    assert family_planning.transition_veto(handling, ConfirmRemedy(note="已停止")) == ()
+    feedback = make_case(state=CaseState.FEEDBACK)
+    assert family_planning.transition_veto(feedback, CloseCase(), frozenset({"handling"})) == ()
+    assert family_planning.transition_veto(feedback, CloseCase(), frozenset({"remedy"})) == (
+        rules.RemedyOutstanding(Action.CLOSE, frozenset({"remedy"}), JSJ),
+    )
 
 
 @pytest.mark.parametrize(
-    ("state", "action", "anonymous", "vetoed"),
+    ("state", "action", "anonymous", "feedback_days", "vetoed"),
     [
-        (CaseState.REPLIED, Action.CLOSE, False, True),
-        (CaseState.REPLIED, Action.CLOSE, True, False),  # 其他需要告知的，定期公开
-        (CaseState.FEEDBACK, Action.CLOSE, False, False),
-        (CaseState.REFERRED_OUT, Action.CLOSE, False, False),
-        (CaseState.REPLIED, Action.REOPEN, False, False),
+        (CaseState.REPLIED, Action.CLOSE, False, 0, True),
+        (CaseState.REPLIED, Action.CLOSE, True, 0, False),  # 其他需要告知的，定期公开
+        (CaseState.FEEDBACK, Action.CLOSE, False, 0, False),
+        (CaseState.REFERRED_OUT, Action.CLOSE, False, 0, False),
+        (CaseState.REPLIED, Action.REOPEN, False, 0, False),
+        # A deadline after closure (成都 2 days): closing first is the regulation's own order.
+        (CaseState.REPLIED, Action.CLOSE, False, 2, False),
     ],
 )
-def test_feedback_before_closing(state: CaseState, action: Action, anonymous: bool, vetoed: bool) -> None:
-    reason = rules.FeedbackBeforeClosing(make_case(state=state, anonymous=anonymous), action, JGSWJ)
+def test_feedback_before_closing_only_without_a_deadline_after_it(
+    state: CaseState, action: Action, anonymous: bool, feedback_days: int, vetoed: bool
+) -> None:
+    case = make_case(state=state, anonymous=anonymous)
+    reason = rules.FeedbackBeforeClosing(case, action, JSJ, feedback_days=feedback_days)
     assert (reason is not None) is vetoed
     if reason:
-        assert "局投诉举报制度 第六条(六)" in reason
+        assert "城区计生局投诉举报制度 7(4)" in reason
+
+
+def test_only_a_tenant_granted_the_power_orders_a_stop_or_remedy() -> None:
+    refused = rules.RemedyNotGranted(Action.ORDER_REMEDY, JGSWJ, may_order_remedy=False)
+    assert refused is not None
+    assert "局投诉举报制度" in refused and "责令" in refused and "局投诉举报制度 第六条(三)" in refused
+    assert rules.RemedyNotGranted(Action.ORDER_REMEDY, JSJ, may_order_remedy=True) is None
+    assert rules.RemedyNotGranted(Action.CONFIRM_REMEDY, JGSWJ, may_order_remedy=False) is None
+
+
+def test_an_unconfirmed_remedy_blocks_closing_only() -> None:
+    reason = rules.RemedyOutstanding(Action.CLOSE, frozenset({"remedy", "handling"}), JSJ)
+    assert reason is not None and "尚未验收" in reason and "城区计生局投诉举报制度 9" in reason
+    assert rules.RemedyOutstanding(Action.CLOSE, frozenset({"handling"}), JSJ) is None
+    assert rules.RemedyOutstanding(Action.REPLY, frozenset({"remedy"}), JSJ) is None
+
+
+def test_a_late_remedy_is_urged_and_supervised_without_blaming_the_office() -> None:
+    family_planning = efficiency_hooks(FAMILY_PLANNING)
+    case = make_case(state=CaseState.IN_HANDLING)
+    assert family_planning.timer_effects(case, "remedy", TimerPhase.WARNING) == (TimerEffect.REMIND,)
+    assert family_planning.timer_effects(case, "remedy", TimerPhase.BREACH) == (
+        TimerEffect.REMIND,
+        TimerEffect.SUPERVISION_NOTICE,
+    )
+    # Other timers keep the core's effects, accountability included.
+    assert TimerEffect.ACCOUNTABILITY in family_planning.timer_effects(case, "handling", TimerPhase.BREACH)
 
 
 # --- deadlines -----------------------------------------------------------------------------------
@@ -208,7 +291,7 @@ def test_chengdu_timers() -> None:
         "feedback": "局投诉举报制度 第六条(六)",
     }
     assert {kind: rule.period for kind, rule in timers.items()} == {
-        "draft_opinion": Period.parse("1 day"),
+        "draft_opinion": Period.parse("same day"),  # 当日内
         "handoff": Period.parse("5 days"),
         "handling": Period.parse("30 days"),
         "feedback": Period.parse("2 days"),
@@ -217,7 +300,7 @@ def test_chengdu_timers() -> None:
         "draft_opinion": Action.ACCEPT,
         "handoff": Action.ACCEPT,
         "handling": Action.ACCEPT,
-        "feedback": Action.REPLY,
+        "feedback": Action.CLOSE,  # 查结后2日内
     }
     assert timers["draft_opinion"].stops_on == {Action.SUBMIT_FOR_APPROVAL, Action.REFER_OUT}
     assert timers["draft_opinion"].restarts_on == {Action.REJECT}
@@ -225,6 +308,9 @@ def test_chengdu_timers() -> None:
     assert timers["handling"].stops_on == {Action.REPLY, Action.REFER_OUT}
     assert timers["handling"].restarts_on == {Action.REOPEN}
     assert timers["feedback"].stops_on == {Action.RECORD_FEEDBACK, Action.REOPEN}
+    # Told before closing: nothing left to start at closure, but a reopened case's timer still stops.
+    told = timers_of(CHENGDU, make_case(state=CaseState.FEEDBACK, satisfaction=Satisfaction.SATISFIED))
+    assert told["feedback"].starts_on is None and Action.RECORD_FEEDBACK in told["feedback"].stops_on
     # Only handling may be extended (第六条(四)), by at most 30 days in the same unit.
     assert {k: r.extension_cap for k, r in timers.items() if r.extension_cap} == {
         "handling": Period.parse("30 days")
@@ -257,8 +343,8 @@ def test_anonymous_cases_and_consultations_have_no_feedback_deadline() -> None:
         (CHENGDU, "handling", "2026-10-30T23:59:59+08:00"),
         # 5 calendar days end on 10-05, inside the National Day holiday: rolled to Thu 10-08.
         (CHENGDU, "handoff", "2026-10-08T23:59:59+08:00"),
-        # "当日内" cannot end on the trigger day: 1 day, rolled past the holiday.
-        (CHENGDU, "draft_opinion", "2026-10-08T23:59:59+08:00"),
+        # "当日内": the end of the day of acceptance.
+        (CHENGDU, "draft_opinion", "2026-09-30T23:59:59+08:00"),
         # 10-08, 10-09, Sat 10-10 (make-up workday), 10-12, 10-13.
         (FAMILY_PLANNING, "handoff", "2026-10-13T23:59:59+08:00"),
     ],
@@ -278,6 +364,13 @@ def test_thirty_working_days_skip_the_holiday_and_count_the_make_up_day() -> Non
     assert CALENDAR.working_days_between(ACCEPTED_AT.date(), due.date()) == 30
     # The holiday week adds 5 workdays' worth of calendar time: far beyond 30 calendar days.
     assert (due.date() - ACCEPTED_AT.date()).days > 40
+
+
+@pytest.mark.parametrize("settings", [CHENGDU, FAMILY_PLANNING])
+def test_only_the_leadership_grants_an_extension(settings: dict[str, Any]) -> None:
+    tenant = efficiency_hooks(settings)
+    assert tenant.action_roles(make_case(), Action.EXTEND) == {Role.APPROVER}
+    assert tenant.action_roles(make_case(), Action.REQUEST_EXTENSION) is None  # a handler may ask
 
 
 # --- confidentiality -----------------------------------------------------------------------------
@@ -337,7 +430,9 @@ def test_documents_and_phrases() -> None:
     chengdu, family_planning = efficiency_hooks(CHENGDU), efficiency_hooks(FAMILY_PLANNING)
     templates = {t.key: t for t in chengdu.register_document_templates()}
     assert templates["registration_form"].title == "投诉举报登记表"
-    assert set(templates) == {"registration_form", "draft_opinion", "handoff_notice", "result_notice"}
+    # The core contributes its own forms too; the plugin's four replace or join them.
+    assert {"registration_form", "draft_opinion", "handoff_notice", "result_notice"} <= set(templates)
+    assert "第六条(一)" in templates["registration_form"].body  # the plugin's, not the core's
     assert "第六条(三)" in templates["handoff_notice"].body
     phrases = {p.key: p for p in chengdu.register_phrases()}
     assert phrases["handoff"].step is Action.REFER_OUT and "5日内" in phrases["handoff"].text
