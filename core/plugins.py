@@ -162,8 +162,12 @@ class PluginRegistry:
     def __init__(self, plugins: Mapping[str, object]) -> None:
         self._plugins = MappingProxyType(dict(plugins))
         self._managers: dict[int, tuple[TenantContext, TenantHooks]] = {}
+        # Settings are declared without a tenant, so each plugin's are read once here: building a
+        # manager costs milliseconds, and load_tenant asks for them on every unit of work.
+        self._specs: dict[str, tuple[SettingSpec, ...]] = {}
         for name, plugin in self._plugins.items():
-            self._build(name, plugin)  # a broken plugin stops start-up, not the first request
+            pm = self._build(name, plugin)  # a broken plugin stops start-up, not the first request
+            self._specs[name] = _flatten(pm.hook.hy_register_settings())
 
     @classmethod
     def discover(cls, extra: Mapping[str, object] | None = None) -> PluginRegistry:
@@ -204,9 +208,13 @@ class PluginRegistry:
             raise UnknownPlugin(name, self.names) from None
 
     def settings_specs(self, name: str) -> tuple[SettingSpec, ...]:
-        """The core's settings and those the plugin `name` declares."""
-        pm = self._build(name, self.plugin(name))
-        return _flatten(pm.hook.hy_register_settings())
+        """The core's settings and those the plugin `name` declares.
+
+        Raises:
+            UnknownPlugin: no such plugin is installed.
+        """
+        self.plugin(name)
+        return self._specs[name]
 
     def hooks_for(self, ctx: TenantContext) -> TenantHooks:
         """The facade over the tenant's manager, built once and rebuilt when the tenant changes."""
