@@ -84,7 +84,9 @@ def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
 
 @hookimpl
 def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
-    return rules.dispatch_veto(case, command, ctx.settings["supervision_unit"])
+    return rules.dispatch_veto(case, command, ctx.settings["supervision_unit"]) or rules.referral_veto(
+        command
+    )
 
 
 @hookimpl

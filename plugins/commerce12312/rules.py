@@ -9,8 +9,10 @@ says the rule is the plugin's reading.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
+from core.domain.commands import ReferCaseOut  # not re-exported by the SDK; the contract allows the domain
 from core.sdk import (
     AccountabilityEvent,
     AccountabilityKind,
@@ -36,6 +38,7 @@ __all__ = [
     "CATEGORY",
     "FOLLOWED_UP",
     "ON_SITE",
+    "ON_SITE_CHOICES",
     "PHRASES",
     "SEVERITY_LABELS",
     "dispatch_veto",
@@ -44,6 +47,7 @@ __all__ = [
     "is_cadre_misconduct",
     "is_on_site",
     "on_site_answer_problem",
+    "referral_veto",
     "route_for",
     "sanctions_for",
     "timer_rules",
@@ -65,6 +69,8 @@ CADRE_MISCONDUCT = "cadre_misconduct"
 
 YES = "yes"
 NO = "no"
+ON_SITE_CHOICES = ((YES, "需出现场处理"), (NO, "不需出现场"))
+"""The two answers to ``on_site``, offered as a drop-down and checked at intake."""
 
 SEVERITY_LABELS = {
     SeverityFlag.MAJOR: "重大",
@@ -100,7 +106,8 @@ def intake_schema(categories: Sequence[str]) -> IntakeSchema:
                 ON_SITE,
                 "是否需出现场处理",
                 kinds=kinds,
-                help="yes：需出现场（受理后 10 分钟内分流、30 分钟内到场）；no：不需要",
+                help="需出现场的，受理后 10 分钟内分流、30 分钟内到场",
+                choices=ON_SITE_CHOICES,
             ),
             FieldSpec(CATEGORY, "案件类别", kinds=kinds, help=f"可选：{choices}"),
         ),
@@ -175,6 +182,24 @@ def dispatch_veto(case: Case, command: CaseCommand, supervision_unit: str) -> st
             f"（{DIVISION} 一.2：干部违法违纪的举报转监察部门办理）"
         )
     return None
+
+
+_PHONE = re.compile(r"\d[\d\-\s]{3,}\d")
+
+
+def referral_veto(command: CaseCommand) -> str | None:
+    """An out-of-jurisdiction case names the competent department and its phone (接线员岗位职责 六).
+
+    "对不属商务行政管理部门管辖的举报、投诉,要告知其处理举报、投诉的职能部门" and phrase 9 "…已转至
+    XX部门,麻烦您跟他们联系,电话号码是******": the agency named on ``refer_out`` is what the
+    complainant reads on the portal, so it must carry a number they can call.
+    """
+    if not isinstance(command, ReferCaseOut) or _PHONE.search(command.agency):
+        return None
+    return (
+        f"移送须写明有权处理的职能部门及其联系电话，如“县市场监督管理局（电话 12315）”，"
+        f"以便告知投诉举报人（{OPERATOR} 六；工作人员行为规范 9）"
+    )
 
 
 # --- time limits -------------------------------------------------------------------------------

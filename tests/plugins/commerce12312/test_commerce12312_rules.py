@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,10 @@ import pytest
 
 from core.domain.calendar import Period
 from core.domain.cases import Case, CaseKind, CaseState, Channel, SeverityFlag
-from core.domain.commands import AcceptCase, DispatchCase
+from core.domain.commands import AcceptCase, DispatchCase, ReferCaseOut
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, SanctionKind
+from core.domain.errors import InvalidCommand
+from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action
 from core.domain.tenancy import TenantContext, Unit
 from core.plugins import PluginRegistry, TenantHooks
@@ -117,6 +119,51 @@ def test_acceptance_needs_a_yes_or_no_on_site_answer(answer: str, ok: bool) -> N
     if not ok:
         assert "yes 或 no" in check.unmet[0]
     assert station().case_acceptance(make_case(kind=CaseKind.CONSULTATION)).acceptable
+
+
+def test_on_site_is_a_closed_list_checked_at_intake() -> None:
+    schema = station().intake_schema(CaseKind.COMPLAINT)
+    (on_site,) = [spec for spec in schema.fields if spec.key == "on_site"]
+    assert on_site.choices == (("yes", "需出现场处理"), ("no", "不需出现场"))
+    facts = {
+        "event_time": "2026-11-02 08:50",
+        "place": "城关镇",
+        "harm_scope": "一名消费者",
+        "harm_degree": "经济损失约 100 元",
+        "onsite_handling": "无",
+        "category": "消费纠纷",
+    }
+
+    def draft(answer: str) -> IntakeDraft:
+        return IntakeDraft(
+            kind=CaseKind.COMPLAINT,
+            channel=Channel.PHONE,
+            title="加油机计量不足",
+            content="进油一半",
+            anonymous=True,
+            fields={**facts, "on_site": answer},
+        )
+
+    assert check_intake(draft("no"), schema, now=RECEIVED_AT, max_backdate=timedelta(days=1))
+    with pytest.raises(InvalidCommand, match="需出现场处理（yes）、不需出现场（no）；收到“要”"):
+        check_intake(draft("要"), schema, now=RECEIVED_AT, max_backdate=timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("agency", "vetoed"),
+    [
+        ("县市场监督管理局", True),
+        ("县市场监督管理局（电话 12315）", False),
+        ("县交通运输局，电话 0359-6022-123", False),
+        ("电话待查", True),
+    ],
+)
+def test_a_referral_names_the_department_and_its_phone(agency: str, vetoed: bool) -> None:
+    (reason,) = station().transition_veto(make_case(), ReferCaseOut(agency=agency)) or (None,)
+    assert (reason is not None) is vetoed
+    if reason:
+        assert "联系电话" in reason and "接线员岗位职责 六" in reason and "行为规范 9" in reason
+    assert rules.referral_veto(AcceptCase()) is None
 
 
 def test_classification_takes_the_intake_category() -> None:
@@ -246,7 +293,9 @@ def test_transfer_slip_carries_cause_and_opinion() -> None:
 
     hooks_ = station()
     templates = {t.key: t for t in hooks_.register_document_templates()}
-    assert set(templates) == {"registration_form", "transfer_slip"}
+    # The core contributes its forms too; the station's two replace the core's of the same key.
+    assert {"registration_form", "transfer_slip"} <= set(templates)
+    assert "12312" in templates["registration_form"].title and "12312" in templates["transfer_slip"].title
     assert CaseKind.CONSULTATION not in templates["transfer_slip"].kinds
     from dataclasses import replace
 
