@@ -37,11 +37,12 @@ from core.domain.documents import (
     resolve_templates,
     to_html,
 )
-from core.domain.errors import DomainError, InvalidCommand, NotPermitted
+from core.domain.errors import DomainError, InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import CaseEvent
 from core.domain.roles import Actor, Permission
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
+from core.services.archive import ARCHIVE_KIND
 from core.services.cases import CaseService
 from core.services.clock import Clock, SystemClock
 from core.services.export import clear_identity, scrubber
@@ -287,6 +288,38 @@ class DocumentService:
         elif not (actor.can(Permission.CASE_SUPERVISE) or actor.can(Permission.AUDIT_READ)):
             raise NotPermitted("只有督查员、审计员和领导可以查看通报")
 
+    async def rerender(self, tenant_id: int, document_id: int, actor: Actor) -> DocumentInfo:
+        """Put a document whose rendering failed back in the queue (after a fixed template or worker).
+
+        Who may: whoever may issue it — on a case, a role holding ``case:materials`` or the case's
+        own unit (an archive bundle: ``case:materials`` only); a handover record, duty staff; a
+        circular, supervisors.
+
+        Raises:
+            DocumentNotFound: no such document (for this reader).
+            NotPermitted: the actor may read the document but not have it rendered again.
+            RuleViolation: the document did not fail (it is pending or ready).
+        """
+        async with tenant_tx(tenant_id):
+            store = DocumentStore(tenant_id)
+            info = await store.get(document_id)
+            if info is None:
+                raise DocumentNotFound(document_id)
+            await self._check_reader(tenant_id, info, actor)
+            if info.case_id is not None:
+                case = (await self.cases.get(tenant_id, info.case_id, actor)).case
+                materials = actor.can(Permission.CASE_MATERIALS)
+                own_unit = info.kind != ARCHIVE_KIND and actor.unit_code is not None
+                if not materials and not (own_unit and actor.unit_code == case.unit_code):
+                    raise NotPermitted("只有本案承办单位或受理、督查人员可以重新生成本案文书")
+            elif info.kind != "handover_record" and not actor.can(Permission.CASE_SUPERVISE):
+                raise NotPermitted("只有督查员和领导可以重新生成通报")
+            if info.render_state != "failed":
+                raise RuleViolation(f"文书 {info.number} 未生成失败（{info.render_state}），无需重新生成")
+            await store.rerender(document_id)
+            log.info("document %s/%s queued again by %s", tenant_id, document_id, actor.username)
+            return dataclasses.replace(info, render_state="pending", render_error="")
+
     async def download(
         self, tenant_id: int, document_id: int, actor: Actor, fmt: str, copy: str | None = None
     ) -> Download:
@@ -339,6 +372,10 @@ class DocumentJobs:
         if source is None or source.render_state != "pending":
             return False
         try:
+            if source.kind == ARCHIVE_KIND:  # the case file, its documents and its events in a zip
+                from core.services.archive import build_bundle
+
+                return await build_bundle(tenant_id, record, source, self.clock.now())
             copies: dict[str, tuple[str, bytes]] = {}
             for copy, body in (("unit", source.body), ("internal", source.masked_body)):
                 if not body:

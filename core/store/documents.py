@@ -59,6 +59,7 @@ class RenderSource:
     body: str
     masked_body: str
     render_state: str
+    case_id: int | None = None
 
 
 def _info(row: dict) -> DocumentInfo:
@@ -149,18 +150,34 @@ class DocumentStore:
             Document.body,
             Document.masked_body,
             Document.render_state,
+            Document.case_id,
         ).where(self._where(document_id))
         if not rows:
             return None
         r = rows[0]
         return RenderSource(
-            r["id"], r["kind"], r["number"], r["title"], r["body"], r["masked_body"], r["render_state"]
+            r["id"],
+            r["kind"],
+            r["number"],
+            r["title"],
+            r["body"],
+            r["masked_body"],
+            r["render_state"],
+            r["case_id"],
         )
 
     async def save_rendition(
-        self, document_id: int, *, html: str, masked_html: str, pdf: bytes, masked_pdf: bytes, at: datetime
+        self,
+        document_id: int,
+        *,
+        html: str,
+        masked_html: str,
+        pdf: bytes,
+        masked_pdf: bytes,
+        at: datetime,
+        bundle: bytes | None = None,
     ) -> bool:
-        """Store the rendered copies once; False when another worker got there first."""
+        """Store the rendered copies (and an archive bundle's zip) once; False when another worker won."""
         _in_tenant(self.tenant_id)
         rows = (
             await Document.update(
@@ -169,6 +186,7 @@ class DocumentStore:
                     Document.masked_html: masked_html,
                     Document.pdf: pdf,
                     Document.masked_pdf: masked_pdf,
+                    Document.bundle: bundle,
                     Document.rendered_at: at,
                     Document.render_state: "ready",
                     Document.render_error: "",
@@ -198,8 +216,19 @@ class DocumentStore:
         """Put a failed document back in the queue (a fixed template, a fixed worker)."""
         _in_tenant(self.tenant_id)
         await Document.update(
-            {Document.render_state: "pending", Document.render_attempts: 0, Document.enqueued_at: None}
+            {
+                Document.render_state: "pending",
+                Document.render_attempts: 0,
+                Document.enqueued_at: None,
+                Document.render_error: "",
+            }
         ).where(self._where(document_id))
+
+    async def bundle(self, document_id: int) -> bytes | None:
+        """An archive bundle's zip (None for any other document, or before it is built)."""
+        _in_tenant(self.tenant_id)
+        rows = await Document.select(Document.bundle).where(self._where(document_id))
+        return bytes(rows[0]["bundle"]) if rows and rows[0]["bundle"] is not None else None
 
     async def content(self, document_id: int, copy: str, fmt: str) -> bytes | str | None:
         """The rendered `fmt` ("pdf" or "html") of `copy` ("unit" or "internal")."""

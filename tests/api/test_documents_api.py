@@ -84,3 +84,118 @@ async def test_monthly_statistics_download_as_csv_and_xlsx_and_a_circular_on_dem
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     handler = await login(township.slug, "handler")
     assert (await client.get(issued.json()["pdf"], headers=handler)).status_code == 403
+
+
+async def test_an_archive_bundle_is_asked_for_built_by_the_worker_and_downloaded_as_zip(
+    client, township, login, clock, registry, actors
+):
+    import io
+    import zipfile
+
+    from core.domain.commands import CloseCase
+    from core.services.archive import verify_bundle
+    from core.services.cases import CaseService
+    from tests.services.test_documents import PLUGINS, act, drive
+
+    cases = CaseService(registry, clock)
+    case_id, _ = await drive(cases, township, actors, PLUGINS["township"])
+    supervisor, handler = await login(township.slug, "supervisor"), await login(township.slug, "handler")
+    early = await client.post(f"/api/v1/cases/{case_id}/archive", headers=supervisor)
+    assert early.status_code == 422 and "尚未办结" in early.json()["detail"]
+    await act(cases, township.id, case_id, CloseCase(summary="已整改"), actors, ("supervisor",))
+    refused = await client.post(f"/api/v1/cases/{case_id}/archive", headers=handler)
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith(PROBLEM_JSON)
+
+    asked = await client.post(f"/api/v1/cases/{case_id}/archive", headers=supervisor)
+    assert asked.status_code == 202, asked.text
+    body = asked.json()
+    assert body["kind"] == "archive_bundle" and body["render_state"] == "pending"
+    zip_url = f"{asked.headers['location']}/zip"
+    assert (await client.get(zip_url, headers=supervisor)).status_code == 409  # the worker builds it
+    assert await DocumentJobs(clock).render(township.id, body["id"])
+    assert (await client.get(asked.headers["location"], headers=supervisor)).json()["render_state"] == "ready"
+
+    download = await client.get(zip_url, headers=supervisor)
+    assert download.status_code == 200, download.text
+    assert download.headers["content-type"] == "application/zip"
+    assert download.headers["cache-control"] == "no-store"
+    assert verify_bundle(download.content).problems == ()
+    assert "case-file.pdf" in zipfile.ZipFile(io.BytesIO(download.content)).namelist()
+    assert (await client.get(zip_url, headers=handler)).status_code == 403
+    case_file = await client.get(body["pdf"], headers=handler)  # the unit's copy of the summary
+    assert case_file.status_code == 200 and case_file.headers["x-document-copy"] == "unit"
+    other = await client.post(f"/api/v1/cases/{case_id}/documents", headers=supervisor, json={"key": "reply"})
+    assert other.status_code == 202
+    not_a_bundle = await client.get(f"{other.headers['location']}/zip", headers=supervisor)
+    assert not_a_bundle.status_code == 404
+
+
+async def test_a_failed_document_is_queued_again_over_http(client, township, login, clock, monkeypatch):
+    import core.services.rendering as rendering
+
+    case_id = await new_case(client, login, township.slug)
+    operator, admin = await login(township.slug, "operator"), await login(township.slug, "admin")
+    issued = await client.post(
+        f"/api/v1/cases/{case_id}/documents", headers=operator, json={"key": "registration_form"}
+    )
+    location = issued.headers["location"]
+
+    def broken(**_):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(rendering, "render_pdf", broken)
+    for _ in range(3):
+        await DocumentJobs(clock).render(township.id, issued.json()["id"])
+    monkeypatch.undo()
+    status = (await client.get(location, headers=operator)).json()
+    assert status["render_state"] == "failed"
+    failed = await client.get(status["pdf"], headers=operator)
+    assert failed.status_code == 409 and "生成失败" in failed.json()["detail"]
+
+    assert (await client.post(f"{location}/render", headers=admin)).status_code == 403
+    assert (
+        await client.post(f"/api/v1/cases/{case_id + 1000}/documents/{status['id']}/render", headers=operator)
+    ).status_code == 404
+    again = await client.post(f"{location}/render", headers=operator)
+    assert again.status_code == 202, again.text
+    assert again.json()["render_state"] == "pending"
+    assert (await client.post(f"{location}/render", headers=operator)).status_code == 422  # not failed now
+    assert await DocumentJobs(clock).render(township.id, status["id"])
+    assert (await client.get(status["pdf"], headers=operator)).content.startswith(b"%PDF")
+
+
+async def test_a_handover_record_is_issued_over_http_for_duty_staff_only(client, township, login, clock):
+    operator, handler = await login(township.slug, "operator"), await login(township.slug, "handler")
+    supervisor = await login(township.slug, "supervisor")
+    shift = await client.post(
+        "/api/v1/duty/shifts",
+        headers=supervisor,
+        json={
+            "starts_at": "2026-09-30T08:00:00+08:00",
+            "ends_at": "2026-09-30T20:00:00+08:00",
+            "leader": "leader",
+            "officers": ["operator"],
+        },
+    )
+    assert shift.status_code == 201, shift.text
+    written = await client.post(
+        "/api/v1/duty/handovers",
+        headers=operator,
+        json={"shift_id": shift.json()["id"], "pending": ["回访投诉人"], "equipment": "正常"},
+    )
+    assert written.status_code == 201, written.text
+    path = f"/api/v1/documents/handovers/{written.json()['id']}"
+    assert (await client.post(path, headers=handler)).status_code == 403
+    issued = await client.post(path, headers=operator)
+    assert issued.status_code == 202, issued.text
+    body = issued.json()
+    assert (
+        body["kind"] == "handover_record" and body["case_id"] is None and body["number"].startswith("交接-")
+    )
+    assert await DocumentJobs(clock).render(township.id, body["id"])
+    pdf = await client.get(body["pdf"], headers=supervisor)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (await client.get(body["pdf"], headers=handler)).status_code in (403, 404)
+    assert (
+        await client.post(f"/api/v1/documents/handovers/{written.json()['id'] + 999}", headers=operator)
+    ).status_code == 404

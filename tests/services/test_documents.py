@@ -289,3 +289,110 @@ async def test_the_scheduler_renders_pending_documents_and_supervision_notices(m
     assert (tenant.id, info.id) not in rendered  # rendered: never handed out again
     ready = await documents.download(tenant.id, info.id, actors["supervisor"], "pdf")
     assert "转办意见" in text_of(ready.content)
+
+
+async def test_a_handover_record_is_issued_for_duty_staff_and_supervisors_only(make_tenant, registry, actors):
+    from datetime import timezone
+
+    from core.services.duty import DutyService
+    from core.store.documents import DocumentStore
+    from core.store.tx import tenant_tx
+
+    tenant = await make_tenant()
+    clock = FixedClock(NOW)
+    cst = timezone(timedelta(hours=8))
+    duty = DutyService(clock)
+    shift = await duty.add_shift(
+        tenant.id,
+        actors["supervisor"],
+        starts_at=datetime(2026, 11, 2, 8, 0, tzinfo=cst),
+        ends_at=datetime(2026, 11, 2, 20, 0, tzinfo=cst),
+        leader="leader",
+        officers=["operator"],
+    )
+    handover = await duty.write_handover(
+        tenant.id,
+        actors["operator"],
+        shift.id,
+        cases_received=["NX-2026-000007"],
+        pending=["回访投诉人", "催办镇监察室"],
+        documents=["值班日志"],
+        equipment="电话、录音设备正常",
+        notes="夜间无来访",
+    )
+    documents = DocumentService(registry, CaseService(registry, clock), clock)
+    for who in ("handler", "admin"):
+        with pytest.raises(NotPermitted, match="值班记录保密"):
+            await documents.issue_handover(tenant.id, handover.id, actors[who])
+    from core.services.documents import DocumentNotFound
+
+    with pytest.raises(DocumentNotFound):
+        await documents.issue_handover(tenant.id, handover.id + 10_000, actors["operator"])
+
+    info = await documents.issue_handover(tenant.id, handover.id, actors["operator"])
+    assert info.case_id is None and info.kind == "handover_record" and info.number == "交接-2026-0001"
+    second = await documents.issue_handover(tenant.id, handover.id, actors["supervisor"])
+    assert second.number == "交接-2026-0002"  # gap-free, per kind and year
+    assert await DocumentJobs(clock).render(tenant.id, info.id)
+    text = text_of((await documents.download(tenant.id, info.id, actors["supervisor"], "pdf")).content)
+    for needle in (
+        "交接班记录",
+        info.number,
+        "NX-2026-000007",
+        "回访投诉人",
+        "催办镇监察室",
+        "录音设备正常",
+        "夜间无来访",
+    ):
+        assert needle in text, needle
+    assert "2026-11-0208:00至2026-11-0220:00" in text and "leader" in text  # the shift, in local time
+    # Confidential: to a handler or an admin the record does not exist.
+    for who in ("handler", "admin"):
+        with pytest.raises(DocumentNotFound):
+            await documents.get(tenant.id, info.id, actors[who])
+    async with tenant_tx(tenant.id):
+        assert [d.number for d in await DocumentStore(tenant.id).of_kind("handover_record")] == [
+            second.number,
+            info.number,
+        ]
+
+
+async def test_a_render_that_keeps_failing_ends_failed_and_may_be_queued_again(
+    make_tenant, registry, actors, monkeypatch
+):
+    import core.services.rendering as rendering
+
+    tenant = await make_tenant()
+    clock = FixedClock(NOW)
+    cases = CaseService(registry, clock)
+    documents = DocumentService(registry, cases, clock)
+    jobs = DocumentJobs(clock)
+    case_id, _ = await drive(cases, tenant, actors, PLUGINS["township"])  # dispatched to jcs
+    info = await documents.issue(tenant.id, case_id, "reply", actors["operator"])
+
+    def broken(**_):
+        raise ValueError("字体缺失")
+
+    monkeypatch.setattr(rendering, "render_pdf", broken)
+    for attempt in (1, 2, 3):  # retried by the scheduler twice, then given up
+        assert await jobs.render(tenant.id, info.id) is False
+        state = (await documents.get(tenant.id, info.id, actors["supervisor"])).render_state
+        assert state == ("failed" if attempt == 3 else "pending"), attempt
+    assert await jobs.render(tenant.id, info.id) is False  # failed for good: not picked up again
+    failed = await documents.get(tenant.id, info.id, actors["supervisor"])
+    assert failed.render_error == "ValueError: 字体缺失"
+    with pytest.raises(DocumentNotReady, match="生成失败"):
+        await documents.download(tenant.id, info.id, actors["supervisor"], "pdf")
+
+    monkeypatch.undo()
+    with pytest.raises(NotPermitted):  # reads the case, may not issue its documents
+        await documents.rerender(tenant.id, info.id, actors["admin"])
+    queued = await documents.rerender(tenant.id, info.id, actors["handler"])  # the case's own unit
+    assert queued.render_state == "pending" and queued.render_error == ""
+    with pytest.raises(RuleViolation, match="未生成失败"):
+        await documents.rerender(tenant.id, info.id, actors["supervisor"])
+    assert await jobs.render(tenant.id, info.id) is True
+    ready = await documents.download(tenant.id, info.id, actors["supervisor"], "pdf")
+    assert "经实地核查" in text_of(ready.content)
+    with pytest.raises(RuleViolation):  # ready: nothing to do
+        await documents.rerender(tenant.id, info.id, actors["supervisor"])

@@ -19,6 +19,7 @@ from core.api.security import requires
 from core.domain.cases import CaseKind, CaseState, Channel
 from core.domain.errors import InvalidCommand
 from core.domain.roles import Permission
+from core.services.archive import ArchiveService
 from core.services.auth import Principal
 from core.services.documents import DocumentNotFound, DocumentService
 from core.services.export import CaseExport
@@ -50,7 +51,12 @@ RevealReason = Annotated[
 ]
 
 
-Format = Annotated[str, PathParameter(max_length=8, description="pdf（打印、归档）或 html（浏览器查看）")]
+Format = Annotated[
+    str,
+    PathParameter(
+        max_length=8, description="pdf（打印、归档）、html（浏览器查看）或 zip（归档案卷，仅限归档包）"
+    ),
+]
 Copy = Annotated[
     str | None,
     QueryParameter(
@@ -298,6 +304,47 @@ class ExportController(Controller):
             raise DocumentNotFound(document_id)
         return _status(case_id, info)
 
+    @post(
+        "/archive",
+        guards=[requires(Permission.CASE_MATERIALS)],
+        status_code=202,
+        summary="生成归档案卷（办结或归档后；案卷 PDF、全部文书、带哈希链的流转记录打包为 zip，后台生成）",
+        responses=PROBLEMS,
+    )
+    async def archive(
+        self, request: Request[Principal, Any, Any], case_id: RowId, services: NamedDependency[Services]
+    ) -> Response[DocumentStatusOut]:
+        """Ask for an archive bundle 归档; a worker builds it. Poll the ``Location``, then GET ``…/zip``."""
+        user = request.user
+        archive = ArchiveService(services.registry, services.cases, services.clock)
+        info = await archive.request(user.tenant_id, case_id, user.actor)
+        out = _status(case_id, info)
+        return Response(
+            out, status_code=202, headers={"Location": f"/api/v1/cases/{case_id}/documents/{info.id}"}
+        )
+
+    @post(
+        "/documents/{document_id:int}/render",
+        guards=[requires(Permission.CASE_READ)],
+        status_code=202,
+        summary="重新生成失败的文书（本案承办单位或受理、督查人员）",
+        responses=PROBLEMS,
+    )
+    async def rerender(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: RowId,
+        document_id: RowId,
+        services: NamedDependency[Services],
+    ) -> DocumentStatusOut:
+        """Queue a document whose rendering failed again; 422 unless it failed."""
+        user = request.user
+        documents = _documents(services)
+        info = await documents.get(user.tenant_id, document_id, user.actor)
+        if info.case_id != case_id:
+            raise DocumentNotFound(document_id)
+        return _status(case_id, await documents.rerender(user.tenant_id, document_id, user.actor))
+
     @get(
         "/documents/{document_id:int}/{fmt:str}",
         guards=[requires(Permission.CASE_READ)],
@@ -319,6 +366,17 @@ class ExportController(Controller):
         info = await documents.get(user.tenant_id, document_id, user.actor)
         if info.case_id != case_id:
             raise DocumentNotFound(document_id)
+        if fmt == "zip":
+            archive = ArchiveService(services.registry, services.cases, services.clock)
+            filename, zipped = await archive.download(user.tenant_id, document_id, user.actor)
+            return Response(
+                zipped,
+                media_type="application/zip",
+                headers={
+                    "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+                    "Cache-Control": "no-store",
+                },
+            )
         download = await documents.download(user.tenant_id, document_id, user.actor, fmt, copy)
         disposition = "inline" if fmt == "html" else "attachment"
         return Response(
@@ -356,6 +414,23 @@ class TenantDocumentsController(Controller):
         user = request.user
         info = await _documents(services).issue_handover(user.tenant_id, handover_id, user.actor)
         return _free_status(info)
+
+    @post(
+        "/{document_id:int}/render",
+        guards=[requires(Permission.CASE_READ)],
+        status_code=202,
+        summary="重新生成失败的通报或交接班记录",
+        responses=PROBLEMS,
+    )
+    async def rerender(
+        self, request: Request[Principal, Any, Any], document_id: RowId, services: NamedDependency[Services]
+    ) -> DocumentStatusOut:
+        user = request.user
+        documents = _documents(services)
+        info = await documents.get(user.tenant_id, document_id, user.actor)
+        if info.case_id is not None:
+            raise DocumentNotFound(document_id)  # a case's document is queued under its case
+        return _free_status(await documents.rerender(user.tenant_id, document_id, user.actor))
 
     @get(
         "/{document_id:int}",
