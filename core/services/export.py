@@ -315,7 +315,7 @@ class CaseExport:
         identity = "none" if not shows_identity else ("clear" if reason else "masked")
         if fmt == "csv":
             chunks = _csv_chunks(header, rows())
-            media = "text/csv; charset=utf-8"
+            media = "text/csv"  # the response adds "; charset=utf-8"
         else:
             chunks = _xlsx_chunks(header, rows(), title=f"案件清单 {stamp}")
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -67,12 +67,21 @@ async def accepted_case(client, login, slug: str) -> int:
     return case_id
 
 
+async def dispatch_to_jcs(client, login, slug: str, case_id: int) -> None:
+    """Send the case to the handler's unit, so the handling unit may open it."""
+    leader = await login(slug, "leader")
+    dispatch = {"unit_code": "jcs", "cause": "政务公开", "opinion": "请核实"}
+    response = await client.post(f"/api/v1/cases/{case_id}/actions/dispatch", json=dispatch, headers=leader)
+    assert response.status_code == 200, response.text
+
+
 async def export(client, case_id: int, who: dict, **params: str) -> httpx.Response:
     return await client.get(f"/api/v1/cases/{case_id}/export", params=params, headers=who)
 
 
 async def test_a_unit_export_holds_no_identity_at_all(client, township, login):
     case_id = await accepted_case(client, login, township.slug)
+    await dispatch_to_jcs(client, login, township.slug, case_id)
     response = await export(client, case_id, await login(township.slug, "handler"), recipient="unit")
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
@@ -125,6 +134,7 @@ async def test_an_archive_with_a_reason_reveals_and_is_logged(client, township, 
 
 async def test_a_reason_without_the_reveal_permission_is_forbidden(client, township, login):
     case_id = await accepted_case(client, login, township.slug)
+    await dispatch_to_jcs(client, login, township.slug, case_id)
     for username in ("handler", "admin"):
         response = await export(
             client, case_id, await login(township.slug, username), recipient="archive", reveal_reason="想看看"
@@ -175,14 +185,17 @@ async def test_only_tenant_users_get_in(client, township, login, platform_admin)
 
 async def test_documents_list_the_supervision_notices(client, township, login, registry, clock):
     case_id = await accepted_case(client, login, township.slug)
-    handler = await login(township.slug, "handler")
-    assert (await client.get(f"/api/v1/cases/{case_id}/documents", headers=handler)).json() == []
+    handler, supervisor = await login(township.slug, "handler"), await login(township.slug, "supervisor")
+    assert (await client.get(f"/api/v1/cases/{case_id}/documents", headers=supervisor)).json() == []
+    not_yet = await client.get(f"/api/v1/cases/{case_id}/documents", headers=handler)
+    assert not_yet.status_code == 404  # not yet sent to the handler's unit
 
     clock.advance(timedelta(days=9))  # 2026-10-09 10:00: the transfer deadline (10-08) has passed
     async with tenant_tx(township.id):
         timers = await CaseRepository(township.id).timers(case_id)
     for stored in timers:
         await TimerJobs(registry, clock).fire(township.id, stored.id)
+    await dispatch_to_jcs(client, login, township.slug, case_id)
 
     response = await client.get(f"/api/v1/cases/{case_id}/documents", headers=handler)
     assert response.status_code == 200, response.text
@@ -203,9 +216,9 @@ async def test_the_case_list_downloads_as_csv_and_xlsx_redacted_by_role(client, 
 
     case_id = await accepted_case(client, login, township.slug)
     supervisor, handler = await login(township.slug, "supervisor"), await login(township.slug, "handler")
-    response = await client.get("/api/v1/cases/export", params={"format": "csv"}, headers=supervisor)
+    response = await client.get("/api/v1/cases/export.csv", headers=supervisor)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["cache-control"] == "no-store" and response.headers["x-identity"] == "masked"
     assert "attachment" in response.headers["content-disposition"]
     assert_no_identity(response)
@@ -214,13 +227,13 @@ async def test_the_case_list_downloads_as_csv_and_xlsx_redacted_by_role(client, 
 
     # The list's filters apply: nothing accepted was received before the case.
     empty = await client.get(
-        "/api/v1/cases/export",
+        "/api/v1/cases/export.csv",
         params={"state": "accepted", "received_before": "2026-01-01T00:00:00+08:00"},
         headers=supervisor,
     )
     assert empty.status_code == 200 and len(empty.content.decode("utf-8-sig").splitlines()) == 1
 
-    unit = await client.get("/api/v1/cases/export", params={"format": "xlsx"}, headers=handler)
+    unit = await client.get("/api/v1/cases/export.xlsx", headers=handler)
     assert unit.status_code == 200, unit.text
     assert unit.headers["x-identity"] == "none"
     sheet = load_workbook(io.BytesIO(unit.content), read_only=True).active
@@ -228,15 +241,14 @@ async def test_the_case_list_downloads_as_csv_and_xlsx_redacted_by_role(client, 
     assert "投诉人" not in rows[1] and len(rows) == 2  # title, header: the case is not the unit's yet
     assert_no_identity(unit)
 
-    refused = await client.get("/api/v1/cases/export", params={"reveal_reason": "想看看"}, headers=handler)
-    assert "identity:reveal" in assert_problem(refused, 403)["detail"]
-    assert (
-        assert_problem(
-            await client.get("/api/v1/cases/export", params={"format": "pdf"}, headers=supervisor), 422
-        )["errors"][0]["field"]
-        == "format"
+    refused = await client.get(
+        "/api/v1/cases/export.csv", params={"reveal_reason": "想看看"}, headers=handler
     )
-    clear = await client.get("/api/v1/cases/export", params={"reveal_reason": "归档核对"}, headers=supervisor)
+    assert "identity:reveal" in assert_problem(refused, 403)["detail"]
+    assert (await client.get("/api/v1/cases/export.pdf", headers=supervisor)).status_code == 404
+    clear = await client.get(
+        "/api/v1/cases/export.csv", params={"reveal_reason": "归档核对"}, headers=supervisor
+    )
     assert clear.status_code == 200 and clear.headers["x-identity"] == "clear"
     assert IDENTITY["phone"].encode() in clear.content
     logged = (await client.get(f"/api/v1/cases/{case_id}/identity/reveals", headers=supervisor)).json()

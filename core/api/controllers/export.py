@@ -119,24 +119,64 @@ def _status(case_id: int, info: DocumentInfo) -> DocumentStatusOut:
     )
 
 
-class CaseListController(Controller):
-    """The case list as a spreadsheet: the list's filters, redacted for the reader, streamed."""
+RevealInList = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=500,
+        description="载明投诉人身份原文的理由（需要 identity:reveal 权限，每件案件的查阅均留痕）",
+    ),
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-    path = "/api/v1/cases/export"
+
+async def _case_list(
+    fmt: str,
+    request: Request[Principal, Any, Any],
+    services: Services,
+    query: CaseQuery,
+    reveal_reason: str | None,
+) -> Stream:
+    for name in ("due_before", "received_from", "received_before"):
+        value = getattr(query, name)
+        if value is not None and value.tzinfo is None:
+            raise InvalidCommand(f"{name} 须带时区，如 2026-10-01T00:00:00+08:00", field=name)
+    user = request.user
+    listing = await CaseExport(services.cases).case_list(
+        user.tenant_id, user.actor, query, fmt, reveal_reason=reveal_reason
+    )
+    return Stream(
+        listing.chunks,
+        media_type=listing.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(listing.filename)}",
+            "Cache-Control": "no-store",
+            "X-Identity": listing.identity,
+        },
+    )
+
+
+class CaseListController(Controller):
+    """The case list as a spreadsheet: the list's filters, redacted for the reader, streamed.
+
+    Both answer every case matching the filters (those of ``GET /api/v1/cases``). ``X-Identity``
+    says what the file shows of complainants: ``none``, ``masked`` or ``clear``. Never cached.
+    """
+
+    path = "/api/v1/cases"
     tags = ("cases 案件",)
     security = ({"BearerToken": []},)
 
     @get(
-        "/",
+        "/export.csv",
         guards=[requires(Permission.CASE_READ)],
-        summary="导出案件清单（CSV / XLSX；承办单位只含本单位案件、不含投诉人；身份默认脱敏）",
+        summary="导出案件清单 CSV（承办单位只含本单位案件、不含投诉人；身份默认脱敏）",
+        media_type="text/csv",  # litestar adds "; charset=utf-8" to text types
         responses=PROBLEMS,
     )
-    async def export_list(
+    async def export_csv(
         self,
         request: Request[Principal, Any, Any],
         services: NamedDependency[Services],
-        fmt: Annotated[str, QueryParameter(name="format", max_length=8, description="csv 或 xlsx")] = "csv",
         states: Annotated[
             list[CaseState] | None, QueryParameter(name="state", description="状态，可多选")
         ] = None,
@@ -150,51 +190,72 @@ class CaseListController(Controller):
         received_before: FromQuery[datetime | None] = None,
         q: Annotated[str, QueryParameter(max_length=100, description="标题或内容中的文字")] = "",
         sort: FromQuery[str] = "-received_at",
-        reveal_reason: Annotated[
-            str | None,
-            QueryParameter(
-                max_length=500,
-                description="载明投诉人身份原文的理由（需要 identity:reveal 权限，每件案件的查阅均留痕）",
-            ),
-        ] = None,
+        reveal_reason: RevealInList = None,
     ) -> Stream:
-        """Every case matching the filters (those of ``GET /api/v1/cases``), as CSV or XLSX.
+        return await _case_list(
+            "csv",
+            request,
+            services,
+            CaseQuery(
+                states=tuple(states or ()),
+                kind=kind,
+                channel=channel,
+                unit_code=unit,
+                handler=handler,
+                overdue_at=services.clock.now() if overdue else None,
+                due_before=due_before,
+                received_from=received_from,
+                received_before=received_before,
+                text=q,
+                sort=sort,
+            ),
+            reveal_reason,
+        )
 
-        ``X-Identity`` says what the file shows of complainants: ``none``, ``masked`` or
-        ``clear``. Never cached.
-        """
-        for name, value in (
-            ("due_before", due_before),
-            ("received_from", received_from),
-            ("received_before", received_before),
-        ):
-            if value is not None and value.tzinfo is None:
-                raise InvalidCommand(f"{name} 须带时区，如 2026-10-01T00:00:00+08:00", field=name)
-        user = request.user
-        query = CaseQuery(
-            states=tuple(states or ()),
-            kind=kind,
-            channel=channel,
-            unit_code=unit,
-            handler=handler,
-            overdue_at=services.clock.now() if overdue else None,
-            due_before=due_before,
-            received_from=received_from,
-            received_before=received_before,
-            text=q,
-            sort=sort,
-        )
-        listing = await CaseExport(services.cases).case_list(
-            user.tenant_id, user.actor, query, fmt, reveal_reason=reveal_reason
-        )
-        return Stream(
-            listing.chunks,
-            media_type=listing.media_type,
-            headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(listing.filename)}",
-                "Cache-Control": "no-store",
-                "X-Identity": listing.identity,
-            },
+    @get(
+        "/export.xlsx",
+        guards=[requires(Permission.CASE_READ)],
+        summary="导出案件清单 XLSX（承办单位只含本单位案件、不含投诉人；身份默认脱敏）",
+        media_type=XLSX,
+        responses=PROBLEMS,
+    )
+    async def export_xlsx(
+        self,
+        request: Request[Principal, Any, Any],
+        services: NamedDependency[Services],
+        states: Annotated[
+            list[CaseState] | None, QueryParameter(name="state", description="状态，可多选")
+        ] = None,
+        kind: FromQuery[CaseKind | None] = None,
+        channel: FromQuery[Channel | None] = None,
+        unit: FromQuery[str | None] = None,
+        handler: FromQuery[str | None] = None,
+        overdue: FromQuery[bool] = False,
+        due_before: FromQuery[datetime | None] = None,
+        received_from: FromQuery[datetime | None] = None,
+        received_before: FromQuery[datetime | None] = None,
+        q: Annotated[str, QueryParameter(max_length=100, description="标题或内容中的文字")] = "",
+        sort: FromQuery[str] = "-received_at",
+        reveal_reason: RevealInList = None,
+    ) -> Stream:
+        return await _case_list(
+            "xlsx",
+            request,
+            services,
+            CaseQuery(
+                states=tuple(states or ()),
+                kind=kind,
+                channel=channel,
+                unit_code=unit,
+                handler=handler,
+                overdue_at=services.clock.now() if overdue else None,
+                due_before=due_before,
+                received_from=received_from,
+                received_before=received_before,
+                text=q,
+                sort=sort,
+            ),
+            reveal_reason,
         )
 
 
