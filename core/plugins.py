@@ -162,11 +162,15 @@ class PluginRegistry:
     def __init__(self, plugins: Mapping[str, object]) -> None:
         self._plugins = MappingProxyType(dict(plugins))
         self._managers: dict[int, tuple[TenantContext, TenantHooks]] = {}
-        # Settings are declared without a tenant, so each plugin's are read once here: building a
-        # manager costs milliseconds, and load_tenant asks for them on every unit of work.
+        # One manager per plugin, built here and shared by that plugin's tenants: a manager holds
+        # no tenant state (hooks are pure and get the tenant's context with every call), and
+        # building one costs milliseconds (STACK.md trap 15), too much per tenant or per request.
+        # Settings are declared without a tenant, so each plugin's are read once here too.
+        self._plugin_managers: dict[str, pluggy.PluginManager] = {}
         self._specs: dict[str, tuple[SettingSpec, ...]] = {}
         for name, plugin in self._plugins.items():
             pm = self._build(name, plugin)  # a broken plugin stops start-up, not the first request
+            self._plugin_managers[name] = pm
             self._specs[name] = _flatten(pm.hook.hy_register_settings())
 
     @classmethod
@@ -217,11 +221,12 @@ class PluginRegistry:
         return self._specs[name]
 
     def hooks_for(self, ctx: TenantContext) -> TenantHooks:
-        """The facade over the tenant's manager, built once and rebuilt when the tenant changes."""
+        """The tenant's facade over its plugin's manager, cached and rebuilt when the tenant changes."""
         cached = self._managers.get(ctx.tenant_id)
         if cached is not None and cached[0] == ctx:
             return cached[1]
-        hooks = TenantHooks(self._build(ctx.plugin, self.plugin(ctx.plugin)), ctx)
+        self.plugin(ctx.plugin)  # raises UnknownPlugin
+        hooks = TenantHooks(self._plugin_managers[ctx.plugin], ctx)
         self._managers[ctx.tenant_id] = (ctx, hooks)
         return hooks
 
