@@ -144,6 +144,7 @@ USERS = (
     {"username": "operator", "roles": ["intake_officer"]},
     {"username": "leader", "roles": ["approver", "duty_leader"]},
     {"username": "handler", "roles": ["handler"], "unit": "jcs"},
+    {"username": "dzb-handler", "roles": ["handler"], "unit": "dzb"},
     {"username": "supervisor", "roles": ["supervisor"]},
 )
 

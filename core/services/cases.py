@@ -44,6 +44,7 @@ from core.domain.lifecycle import Action, allowed_actions
 from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission, Role, can, permission_for
 from core.domain.transitions import decide
+from core.domain.visibility import sees_case, unit_bound
 from core.plugins import PluginRegistry
 from core.services.accountability import record_accountability
 from core.services.clock import Clock, SystemClock
@@ -75,6 +76,7 @@ __all__ = [
     "PublicStatus",
     "draft_fingerprint",
     "may_reveal",
+    "scoped_query",
 ]
 
 # A case logged more than this after it arrived is marked back-dated in its intake event.
@@ -140,6 +142,23 @@ def may_reveal(actor: Actor, allowed: frozenset[Role]) -> bool:
 def _require(actor: Actor, permission: Permission) -> None:
     if not actor.can(permission):
         raise NotPermitted(f"您的角色无权执行此操作（需要权限 {permission.value}）")
+
+
+async def _visible(repo: CaseRepository, case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
+    """The case, unless `actor` may not see it (another unit's case is "not found", like another tenant's)."""
+    case = await repo.get(case_id, for_update=for_update)
+    if not sees_case(actor, case):
+        raise CaseNotFound(case_id)
+    return case
+
+
+def scoped_query(actor: Actor, query: CaseQuery) -> CaseQuery:
+    """`query` narrowed to the cases `actor` may see (`sees_case`)."""
+    if not unit_bound(actor):
+        return query
+    if actor.unit_code:
+        return dataclasses.replace(query, unit_code=actor.unit_code)
+    return dataclasses.replace(query, handler=actor.username)
 
 
 class CaseService:
@@ -305,8 +324,8 @@ class CaseService:
             tenant = await load_tenant(tenant_id, self.registry)
             hooks = tenant.hooks
             repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id, for_update=True)
-            # After the lookup: another tenant's id is "not found", never "forbidden".
+            case = await _visible(repo, case_id, actor, for_update=True)
+            # After the lookup: another tenant's (or unit's) case is "not found", never "forbidden".
             if check_role:
                 _require(actor, permission_for(command.action))
             if expected_version is not None and expected_version != case.version:
@@ -357,7 +376,7 @@ class CaseService:
         _require(actor, Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id)
+            case = await _visible(repo, case_id, actor)
             return CaseView(case, tuple(await repo.timers(case_id)))
 
     async def events(self, tenant_id: int, case_id: int, actor: Actor) -> list[CaseEvent]:
@@ -365,7 +384,7 @@ class CaseService:
         _require(actor, Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            await repo.get(case_id)
+            await _visible(repo, case_id, actor)
             return await repo.events(case_id)
 
     async def search(
@@ -374,7 +393,7 @@ class CaseService:
         """A page of the tenant's cases matching `query`, with their timers, and the next cursor."""
         _require(actor, Permission.CASE_READ)
         async with tenant_tx(tenant_id):
-            page = await search_cases(tenant_id, query)
+            page = await search_cases(tenant_id, scoped_query(actor, query))
             timers = await CaseRepository(tenant_id).timers_for([case.id for case in page.cases])
         return [CaseView(case, tuple(timers.get(case.id, ()))) for case in page.cases], page.next_cursor
 
@@ -413,7 +432,7 @@ class CaseService:
         checked = check_attachment(filename, content_type, data, max_bytes=max_bytes)
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id, for_update=True)
+            case = await _visible(repo, case_id, actor, for_update=True)
             if check_role:
                 _require(actor, Permission.CASE_ATTACH)
             if not case.state.is_open:
@@ -448,7 +467,7 @@ class CaseService:
         """The case's attachments (descriptions only): complaint materials, not for the handling unit."""
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            await repo.get(case_id)
+            await _visible(repo, case_id, actor)
             _require(actor, Permission.CASE_MATERIALS)
             return await repo.attachments(case_id)
 
@@ -474,7 +493,7 @@ class CaseService:
         """
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id)
+            case = await _visible(repo, case_id, actor)
             _require(actor, Permission.CASE_MATERIALS)
             sealed = await repo.identity(case_id)
             if sealed is None:
@@ -499,7 +518,7 @@ class CaseService:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id)
+            case = await _visible(repo, case_id, actor)
             _require(actor, Permission.IDENTITY_REVEAL)
             tenant = await load_tenant(tenant_id, self.registry)
             allowed = tenant.hooks.identity_access(case)  # a plugin may narrow, never widen
@@ -533,7 +552,7 @@ class CaseService:
             raise NotPermitted("只有督查员、审计员和领导可以查看身份查阅记录")
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            await repo.get(case_id)
+            await _visible(repo, case_id, actor)
             return await repo.reveals(case_id)
 
     async def allowed_actions(self, tenant_id: int, case_id: int, actor: Actor) -> tuple[Action, ...]:

@@ -14,26 +14,26 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.domain.cases import Case, CaseKind, CaseState, Satisfaction
+from core.domain.cases import CaseKind, CaseState, Satisfaction
 from core.domain.decisions import IntakeSchema, ReplyRequirements, StandardPhrase
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
 from core.domain.roles import Actor, Permission, Role
 from core.domain.tenancy import Unit
+from core.domain.visibility import sees_case, unit_bound
 from core.plugins import PluginRegistry
 from core.services.admin import MIN_PASSWORD, PlatformAdmin
 from core.services.auth import authenticate_user
 
 # One hashing rule for receipt secrets, the portal's (private there; shared within services).
-from core.services.cases import CaseService, CaseView, IdentityView, PublicReceipt, _secret_hash
+from core.services.cases import CaseService, CaseView, IdentityView, PublicReceipt, _secret_hash, scoped_query
 from core.services.clock import Clock
 from core.services.passwords import hash_password
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.deadlines import overdue_by_unit
 from core.store.repositories import (
-    CaseNotFound,
     CaseRepository,
     StoredAttachment,
     StoredDocument,
@@ -53,46 +53,6 @@ __all__ = [
     "sees_case",
     "unit_bound",
 ]
-
-# Roles whose work spans the whole tenant; anyone holding none of them works inside one unit.
-_TENANT_WIDE = frozenset(
-    {
-        Role.INTAKE_OFFICER,
-        Role.DUTY_LEADER,
-        Role.APPROVER,
-        Role.SUPERVISOR,
-        Role.TENANT_ADMIN,
-        Role.AUDITOR,
-    }
-)
-
-
-def unit_bound(actor: Actor) -> bool:
-    """True for handlers and unit heads with no tenant-wide role: they see their unit's cases only."""
-    return not actor.roles & _TENANT_WIDE
-
-
-def sees_case(actor: Actor, case: Case) -> bool:
-    """Whether `actor` may open `case`: tenant-wide staff all cases, unit staff their unit's.
-
-    A handler without a unit sees the cases they signed for. Another unit's case is "not
-    found" for them, so its existence is not told either.
-    """
-    if not unit_bound(actor):
-        return True
-    if actor.unit_code:
-        return case.unit_code == actor.unit_code
-    return case.handler == actor.username
-
-
-def scoped_query(actor: Actor, query: CaseQuery) -> CaseQuery:
-    """`query` narrowed to what `actor` may see (see `sees_case`)."""
-    if not unit_bound(actor):
-        return query
-    if actor.unit_code:
-        return dataclasses.replace(query, unit_code=actor.unit_code)
-    return dataclasses.replace(query, handler=actor.username)
-
 
 @dataclass(frozen=True, slots=True)
 class CasePage:
@@ -144,15 +104,12 @@ class Console:
         self.cases = cases
 
     async def visible_case(self, tenant_id: int, case_id: int, actor: Actor) -> CaseView:
-        """The case, if `actor` may see it (`sees_case`).
+        """The case, if `actor` may see it (`CaseService.get` applies `sees_case`).
 
         Raises:
             CaseNotFound: no such case, or another unit's.
         """
-        view = await self.cases.get(tenant_id, case_id, actor)
-        if not sees_case(actor, view.case):
-            raise CaseNotFound(str(case_id))
-        return view
+        return await self.cases.get(tenant_id, case_id, actor)
 
     async def search(
         self, tenant_id: int, query: CaseQuery, actor: Actor

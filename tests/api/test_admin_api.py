@@ -12,6 +12,7 @@ DEMO_ROLES = {
     "operator": ["intake_officer"],
     "leader": ["approver", "duty_leader"],
     "handler": ["handler"],
+    "dzb-handler": ["handler"],
     "supervisor": ["supervisor"],
 }
 COMPLAINT = {

@@ -126,9 +126,10 @@ ROLE_CASES = [
     ("supervisor", "intake", 403),
     ("admin", "intake", 403),
     ("admin", "read", 200),
-    ("handler", "read", 200),
+    ("handler", "read", 404),  # not sent to the handler's unit: not even its existence
+    ("handler", "read_dispatched", 200),
     ("operator", "dispatch", 403),
-    ("handler", "dispatch", 403),
+    ("handler", "dispatch", 404),
     ("leader", "dispatch", 200),
     ("supervisor", "dispatch", 200),
     ("admin", "dispatch", 403),
@@ -145,6 +146,9 @@ async def test_each_roles_allowed_and_forbidden_steps(client, township, login, r
         case_id = (await client.post("/api/v1/cases", json=COMPLAINT, headers=operator)).json()["id"]
         if step == "read":
             response = await client.get(f"/api/v1/cases/{case_id}", headers=headers)
+        elif step == "read_dispatched":
+            await dispatch_to_jcs(client, case_id, operator, await login(township.slug, "leader"))
+            response = await client.get(f"/api/v1/cases/{case_id}", headers=headers)
         else:
             for action in ("register", "accept"):
                 await client.post(f"/api/v1/cases/{case_id}/actions/{action}", json={}, headers=operator)
@@ -158,13 +162,25 @@ async def test_each_roles_allowed_and_forbidden_steps(client, township, login, r
         assert response.status_code == status, response.text
 
 
+async def dispatch_to_jcs(client, case_id: int, operator: dict, leader: dict) -> None:
+    for action in ("register", "accept"):
+        response = await client.post(f"/api/v1/cases/{case_id}/actions/{action}", json={}, headers=operator)
+        assert response.status_code == 200, response.text
+    dispatch = {"unit_code": "jcs", "cause": "政务公开", "opinion": "请核实"}
+    response = await client.post(f"/api/v1/cases/{case_id}/actions/dispatch", json=dispatch, headers=leader)
+    assert response.status_code == 200, response.text
+
+
 async def test_allowed_actions_follow_state_and_role(client, township, login):
     operator = await login(township.slug, "operator")
     handler = await login(township.slug, "handler")
     case_id = (await client.post("/api/v1/cases", json=COMPLAINT, headers=operator)).json()["id"]
     ops = (await client.get(f"/api/v1/cases/{case_id}/actions", headers=operator)).json()
     assert ops == ["register"]
-    assert (await client.get(f"/api/v1/cases/{case_id}/actions", headers=handler)).json() == []
+    assert (await client.get(f"/api/v1/cases/{case_id}/actions", headers=handler)).status_code == 404
+    await dispatch_to_jcs(client, case_id, operator, await login(township.slug, "leader"))
+    handler_ops = (await client.get(f"/api/v1/cases/{case_id}/actions", headers=handler)).json()
+    assert "sign_for" in handler_ops and "dispatch" not in handler_ops
 
 
 async def test_numbers_written_into_the_complaint_are_masked_for_the_handling_unit(client, township, login):
@@ -172,6 +188,7 @@ async def test_numbers_written_into_the_complaint_are_masked_for_the_handling_un
     handler = await login(township.slug, "handler")
     body = COMPLAINT | {"content": "请回电 13912345678，身份证 510101199001011234"}
     case_id = (await client.post("/api/v1/cases", json=body, headers=operator)).json()["id"]
+    await dispatch_to_jcs(client, case_id, operator, await login(township.slug, "leader"))
     seen_by_operator = (await client.get(f"/api/v1/cases/{case_id}", headers=operator)).json()["content"]
     seen_by_handler = (await client.get(f"/api/v1/cases/{case_id}", headers=handler)).json()["content"]
     assert "13912345678" in seen_by_operator  # intake may read the identity in clear

@@ -8,18 +8,21 @@ receipt. Then every caller (each tenant role, a platform admin, nobody) calls ev
 the app serves, listed from the app itself so a new endpoint cannot be forgotten, and the raw
 bytes of every answer are searched for the clear name, phone and street.
 
-The only places the clear identity may appear are the answer to ``POST .../identity/reveal``
-and an archive export with a reveal reason, both for roles holding ``identity:reveal`` (and
-both logged). The events, documents and notifications in the database, every row the tenant
-has, and every log line written meanwhile must not hold them either.
+The only places the clear identity may appear are the answer to ``POST .../identity/reveal``,
+an archive export and a case-list export with a reveal reason, all for roles holding
+``identity:reveal`` (and all logged). The events, documents and notifications in the
+database, every row the tenant has, and every log line written meanwhile must not hold them
+either.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +33,7 @@ import httpx
 import pytest
 
 from core.domain.roles import Permission, Role, can
+from core.services.documents import DocumentJobs
 from core.services.timers import TimerJobs
 from core.store.engine import is_postgres
 from core.store.outbox import OutboxRepository
@@ -46,10 +50,21 @@ STAFF = ("admin", "operator", "leader", "handler", "supervisor")
 CALLERS = (*STAFF, "platform", "anonymous")
 PDF = b"%PDF-1.7\n" + b"0" * 2000  # material without the identity in it: see the separate test below
 EXPORT = "/api/v1/cases/{case_id:int}/export"
+LIST_EXPORTS = {"/api/v1/cases/export.csv", "/api/v1/cases/export.xlsx"}
 
 # How the walk fills a GET route. A route with a parameter missing here fails the walk.
 # from the case walked; `slug` and `file_path` are the pages' (core/web)
-PATH_PARAMS = {"case_id", "attachment_id", "receipt", "tenant", "path", "slug", "file_path"}
+PATH_PARAMS = {
+    "case_id",
+    "attachment_id",
+    "document_id",
+    "fmt",
+    "receipt",
+    "tenant",
+    "path",
+    "slug",
+    "file_path",
+}
 QUERY_VALUES: dict[str, tuple[str | None, ...]] = {  # None: left out
     "recipient": ("unit", "supervisor", "archive"),
     "reveal_reason": (None, "归档核对"),
@@ -91,7 +106,11 @@ def leaks(data: bytes | str) -> list[str]:
 
 def answer_bytes(response: httpx.Response) -> bytes:
     headers = "\n".join(f"{key}: {value}" for key, value in response.headers.multi_items())
-    return headers.encode("utf-8", "surrogateescape") + b"\n\n" + response.content
+    body = response.content
+    if body.startswith(b"PK\x03\x04"):  # a zip (XLSX, archive bundle): search what it holds
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"\n".join(archive.read(name) for name in archive.namelist())
+    return headers.encode("utf-8", "surrogateescape") + b"\n\n" + body
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,7 @@ class Walked:
 
     case_id: int
     attachment_id: int
+    document_id: int
     receipt: str
     secret: str
     tenant: str
@@ -108,6 +128,8 @@ class Walked:
         return {
             "case_id": str(self.case_id),
             "attachment_id": str(self.attachment_id),
+            "document_id": str(self.document_id),
+            "fmt": "html",  # the rendered text itself (a PDF's CID-encoded text would hide a leak)
             "receipt": self.receipt,
             "tenant": self.tenant,
             "slug": self.tenant,
@@ -356,7 +378,8 @@ async def test_the_identity_never_leaves_the_vault(
     refused = await client.post(
         f"/api/v1/cases/{case_id}/identity/reveal", json={"reason": "想看看"}, headers=headers["handler"]
     )
-    assert refused.status_code == 403 and not leaks(answer_bytes(refused))
+    # Not sent to the handler's unit: "not found", like another tenant's case.
+    assert refused.status_code == 404 and not leaks(answer_bytes(refused))
 
     # --- registration, acceptance; the transfer deadline breaches over National Day ------------
     await town.act(case_id, "register", {"category": "untrue"}, "operator")
@@ -441,9 +464,20 @@ async def test_the_identity_never_leaves_the_vault(
 
     # --- every caller, every GET route -----------------------------------------------------
     routes = await get_routes(app, client)
+    documents = (await client.get(f"/api/v1/cases/{case_id}/documents", headers=headers["supervisor"])).json()
+    for document in documents:  # rendered as the workers would, so downloads answer with content
+        assert await DocumentJobs(clock).render(township.id, document["id"])
+    document_id = documents[0]["id"]
+    circular = await client.post(
+        "/api/v1/stats/monthly/circulars", params={"year": 2026, "month": 10}, headers=headers["supervisor"]
+    )
+    assert circular.status_code == 202, circular.text
+    assert await DocumentJobs(clock).render(township.id, circular.json()["id"])
     walks = [
-        Walked(case_id, attachment_id, receipt, secret, township.slug),
-        Walked(public_id, public_attachment.json()["id"], receipt, secret, township.slug),
+        Walked(case_id, attachment_id, document_id, receipt, secret, township.slug),
+        Walked(
+            public_id, public_attachment.json()["id"], circular.json()["id"], receipt, secret, township.slug
+        ),
     ]
     requests = list(
         dict.fromkeys(request for walked in walks for route in routes for request in route.requests(walked))
@@ -461,10 +495,10 @@ async def test_the_identity_never_leaves_the_vault(
 
     def allowed(answer: Answer) -> bool:
         params = dict(answer.request.params)
+        archive = answer.request.route == EXPORT and params.get("recipient") == "archive"
         return (
             answer.caller in revealers
-            and answer.request.route == EXPORT
-            and params.get("recipient") == "archive"
+            and (archive or answer.request.route in LIST_EXPORTS)
             and "reveal_reason" in params
         )
 
@@ -472,8 +506,10 @@ async def test_the_identity_never_leaves_the_vault(
     assert not leaked, "the identity leaked:\n" + "\n".join(
         f"  {a.caller} GET {a.request.url}?{dict(a.request.params)} -> {a.status}: {a.leaked}" for a in leaked
     )
-    archived = [a for a in answers if allowed(a)]
+    archived = [a for a in answers if allowed(a) and a.request.route == EXPORT]
     assert archived and all(a.status == 200 and a.leaked == NEEDLES for a in archived)
+    listed = [a for a in answers if allowed(a) and a.request.route in LIST_EXPORTS]
+    assert listed and all(a.status == 200 and a.leaked for a in listed)  # the list has no address
     answered = {a.request.route for a in answers if a.status == 200}
     never = {route.path for route in routes} - answered - set(NEVER_OK)
     assert not never, f"no caller got a 200 from these GET routes, so the walk proved nothing there: {never}"

@@ -27,6 +27,7 @@ async def test_intake_to_archive_over_http(client, township, login, clock):
     operator = await login(township.slug, "operator")
     leader = await login(township.slug, "leader")
     handler = await login(township.slug, "handler")
+    dzb_handler = await login(township.slug, "dzb-handler")
 
     async def act(case_id: int, action: str, payload: dict, who: dict) -> dict:
         response = await client.post(f"/api/v1/cases/{case_id}/actions/{action}", json=payload, headers=who)
@@ -63,7 +64,7 @@ async def test_intake_to_archive_over_http(client, township, login, clock):
     )
     assert timers(case)["transfer"]["state"] == "stopped"
     assert due(case, "return_window") == "2026-10-09T23:59:59+08:00"  # 六(三)
-    case = await act(case_id, "return", {"reason": "补贴发放由财政所负责"}, handler)
+    case = await act(case_id, "return", {"reason": "补贴发放由财政所负责"}, dzb_handler)
     assert case["state"] == "returned" and case["unit_code"] is None
     assert due(case, "transfer") == "2026-10-09T23:59:59+08:00"  # a new working day to re-dispatch
     case = await act(

@@ -30,7 +30,7 @@ from core.domain.decisions import ApprovalStep, TimerRule
 from core.domain.errors import IllegalTransition, InvalidCommand, NotPermitted, RuleViolation
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.sla import TimerState
 from core.hookspecs import hookimpl
 from core.plugins import PluginRegistry
@@ -174,7 +174,7 @@ async def test_guards_that_need_the_tenant(make_tenant, registry, actors):
         await service.perform(
             tenant.id, case_id, DispatchCase(unit_code="nope", cause="c", opinion="o"), actors["leader"]
         )
-    with pytest.raises(NotPermitted):
+    with pytest.raises(CaseNotFound):  # not yet sent to the handler's unit: not theirs to see
         await service.perform(
             tenant.id, case_id, DispatchCase(unit_code="jcs", cause="c", opinion="o"), actors["handler"]
         )
@@ -413,7 +413,8 @@ async def test_return_and_reopen_restart_their_deadlines(make_tenant, registry, 
     await service.perform(tenant.id, case_id, dispatch, actors["leader"])
 
     clock.at = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
-    view = await service.perform(tenant.id, case_id, ReturnCase(reason="不属本单位职责"), actors["handler"])
+    dzb_handler = Actor(username="dzb-handler", roles=frozenset({Role.HANDLER}), unit_code="dzb")
+    view = await service.perform(tenant.id, case_id, ReturnCase(reason="不属本单位职责"), dzb_handler)
     assert state_of(view, "transfer") is TimerState.RUNNING
     assert due(view, "transfer") == "2026-10-13T23:59:59+08:00"  # a new working day to re-dispatch
 
@@ -538,11 +539,15 @@ async def test_a_plugin_may_narrow_who_acts_but_not_widen_it(make_tenant, actors
     await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
     await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
     dispatch = DispatchCase(unit_code="jcs", cause="c", opinion="o")
-    for who in ("handler", "leader"):  # the handler lacks the permission, the leader the plugin's role
+    # A handler lacks the permission (whatever the plugin says), the leader the plugin's role.
+    office_handler = Actor(username="clerk", roles=frozenset({Role.HANDLER, Role.INTAKE_OFFICER}))
+    for who in (office_handler, actors["leader"]):
         with pytest.raises(NotPermitted):
-            await service.perform(tenant.id, case_id, dispatch, actors[who])
+            await service.perform(tenant.id, case_id, dispatch, who)
     reply = ReplyToCase(mode=ReplyMode.WRITTEN, content="已答复")
+    # One who may handle (and, tenant-wide, sees the case) but is not the office: narrowed away.
+    not_office = Actor(username="checker", roles=frozenset({Role.HANDLER, Role.AUDITOR}))
     with pytest.raises(NotPermitted, match="特定岗位"):
-        await service.perform(tenant.id, case_id, reply, actors["handler"])
+        await service.perform(tenant.id, case_id, reply, not_office)
     view = await service.perform(tenant.id, case_id, reply, actors["operator"])
     assert view.case.state is CaseState.REPLIED

@@ -217,7 +217,9 @@ async def test_an_anonymous_case_has_nothing_to_reveal(make_tenant, service, exp
         "related_cases": [],
     }
     assert await reveals(service, tenant, case_id, actors) == []  # nothing read, nothing logged
-    assert "identity" not in await export.case_file(tenant.id, case_id, actors["handler"], "unit")
+    assert "identity" not in await export.case_file(tenant.id, case_id, actors["supervisor"], "unit")
+    with pytest.raises(CaseNotFound):  # never sent to the handler's unit: not theirs to see
+        await export.case_file(tenant.id, case_id, actors["handler"], "unit")
 
 
 async def test_related_cases_are_named_by_serial_only(make_tenant, service, export, actors):
@@ -239,7 +241,9 @@ async def test_documents_are_listed_for_readers(make_tenant, service, export, cl
     assert notice.kind == "supervision_notice" and notice.title == "督办通知单"
     assert notice.number in notice.body and "转办时限" in notice.body
     fresh = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
-    assert await export.documents(tenant.id, fresh, actors["handler"]) == []
+    assert await export.documents(tenant.id, fresh, actors["supervisor"]) == []
+    with pytest.raises(CaseNotFound):  # not yet sent to the handler's unit
+        await export.documents(tenant.id, fresh, actors["handler"])
 
 
 # --- the case list -------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ async def test_most_roles_see_masks_and_related_cases(make_tenant, registry, act
     again = await service.intake(
         tenant.id, complaint({"name": "赵六", "phone": "+86 13900002222"}), actors["operator"]
     )
-    with pytest.raises(NotPermitted):  # the handling unit may be the accused's own department
+    with pytest.raises(CaseNotFound):  # not sent to the handler's unit: not even its existence
         await service.identity(tenant.id, first.case.id, actors["handler"])
     view = await service.identity(tenant.id, first.case.id, actors["operator"])
     assert view.masked == {
@@ -62,7 +62,7 @@ async def test_reveal_needs_a_role_and_a_reason_and_is_recorded(make_tenant, reg
     tenant = await make_tenant()
     service = CaseService(registry, FixedClock(NOW))
     case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
-    with pytest.raises(NotPermitted):
+    with pytest.raises(CaseNotFound):  # not sent to the handler's unit
         await service.reveal_identity(tenant.id, case_id, actors["handler"], "想看看")
     with pytest.raises(InvalidCommand):
         await service.reveal_identity(tenant.id, case_id, actors["supervisor"], " ")
@@ -253,6 +253,6 @@ async def test_a_plugin_may_narrow_identity_access_but_not_widen_it(make_tenant,
     case_id = (await service.intake(tenant.id, complaint(fields={}), actors["operator"])).case.id
     with pytest.raises(NotPermitted, match="特定角色"):
         await service.reveal_identity(tenant.id, case_id, actors["operator"], "回访")  # narrowed away
-    with pytest.raises(NotPermitted):
-        await service.reveal_identity(tenant.id, case_id, actors["handler"], "回访")  # not widened
+    with pytest.raises(CaseNotFound):  # not widened (and not the handler's unit's case)
+        await service.reveal_identity(tenant.id, case_id, actors["handler"], "回访")
     assert (await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访"))["name"] == "赵六"

@@ -51,7 +51,7 @@ async def test_dispatch_starts_the_arrival_clock_and_arrival_stops_it(make_tenan
     )
     assert instructed.case.state is CaseState.ACCEPTED  # a recorded step, not a move
     with pytest.raises(NotPermitted):
-        await service.perform(tenant.id, case_id, InstructCase(instruction="越权批示"), actors["handler"])
+        await service.perform(tenant.id, case_id, InstructCase(instruction="越权批示"), actors["operator"])
 
     clock.advance(timedelta(minutes=4))
     dispatch = DispatchCase(unit_code="jcs", cause="消费纠纷", opinion="到场处置", mode=DispatchMode.DIVERT)

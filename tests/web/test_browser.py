@@ -182,8 +182,12 @@ async def test_a_12312_complaint_from_the_call_to_the_rating(station, person):
         "案件类别": "消费纠纷",
     }
     for label, value in facts.items():
-        # Labels carry a required mark and a hint after the name.
-        await operator.get_by_label(re.compile(rf"^{label}(\s|\*|$)")).fill(value)
+        # Labels carry a required mark and a hint after the name; closed lists are drop-downs.
+        field = operator.get_by_label(re.compile(rf"^{label}(\s|\*|$)"))
+        if await field.evaluate("element => element.tagName") == "SELECT":
+            await field.select_option(value)
+        else:
+            await field.fill(value)
     await operator.get_by_label(re.compile("生成网上查询回执")).check()
     await operator.get_by_role("button", name="登记").click()
     receipt = (await operator.locator("#receipt").inner_text()).strip()

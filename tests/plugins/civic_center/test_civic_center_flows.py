@@ -42,7 +42,7 @@ from core.services.ledger import LedgerService
 from core.services.tenants import onboard, read_tenant_file
 from core.services.timers import TimerJobs
 from core.store.case_search import CaseQuery
-from core.store.repositories import CaseRepository
+from core.store.repositories import CaseNotFound, CaseRepository
 from core.store.tx import tenant_tx
 
 pytestmark = pytest.mark.postgres
@@ -297,7 +297,7 @@ async def test_a_complex_complaint_goes_to_the_windows_department(centre, regist
             people["operator"],
         )
     # The handling window's own people never read who complained; the section does.
-    with pytest.raises(NotPermitted):
+    with pytest.raises(CaseNotFound):  # not yet sent to the window: not even its existence
         await service.reveal_identity(tenant.id, complex_id, people["handler"], "核实")
     with pytest.raises(NotPermitted):
         await service.reveal_identity(tenant.id, complex_id, people["leader"], "阅知")

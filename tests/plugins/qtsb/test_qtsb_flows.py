@@ -29,7 +29,7 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.ledger import LedgerService
 from core.services.tenants import load_tenant
-from core.store.repositories import CaseRepository
+from core.store.repositories import CaseNotFound, CaseRepository
 from core.store.tx import tenant_tx
 from plugins.qtsb import hooks
 
@@ -161,7 +161,7 @@ async def test_only_the_office_and_leaders_read_the_identity(make_tenant, actors
         assert clear["name"] == "陈某" and clear["address"] == "城东路 1 号"
     with pytest.raises(NotPermitted, match="特定角色"):
         await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "督查")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(CaseNotFound):  # not sent to the handler's unit: not even its existence
         await service.reveal_identity(tenant.id, case_id, actors["handler"], "办案需要")
     masked = await service.identity(tenant.id, case_id, actors["supervisor"])
     assert "陈某" not in masked.masked.values()
