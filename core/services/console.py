@@ -21,7 +21,6 @@ from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
 from core.domain.roles import Actor, Permission, Role
 from core.domain.tenancy import Unit
-from core.domain.visibility import sees_case, unit_bound
 from core.plugins import PluginRegistry
 from core.services.admin import MIN_PASSWORD, PlatformAdmin
 from core.services.auth import authenticate_user
@@ -49,9 +48,6 @@ __all__ = [
     "Console",
     "IntakeForm",
     "TenantHealth",
-    "scoped_query",
-    "sees_case",
-    "unit_bound",
 ]
 
 @dataclass(frozen=True, slots=True)

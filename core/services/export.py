@@ -39,8 +39,8 @@ from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import ATTACHMENT_ADDED, CaseEvent
 from core.domain.masking import mask_identity, mask_text
 from core.domain.roles import Actor, Permission
-from core.services.cases import IDENTITY_REVEALED, CaseService, may_reveal
-from core.services.console import scoped_query, unit_bound
+from core.domain.visibility import unit_bound
+from core.services.cases import IDENTITY_REVEALED, CaseService, may_reveal, scoped_query
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.repositories import CaseNotFound, CaseRepository, StoredDocument, StoredTimer, TenantDirectory

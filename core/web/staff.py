@@ -26,9 +26,10 @@ from core.domain.errors import DomainError, InvalidCommand
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
 from core.domain.roles import Permission
+from core.domain.visibility import unit_bound
 from core.services.auth import Principal, authenticate_user
 from core.services.cases import CaseView
-from core.services.console import Console, unit_bound
+from core.services.console import Console
 from core.services.deadlines import DeadlineService
 from core.services.duty import DutyService
 from core.services.statistics import StatisticsService
