@@ -28,6 +28,7 @@ from core.domain.commands import (
     ConfirmRemedy,
     DispatchCase,
     ExtendCase,
+    InstructCase,
     OrderRemedy,
     Outcome,
     RecordFeedback,
@@ -356,6 +357,9 @@ class CaseService:
             await repo.save(decision.case, expected_version=case.version, now=now)
             timer_changes = await _timers_after(repo, tenant, decision.case, command, now)
             extra: dict[str, Any] = {"timers": timer_changes}
+            relayed = await _relay(tenant, decision.case, command, case.version + 1, now)
+            if relayed:
+                extra["relayed_to"] = relayed
             escalate_after = isinstance(command, RegisterCase)
             if isinstance(command, CloseCase) and command.outcome is not None:
                 extra["accountability"] = await _close_accountability(
@@ -594,6 +598,52 @@ async def _escalate_if_needed(repo: CaseRepository, tenant: LoadedTenant, case: 
             data=MappingProxyType({"reason": reason, "at_once": True, "told": told}),
         ),
     )
+
+
+async def _relay(
+    tenant: LoadedTenant, case: Case, command: CaseCommand, version: int, now: datetime
+) -> list[str]:
+    """传: a dispatch reaches the receiving unit, and a leader's instruction whoever acts on it.
+
+    The unit's handlers and heads hear of a case sent to them (with its cause and opinion); an
+    instruction goes to the unit handling the case, or before dispatch to the intake officers
+    and the leader on duty. Nothing of the complainant's identity is in the message.
+    """
+    if isinstance(command, DispatchCase):
+        people = await _unit_people(case.tenant_id, command.unit_code)
+        subject = f"新转办案件：{case.serial} {case.title}"
+        body = f"案由：{command.cause}\n转办意见：{command.opinion}"
+    elif isinstance(command, InstructCase):
+        if case.unit_code:
+            people = await _unit_people(case.tenant_id, case.unit_code)
+        else:
+            users = await TenantDirectory(case.tenant_id).users()
+            people = [u.username for u in users if u.active and Role.INTAKE_OFFICER in u.roles]
+            on_duty = await leader_on_duty(case.tenant_id, now)
+            people += [on_duty] if on_duty else []
+        subject = f"领导批示：{case.serial} {case.title}"
+        body = command.instruction
+    else:
+        return []
+    return await notify_users(
+        case.tenant_id,
+        people,
+        subject=subject,
+        body=body,
+        key=f"relay:{case.id}:{version}",
+        now=now,
+        case_id=case.id,
+        webhook_url=tenant.ctx.settings.get("webhook_url", ""),
+    )
+
+
+async def _unit_people(tenant_id: int, unit_code: str) -> list[str]:
+    users = await TenantDirectory(tenant_id).users()
+    return [
+        u.username
+        for u in users
+        if u.active and u.unit_code == unit_code and u.roles & {Role.HANDLER, Role.UNIT_HEAD}
+    ]
 
 
 async def _close_accountability(

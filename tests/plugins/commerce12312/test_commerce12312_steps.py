@@ -179,11 +179,6 @@ async def test_jie_bao_chuan_gen_as_steps(unique_slug):
     assert follow_ups == [False, True]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core gap: neither `instruct` nor `dispatch` notifies anyone; the squad learns of the "
-    "leader's instruction only by opening the case (see plugins/commerce12312/README.md)",
-)
 async def test_the_leaders_instruction_is_relayed_to_the_squad_by_notification(unique_slug):
     tenant, actors = await station(unique_slug)
     service = CaseService(REGISTRY, FixedClock(NOW))
@@ -195,7 +190,10 @@ async def test_the_leaders_instruction_is_relayed_to_the_squad_by_notification(u
     await service.perform(tenant.id, case_id, InstructCase(instruction="务必当日办结"), actors["leader"])
     async with tenant_tx(tenant.id):
         notes = await OutboxRepository(tenant.id).for_case(case_id)
-    assert any(n.recipient == "handler" and "务必当日办结" in n.body for n in notes)
+    assert any(n.recipient == "handler" and "请立即到场" in n.body for n in notes)  # the dispatch
+    assert any(n.recipient == "handler" and "务必当日办结" in n.body for n in notes)  # 传: the instruction
+    events = await service.events(tenant.id, case_id, actors["leader"])
+    assert "handler" in events[-1].data["relayed_to"]
 
 
 # --- 办结反馈制度 三: monthly statistics per squad ---------------------------------------------------
