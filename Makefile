@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_VERSION := $(shell ls /etc/postgresql 2>/dev/null | head -n 1)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test services tools lint clean browser screenshots
+.PHONY: install run test services tools lint clean browser screenshots bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test: install services tools lint
 	$(BIN)/pytest
 	rm -rf .test-data && mkdir -p .test-data
 	HUIYING_DATABASE_URL=sqlite:///$(CURDIR)/.test-data/store.sqlite $(BIN)/pytest tests/store
+
+# Benchmarks against the ceiling (bench/README.md): writes bench/results.md; QUICK=1 for a ~2-minute
+# smoke run (bench/results-quick.md). Not part of `make test`. wrk is Debian's.
+bench: install services
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py $(if $(filter 1,$(QUICK)),--quick,)
 
 # Screenshots of the main pages for the README (the embedded demo on a temporary SQLite).
 screenshots: install

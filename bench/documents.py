@@ -34,13 +34,19 @@ CASE = Case(
     reply_mode="written",
     reply_content="经核查属实，已责令三日内更新公开栏。",
 )
-CTX = TenantContext(tenant_id=1, slug="nanxi", name="南溪镇人民政府", plugin="township", units=(Unit("jcs", "镇监察室"),))
+CTX = TenantContext(
+    tenant_id=1, slug="nanxi", name="南溪镇人民政府", plugin="township", units=(Unit("jcs", "镇监察室"),)
+)
 
 
 def main(rounds: int = 200) -> None:
     for template in CORE_TEMPLATES:
         if template.key == "handover_record":
-            body = fill(template.body, {"number": "交接-2026-0001", "cases_received": "NX-2026-000042"}, HANDOVER_PLACEHOLDERS)
+            body = fill(
+                template.body,
+                {"number": "交接-2026-0001", "cases_received": "NX-2026-000042"},
+                HANDOVER_PLACEHOLDERS,
+            )
         else:
             body = render_document(template, CASE, CTX, {"number": "X-2026-0001"})
         blocks = layout(body, skip=(template.title, CTX.name))
@@ -55,7 +61,8 @@ def main(rounds: int = 200) -> None:
             to_html(**head, blocks=blocks)
             html_times.append((time.perf_counter() - started) * 1000)
         print(
-            f"{template.key:18} pdf {statistics.median(times):6.2f} ms/page (p95 {sorted(times)[int(rounds * 0.95)]:.2f})"
+            f"{template.key:18} pdf {statistics.median(times):6.2f} ms/page"
+            f" (p95 {sorted(times)[int(rounds * 0.95)]:.2f})"
             f"  {len(pdf) / 1024:5.1f} KiB   html {statistics.median(html_times):.3f} ms"
         )
 
@@ -63,13 +70,16 @@ def main(rounds: int = 200) -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.domain.test_trends import NOW, control, seeded
     from core.domain.trends import detect
+    from tests.domain.test_trends import NOW, control, seeded
 
     for name, records in (("seeded", seeded()[0]), ("control", control())):
         started = time.perf_counter()
         signals = detect(records, now=NOW)
-        print(f"trends {name:8} 10,000 cases: {(time.perf_counter() - started) * 1000:.0f} ms, {len(signals)} signals")
+        print(
+            f"trends {name:8} 10,000 cases: {(time.perf_counter() - started) * 1000:.0f} ms,"
+            f" {len(signals)} signals"
+        )
 
 
 if __name__ == "__main__":
