@@ -182,6 +182,7 @@ class Case:
     approvals: tuple[str, ...] = ()
     extensions: int = 0
     investigations: int = 0  # investigation records 调查笔录 on file (plugins may require one)
+    verified: bool = False  # 跟: a follow-up confirmed how the case was dealt with
     owner: str = ""  # 首问/首办责任人: who first took the case in and answers for its tracking
     priority: int = 0  # from the plugin's classification: queues list higher first
     version: int = 0

@@ -21,6 +21,7 @@ from core.domain.commands import (
     CaseCommand,
     DispatchCase,
     ExtendCase,
+    FollowUp,
     RecordFeedback,
     RecordInvestigation,
     RegisterCase,
@@ -105,10 +106,12 @@ def _changes(
             return {"extensions": case.extensions + 1}
         case RecordInvestigation():
             return {"investigations": case.investigations + 1}
+        case FollowUp():
+            return {"verified": case.verified or command.verified}
         case ReopenCase():
             if case.unit_code is None:
                 raise RuleViolation("该案件没有承办单位，不能重办；请重新登记 (no unit to reopen with)")
-            return {"satisfaction": None, "reply_mode": "", "reply_content": ""}
+            return {"satisfaction": None, "reply_mode": "", "reply_content": "", "verified": False}
     return {}
 
 

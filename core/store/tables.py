@@ -134,6 +134,7 @@ class CaseRow(Table, db=DB, tablename="case"):
     approvals = JSONB(default=[])
     extensions = Integer(default=0)
     investigations = Integer(default=0)
+    verified = Boolean(default=False)
     owner = Varchar(length=64, default="")
     priority = Integer(default=0)
     version = Integer(default=0)

@@ -84,8 +84,10 @@ def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
 
 @hookimpl
 def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
-    return rules.dispatch_veto(case, command, ctx.settings["supervision_unit"]) or rules.referral_veto(
-        command
+    return (
+        rules.dispatch_veto(case, command, ctx.settings["supervision_unit"])
+        or rules.referral_veto(command)
+        or rules.closing_veto(case, command)
     )
 
 

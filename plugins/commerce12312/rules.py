@@ -20,6 +20,7 @@ from core.sdk import (
     Case,
     CaseCommand,
     CaseKind,
+    CaseState,
     DispatchCase,
     FieldSpec,
     IntakeSchema,
@@ -200,6 +201,23 @@ def referral_veto(command: CaseCommand) -> str | None:
         f"移送须写明有权处理的职能部门及其联系电话，如“县市场监督管理局（电话 12315）”，"
         f"以便告知投诉举报人（{OPERATOR} 六；工作人员行为规范 9）"
     )
+
+
+def closing_veto(case: Case, command: CaseCommand) -> str | None:
+    """A complaint or report closes only once a follow-up verified how it was dealt with.
+
+    接线员岗位职责 四: "分流到相关单位,并核实处理结果,做到事事有着落,件件有回音"; 跟 (应急值班制度
+    第五条): "跟踪检查命令、指示执行情况。并将核实的情况及时向指挥员报告". A case refused or
+    referred out was never dispatched, so nothing is there to verify.
+    """
+    if (
+        command.action is not Action.CLOSE
+        or case.kind not in FOLLOWED_UP
+        or case.state in (CaseState.REFUSED, CaseState.REFERRED_OUT)
+        or case.verified
+    ):
+        return None
+    return f"办结前须跟踪核实处理结果（跟踪核实并勾选“已核实”）（{OPERATOR} 四；应急值班制度 第五条）"
 
 
 # --- time limits -------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ from core.domain.commands import (
     CloseCase,
     DispatchCase,
     ExtendCase,
+    FollowUp,
     RecordFeedback,
+    RecordInvestigation,
     RegisterCase,
     RejectCase,
     ReopenCase,
@@ -37,7 +39,7 @@ from core.domain.commands import (
 from core.domain.decisions import ApprovalStep, ReplyRequirements
 from core.domain.errors import IllegalTransition, RuleViolation
 from core.domain.roles import Actor, Role
-from core.domain.transitions import decide, pending_approvals
+from core.domain.transitions import decide, missing_sections, pending_approvals
 
 NOW = datetime.fromisoformat("2026-10-08T09:30:00+08:00")
 CHAIN = (
@@ -315,3 +317,56 @@ def test_reopen_sends_the_case_back_to_its_unit_and_clears_the_answer() -> None:
     assert reopened.state is CaseState.IN_HANDLING
     assert (reopened.unit_code, reopened.handler) == ("jcs", "li")
     assert (reopened.reply_mode, reopened.reply_content, reopened.satisfaction) == ("", "", None)
+
+
+# --- recorded facts: investigations, verified follow-ups, written sections ----------------------
+
+
+def test_investigations_are_counted_and_a_verified_follow_up_sticks_until_reopened():
+    handling = make_case(CaseState.IN_HANDLING, unit_code="jcs")
+    record = RecordInvestigation(
+        investigators=("li", "wu"), interviewee="村委会", findings="属实", signed=True
+    )
+    investigated = decide(handling, record, actor=HANDLER, now=NOW).case
+    assert investigated.investigations == 1 and investigated.state is CaseState.IN_HANDLING
+    checked = decide(investigated, FollowUp(note="已核实", verified=True), actor=OFFICER, now=NOW).case
+    again = decide(checked, FollowUp(note="再次回访"), actor=OFFICER, now=NOW).case
+    assert checked.verified and again.verified  # a later unverified note does not undo it
+    replied = dataclasses.replace(again, state=CaseState.REPLIED)
+    reopened = decide(replied, ReopenCase(reason="不满意"), actor=OFFICER, now=NOW).case
+    assert not reopened.verified
+
+
+def test_a_written_reply_states_every_required_section():
+    requirements = ReplyRequirements(sections=("调查核实情况", "处理意见"), basis="制度 七")
+    handling = make_case(CaseState.IN_HANDLING, unit_code="jcs")
+    with pytest.raises(RuleViolation, match="书面答复缺少：处理意见") as refused:
+        decide(
+            handling,
+            ReplyToCase(mode=ReplyMode.WRITTEN, content="调查核实情况：属实。处理意见："),
+            actor=HANDLER,
+            now=NOW,
+            reply_requirements=requirements,
+        )
+    assert "依据：制度 七" in str(refused.value)
+    full = "【调查核实情况】属实【处理意见】批评教育"
+    assert (
+        decide(
+            handling,
+            ReplyToCase(mode=ReplyMode.WRITTEN, content=full),
+            actor=HANDLER,
+            now=NOW,
+            reply_requirements=requirements,
+        ).case.state
+        is CaseState.REPLIED
+    )
+    # An oral answer is not held to the written sections.
+    phoned = decide(
+        handling,
+        ReplyToCase(mode=ReplyMode.PHONE, content="电话告知"),
+        actor=HANDLER,
+        now=NOW,
+        reply_requirements=requirements,
+    )
+    assert phoned.case.state is CaseState.REPLIED
+    assert missing_sections("调查核实情况：有", requirements.sections) == ("处理意见",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from core.domain.calendar import Period
 from core.domain.cases import Case, CaseKind, CaseState, Channel, SeverityFlag
-from core.domain.commands import AcceptCase, DispatchCase, ReferCaseOut
+from core.domain.commands import AcceptCase, CloseCase, DispatchCase, FollowUp, ReferCaseOut
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, SanctionKind
 from core.domain.errors import InvalidCommand
 from core.domain.intake import IntakeDraft, check_intake
@@ -315,3 +316,15 @@ def test_the_demo_tenant_file_loads_with_the_plugin() -> None:
     assert set(config.settings["squad_routing"].values()) <= codes
     assert config.settings["supervision_unit"] in codes
     assert config.settings["handling_working_days"] == 7
+
+
+def test_a_complaint_closes_only_after_a_verified_follow_up() -> None:
+    replied = dataclasses.replace(make_case(), state=CaseState.REPLIED)
+    reason = rules.closing_veto(replied, CloseCase(summary="已办结"))
+    assert reason is not None and "跟踪核实" in reason and "岗位职责 四" in reason
+    assert rules.closing_veto(dataclasses.replace(replied, verified=True), CloseCase()) is None
+    refused = dataclasses.replace(make_case(), state=CaseState.REFUSED)
+    assert rules.closing_veto(refused, CloseCase()) is None  # nothing was dispatched to verify
+    consultation = dataclasses.replace(make_case(kind=CaseKind.CONSULTATION), state=CaseState.REPLIED)
+    assert rules.closing_veto(consultation, CloseCase()) is None
+    assert rules.closing_veto(replied, FollowUp(note="已回访核实", verified=True)) is None
