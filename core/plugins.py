@@ -163,8 +163,8 @@ class PluginRegistry:
         self._plugins = MappingProxyType(dict(plugins))
         self._managers: dict[int, tuple[TenantContext, TenantHooks]] = {}
         # One manager per plugin, built here and shared by that plugin's tenants: a manager holds
-        # no tenant state (hooks are pure and get the tenant's context with every call), and
-        # building one costs milliseconds (STACK.md trap 15), too much per tenant or per request.
+        # no tenant state (hooks are pure and get the tenant's context with every call), and one
+        # costs ~1 ms to build and ~14 KiB to keep (bench/results.md), too much per tenant.
         # Settings are declared without a tenant, so each plugin's are read once here too.
         self._plugin_managers: dict[str, pluggy.PluginManager] = {}
         self._specs: dict[str, tuple[SettingSpec, ...]] = {}
