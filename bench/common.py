@@ -70,9 +70,9 @@ class Sizes:
             1_000_000,
             1_000,
             10_000,
-            10,
+            2,  # firing rounds: ~50 timers/s here, so 100k firings would take over half an hour
             30,
-            100_000,
+            50_000,  # API soak requests: ~140/s here, so 100k would take twelve minutes
             200,
             20_000,
             40,
