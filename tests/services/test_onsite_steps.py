@@ -73,7 +73,12 @@ async def test_dispatch_starts_the_arrival_clock_and_arrival_stops_it(make_tenan
         "case_arrived_on_site",
         "case_followed_up",
     ]
-    assert events[-4].data == {"instruction": "请一中队立即到场处置", "timers": {}}
+    # 传: before dispatch the instruction goes to the intake officers (and the leader on duty).
+    assert events[-4].data == {
+        "instruction": "请一中队立即到场处置",
+        "timers": {},
+        "relayed_to": ["operator"],
+    }
     assert events[-3].data["mode"] == "divert"
     assert events[-1].data["verified"] is True
 
