@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) browser
+install: $(STAMP)
 
 # The browser tests and screenshots drive Debian's Chromium (never Playwright's own downloads);
 # fonts-noto-cjk renders the Chinese pages.
@@ -45,7 +45,7 @@ lint: install
 
 # The whole suite on PostgreSQL (fresh database `huiying_test`, app role under RLS),
 # then the store tests again on SQLite, the embedded default.
-test: install services tools lint
+test: install browser services tools lint
 	$(BIN)/pytest
 	rm -rf .test-data && mkdir -p .test-data
 	HUIYING_DATABASE_URL=sqlite:///$(CURDIR)/.test-data/store.sqlite $(BIN)/pytest tests/store
@@ -57,7 +57,7 @@ bench: install services
 	$(BIN)/python bench/run.py $(if $(filter 1,$(QUICK)),--quick,)
 
 # Screenshots of the main pages for the README (the embedded demo on a temporary SQLite).
-screenshots: install
+screenshots: install browser
 	$(BIN)/python scripts/screenshots.py
 
 clean:
