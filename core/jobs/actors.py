@@ -6,7 +6,9 @@ a redelivered message does nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
+from weakref import WeakKeyDictionary
 
 import dramatiq
 
@@ -31,11 +33,19 @@ def _deliverer() -> Deliverer:
     return Deliverer(DeliveryConfig.from_env(), SystemClock())
 
 
+_POOL_LOCKS: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
+
+
 async def _ensure_pool() -> None:
     # All async actors of a worker process share one event loop (the AsyncIO middleware's), so
-    # one pool opened on it serves them all; it dies with the process.
-    if is_postgres() and DB.pool is None:
-        await DB.start_connection_pool(min_size=1, max_size=8)
+    # one pool opened on it serves them all; it dies with the process. The first messages arrive
+    # together: without the lock each opened a pool, and a connection taken from one was handed
+    # back to the next ("Pool.release() received invalid connection", seen in bench/ runs).
+    if not is_postgres() or DB.pool is not None:
+        return
+    async with _POOL_LOCKS.setdefault(asyncio.get_running_loop(), asyncio.Lock()):
+        if DB.pool is None:
+            await DB.start_connection_pool(min_size=1, max_size=8)
 
 
 @dramatiq.actor(queue_name="huiying_timers", max_retries=10, min_backoff=1_000, max_backoff=60_000)
