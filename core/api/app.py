@@ -178,6 +178,7 @@ def create_app(
     web = build_web(
         public_middleware=[rate_limit.middleware],
         portal_max_body=config.public_max_body_bytes + upload_limit,
+        staff_max_body=upload_limit,
     )
     return Litestar(
         route_handlers=[

@@ -10,12 +10,13 @@ apply yet: staff bound to a handling unit see only their unit's cases.
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.domain.cases import CaseKind, CaseState, Satisfaction
-from core.domain.decisions import IntakeSchema, ReplyRequirements, StandardPhrase
+from core.domain.decisions import DocumentTemplate, IntakeSchema, ReplyRequirements, StandardPhrase
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
@@ -26,16 +27,25 @@ from core.services.admin import MIN_PASSWORD, PlatformAdmin
 from core.services.auth import authenticate_user
 
 # One hashing rule for receipt secrets, the portal's (private there; shared within services).
-from core.services.cases import CaseService, CaseView, IdentityView, PublicReceipt, _secret_hash, scoped_query
+from core.services.cases import (
+    CaseService,
+    CaseView,
+    IdentityView,
+    PublicReceipt,
+    _secret_hash,
+    may_reveal,
+    scoped_query,
+)
 from core.services.clock import Clock
+from core.services.documents import DocumentService, may_issue
 from core.services.passwords import hash_password
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.deadlines import overdue_by_unit
+from core.store.documents import DocumentInfo, DocumentStore
 from core.store.repositories import (
     CaseRepository,
     StoredAttachment,
-    StoredDocument,
     TenantDirectory,
     TenantNotFound,
     TenantRecord,
@@ -47,8 +57,18 @@ __all__ = [
     "CasePage",
     "Console",
     "IntakeForm",
+    "RepeatCaller",
     "TenantHealth",
 ]
+
+REPEAT_WINDOW = timedelta(days=365)
+"""How far back the intake page's repeat-caller hint looks ("近期": the last twelve months)."""
+
+REPEAT_SERIALS = 5
+"""How many of those cases the hint names (the newest); the count covers them all."""
+
+REPEAT_LIMIT = 200
+"""The most cases counted (a number calling more often than this in a year is told as 200)."""
 
 @dataclass(frozen=True, slots=True)
 class CasePage:
@@ -62,7 +82,8 @@ class CasePage:
     phrases: tuple[StandardPhrase, ...]
     identity: IdentityView | None  # None: the actor's roles do not see the complainant at all
     attachments: tuple[StoredAttachment, ...]
-    documents: tuple[StoredDocument, ...]
+    documents: tuple[DocumentInfo, ...]  # number, title and render state; copies via DocumentService
+    templates: tuple[DocumentTemplate, ...]  # what the actor may issue on the case (empty: may not)
     handlers: tuple[str, ...]  # usernames that may sign for the case in its unit
     field_labels: dict[str, str]  # the plugin's names for intake fields and identity keys
 
@@ -79,6 +100,14 @@ class IntakeForm:
     def fields(self):
         """The plugin's fields for this kind, in the plugin's order."""
         return tuple(spec for spec in self.schema.fields if self.kind in spec.kinds)
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatCaller:
+    """Earlier cases of a phone number, as the intake page hints at them: a count and serials only."""
+
+    count: int
+    serials: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +154,15 @@ class Console:
         sees_materials = actor.can(Permission.CASE_MATERIALS)
         identity = await self.cases.identity(tenant_id, case_id, actor) if sees_materials else None
         attachments = await self.cases.attachments(tenant_id, case_id, actor) if sees_materials else []
+        case = view.case
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
-            documents = await CaseRepository(tenant_id).documents(case_id)
+            documents = await DocumentStore(tenant_id).of_case(case_id)
             users = await TenantDirectory(tenant_id).users()
-        case = view.case
+            documents_service = DocumentService(self.registry, self.cases, self.clock)
+            templates = (
+                await documents_service.templates(tenant_id, case_id, actor) if may_issue(actor, case) else []
+            )
         handlers = tuple(
             user.username
             for user in users
@@ -147,6 +180,7 @@ class Console:
             identity=identity,
             attachments=tuple(attachments),
             documents=tuple(documents),
+            templates=tuple(templates),
             handlers=handlers,
             field_labels={spec.key: spec.label for spec in tenant.hooks.intake_schema(case.kind).fields},
         )
@@ -158,6 +192,34 @@ class Console:
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
         return IntakeForm(kind, tenant.hooks.intake_schema(kind), tenant.hooks.register_phrases())
+
+    async def repeat_caller(self, tenant_id: int, actor: Actor, phone: str) -> RepeatCaller:
+        """The tenant's recent cases with this phone number (by blind index), for the intake page.
+
+        Only for those taking cases in who may read identities (``case:intake`` and
+        ``identity:reveal``); a case whose plugin narrows identity access away from the actor
+        (`may_reveal`) is neither counted nor named. Nothing else about the cases is told.
+
+        Raises:
+            NotPermitted: the actor may not take cases in or read identities.
+        """
+        if not (actor.can(Permission.CASE_INTAKE) and actor.can(Permission.IDENTITY_REVEAL)):
+            raise NotPermitted("您的角色无权查询来电号码的既往案件")
+        if len(re.sub(r"\D", "", phone)) < 7:  # still being typed
+            return RepeatCaller(0, ())
+        since = self.clock.now() - REPEAT_WINDOW
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            stored = await repo.data_key()
+            if stored is None:  # no identity was ever sealed in this tenant
+                return RepeatCaller(0, ())
+            _, wrapped, nonce, master_key_id = stored
+            vault = self.cases.vault
+            index = vault.blind_index(vault.unwrap(wrapped, nonce, master_key_id), "phone", phone)
+            found = await repo.cases_with_phone(index, since=since, limit=REPEAT_LIMIT)
+            tenant = await load_tenant(tenant_id, self.registry)
+        shown = [case.serial for case in found if may_reveal(actor, tenant.hooks.identity_access(case))]
+        return RepeatCaller(len(shown), tuple(shown[:REPEAT_SERIALS]))
 
     async def satisfaction(
         self, tenant_id: int, actor: Actor, start: datetime, end: datetime

@@ -59,6 +59,7 @@ __all__ = [
     "DocumentNotReady",
     "DocumentService",
     "Download",
+    "may_issue",
 ]
 
 log = logging.getLogger("huiying.documents")
@@ -104,6 +105,13 @@ def _copy_for(actor: Actor, requested: str | None) -> str:
     return requested or ("internal" if allowed_internal else "unit")
 
 
+def may_issue(actor: Actor, case: Case) -> bool:
+    """Whether `actor` may issue documents on `case`: ``case:materials`` roles, or the case's own unit."""
+    if actor.can(Permission.CASE_MATERIALS):
+        return True
+    return actor.unit_code is not None and actor.unit_code == case.unit_code
+
+
 class DocumentService:
     """Issuing, listing and handing out documents, through the case service's permissions."""
 
@@ -143,9 +151,7 @@ class DocumentService:
         async with tenant_tx(tenant_id):
             view = await self.cases.get(tenant_id, case_id, actor)  # CASE_READ; another tenant's: 404
             case = view.case
-            if not actor.can(Permission.CASE_MATERIALS) and (
-                actor.unit_code is None or actor.unit_code != case.unit_code
-            ):
+            if not may_issue(actor, case):
                 raise NotPermitted("只有本案承办单位或受理、督查人员可以出具本案文书")
             tenant = await load_tenant(tenant_id, self.registry)
             templates = self._templates(tenant, case)

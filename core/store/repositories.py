@@ -772,6 +772,26 @@ class CaseRepository:
         )
         return [row["serial"] for row in serials]
 
+    async def cases_with_phone(self, phone_index: str, *, since: datetime, limit: int) -> list[Case]:
+        """The tenant's cases received since `since` with this phone's blind index, newest first."""
+        _in_tenant(self.tenant_id)
+        ids = [
+            row["case_id"]
+            for row in await ComplainantIdentity.select(ComplainantIdentity.case_id).where(
+                (ComplainantIdentity.tenant_id == self.tenant_id)
+                & (ComplainantIdentity.phone_index == phone_index)
+            )
+        ]
+        if not ids:
+            return []
+        rows = (
+            await self._select()
+            .where(CaseRow.id.is_in(ids) & (CaseRow.received_at >= since))
+            .order_by(CaseRow.received_at, ascending=False)
+            .limit(limit)
+        )
+        return [_case(row) for row in rows]
+
     async def delete_identity(self, case_id: int) -> None:
         _in_tenant(self.tenant_id)
         await ComplainantIdentity.delete().where(

@@ -45,19 +45,20 @@ def _engine_setup(engine: JinjaTemplateEngine) -> None:
     env.lstrip_blocks = True
 
 
-def build_web(*, public_middleware: list[Any], portal_max_body: int) -> WebParts:
-    """The pages. The portal gets the public API's rate limit and a body limit fit for attachments."""
+def build_web(*, public_middleware: list[Any], portal_max_body: int, staff_max_body: int) -> WebParts:
+    """The pages. The portal gets the public API's rate limit; both areas a body limit fit for attachments."""
     portal = Router(
         path="/",
         route_handlers=[PortalController],
         middleware=public_middleware,
         request_max_body_size=portal_max_body,
     )
+    staff = Router(path="/", route_handlers=[StaffController], request_max_body_size=staff_max_body)
     static = create_static_files_router(
         path="/static", directories=[_HERE / "static"], include_in_schema=False, name="web-static"
     )
     return WebParts(
-        route_handlers=[StaffController, PlatformPages, portal, static],
+        route_handlers=[staff, PlatformPages, portal, static],
         template_config=TemplateConfig(
             directory=_HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_engine_setup
         ),

@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
@@ -31,6 +32,7 @@ from core.services.auth import Principal, authenticate_user
 from core.services.cases import CaseView
 from core.services.console import Console
 from core.services.deadlines import DeadlineService
+from core.services.documents import DocumentNotFound, DocumentService
 from core.services.duty import DutyService
 from core.services.statistics import StatisticsService
 from core.store.case_search import CaseQuery
@@ -85,6 +87,18 @@ class Row:
 
 def _console(services: Services) -> Console:
     return Console(services.registry, services.clock, services.cases)
+
+
+def _documents(services: Services) -> DocumentService:
+    return DocumentService(services.registry, services.cases, services.clock)
+
+
+RENDER_STATES = {"pending": "生成中", "ready": "可下载", "failed": "生成失败"}
+
+# A download is the reader's own copy: never cached, never sniffed into something else, and
+# an HTML copy runs no script and loads nothing (it is the worker's rendering, shown inline).
+_DOWNLOAD_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _nearest(view: CaseView, now: datetime) -> Row:
@@ -314,6 +328,7 @@ class StaffController(Controller):
                 "error": error,
                 "kinds": list(CaseKind),
                 "channels": [(c.value, c.label) for c in Channel],
+                "repeat_hint": context["user"].actor.can(Permission.IDENTITY_REVEAL),
             },
             status_code=status,
         )
@@ -351,6 +366,25 @@ class StaffController(Controller):
             )
         return Redirect(f"/t/{slug}/cases/{created.case.id}?created=1")
 
+    @post("/intake/repeat-caller")
+    async def repeat_caller(
+        self, request: Request, slug: FromPath[str], services: NamedDependency[Services]
+    ) -> Template:
+        """The htmx hint beside the phone field: this number's recent cases (count and serials only).
+
+        A POST, so the number stays out of URLs and access logs; the CSRF token comes in the
+        ``X-CSRF-Token`` header htmx sends.
+        """
+        principal, csrf, _ = await self._page(request, slug, services)
+        form, _ = await form_data(request)
+        check_csrf(request, form, csrf)
+        hint = await _console(services).repeat_caller(
+            principal.tenant_id, principal.actor, str(form.get("phone", ""))[:40]
+        )
+        return Template(
+            "staff/_repeat_caller.html", context={"hint": hint}, headers={"Cache-Control": "no-store"}
+        )
+
     # --- the case page --------------------------------------------------------------------------
 
     async def _case(
@@ -367,6 +401,7 @@ class StaffController(Controller):
         error_field: str | None = None,
         sent: dict[str, Any] | None = None,
         revealed: dict[str, Any] | None = None,
+        section_error: tuple[str, str] | None = None,
         status: int = 200,
     ) -> Template:
         page = await _console(services).case_page(principal.tenant_id, case_id, principal.actor)
@@ -409,6 +444,14 @@ class StaffController(Controller):
                 "second": timedelta(seconds=1),
                 "can_reveal": principal.actor.can(Permission.IDENTITY_REVEAL),
                 "event_labels": EVENT_LABELS,
+                "render_states": RENDER_STATES,
+                "can_attach": principal.actor.can(Permission.CASE_ATTACH) and page.view.case.state.is_open,
+                "sees_materials": principal.actor.can(Permission.CASE_MATERIALS),
+                "attachment_limit_kb": request.app.state.config.attachment_max_bytes // 1024,
+                # (section, message): a refused issue or upload, shown in its own section
+                "section_error": section_error or ("", ""),
+                "issued": request.query_params.get("issued", ""),
+                "attached": request.query_params.get("attached") == "1",
             },
             status_code=status,
         )
@@ -508,6 +551,128 @@ class StaffController(Controller):
         )
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    # --- documents and attachments on the case page ------------------------------------------
+
+    @post("/cases/{case_id:int}/documents")
+    async def issue_document(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        case_id: FromPath[int],
+        services: NamedDependency[Services],
+    ) -> Response:
+        principal, csrf, context = await self._page(request, slug, services)
+        form, _ = await form_data(request)
+        check_csrf(request, form, csrf)
+        await _console(services).visible_case(principal.tenant_id, case_id, principal.actor)
+        try:
+            info = await _documents(services).issue(
+                principal.tenant_id, case_id, str(form.get("key", "")), principal.actor
+            )
+        except DomainError as exc:
+            return await self._case(
+                request,
+                slug,
+                case_id,
+                services,
+                context=context,
+                principal=principal,
+                section_error=("documents", str(exc)),
+                status=403 if exc.code == "forbidden" else 422,
+            )
+        return Redirect(f"/t/{slug}/cases/{case_id}?issued={quote(info.number)}#doc-h")
+
+    @get("/cases/{case_id:int}/documents/{document_id:int}/{fmt:str}")
+    async def document(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        case_id: FromPath[int],
+        document_id: FromPath[int],
+        fmt: FromPath[str],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """The rendered PDF or HTML, in the copy the reader may read (`DocumentService.download`)."""
+        principal, _, _ = await self._page(request, slug, services)
+        documents = _documents(services)
+        info = await documents.get(principal.tenant_id, document_id, principal.actor)
+        if info.case_id != case_id:
+            raise DocumentNotFound(document_id)
+        download = await documents.download(principal.tenant_id, document_id, principal.actor, fmt)
+        headers = {
+            **_DOWNLOAD_HEADERS,
+            "Content-Disposition": (
+                f"{'inline' if fmt == 'html' else 'attachment'}; filename*=UTF-8''{quote(download.filename)}"
+            ),
+            "X-Document-Copy": download.copy,
+        }
+        if fmt == "html":
+            headers["Content-Security-Policy"] = _HTML_CSP
+        return Response(download.content, media_type=download.media_type, headers=headers)
+
+    @post("/cases/{case_id:int}/attachments")
+    async def attach(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        case_id: FromPath[int],
+        services: NamedDependency[Services],
+    ) -> Response:
+        principal, csrf, context = await self._page(request, slug, services)
+        form, _ = await form_data(request)
+        check_csrf(request, form, csrf)
+        await _console(services).visible_case(principal.tenant_id, case_id, principal.actor)
+        upload = form.get("file")
+        try:
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise InvalidCommand("请选择要上传的文件", field="file")
+            await services.cases.add_attachment(
+                principal.tenant_id,
+                case_id,
+                principal.actor,
+                filename=upload.filename,
+                content_type=upload.content_type or "application/octet-stream",
+                data=await upload.read(),
+                max_bytes=request.app.state.config.attachment_max_bytes,
+            )
+        except DomainError as exc:
+            return await self._case(
+                request,
+                slug,
+                case_id,
+                services,
+                context=context,
+                principal=principal,
+                section_error=("attachments", str(exc)),
+                status=403 if exc.code == "forbidden" else 422,
+            )
+        return Redirect(f"/t/{slug}/cases/{case_id}?attached=1#att-h")
+
+    @get("/cases/{case_id:int}/attachments/{attachment_id:int}")
+    async def attachment(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        case_id: FromPath[int],
+        attachment_id: FromPath[int],
+        services: NamedDependency[Services],
+    ) -> Response:
+        """An attachment's bytes, for roles holding ``case:materials``; always downloaded, never shown."""
+        principal, _, _ = await self._page(request, slug, services)
+        await _console(services).visible_case(principal.tenant_id, case_id, principal.actor)
+        stored, content = await services.cases.attachment(
+            principal.tenant_id, case_id, attachment_id, principal.actor
+        )
+        return Response(
+            content,
+            media_type=stored.content_type,
+            headers={
+                **_DOWNLOAD_HEADERS,
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored.filename)}",
+                "Content-Security-Policy": "default-src 'none'",
+            },
+        )
 
     # --- supervision dashboard ----------------------------------------------------------------
 
