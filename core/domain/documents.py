@@ -7,9 +7,10 @@ A template body is plain text with ``{placeholders}``. Three families may be use
   ``{severity}``, ``{unit}``, ``{cause}``, ``{opinion}``, ``{reply_mode}``,
   ``{reply_content}``, ``{tenant}``;
 * facts read from the case's record by the service (`FACT_PLACEHOLDERS`): the document's
-  ``{number}`` and ``{issued_at}``, the handler, the dispatch, extension, return, reply and
-  feedback details, ``{reply_sections}`` (the sections the plugin requires of a reply, each
-  with what the reply says under it) and ``{deadline}``;
+  ``{number}`` and ``{issued_at}``, the handler, the dispatch, extension, return,
+  investigation (``{investigators}``, ``{interviewee}``, ``{findings}``…), reply and feedback
+  details, ``{reply_sections}`` (the sections the plugin requires of a reply, each with what
+  the reply says under it) and ``{deadline}``;
 * the complainant (`IDENTITY_PLACEHOLDERS`), which the service fills per recipient: withheld
   for a handling unit, masked for everyone else. Identity never reaches a template any other way.
 
@@ -100,6 +101,11 @@ FACT_PLACEHOLDERS = frozenset(
         "return_reason",
         "returned_at",
         "returned_by",
+        "investigated_at",
+        "investigated_by",
+        "investigators",
+        "interviewee",
+        "findings",
         "replied_at",
         "reply_sections",
         "satisfaction",
@@ -263,7 +269,9 @@ def split_reply_sections(content: str, sections: Sequence[str]) -> str:
 
     A section is found where the reply names it (``调查经过：…`` or ``【调查经过】…``) and runs to
     the next named section. A section the reply does not name is printed as missing, so the
-    reviewer sees the gap rather than a silently incomplete reply.
+    reviewer sees the gap rather than a silently incomplete reply. Text before the first named
+    section (all of it when none is named: an oral reply, which the sections do not bind) comes
+    first, so the answer itself is never dropped.
     """
     if not sections:
         return content
@@ -278,7 +286,8 @@ def split_reply_sections(content: str, sections: Sequence[str]) -> str:
         stop = marks[i + 1][0] if i + 1 < len(marks) else len(content)
         found[section] = content[end:stop].strip().rstrip("；;")
     numerals = "一二三四五六七八九十"
-    lines = []
+    leading = content[: marks[0][0] if marks else len(content)].strip()
+    lines = [leading] if leading else []
     for i, section in enumerate(sections):
         numeral = numerals[i] if i < len(numerals) else str(i + 1)
         lines.append(f"{numeral}、{section}\n{found.get(section) or _MISSING_SECTION}")
@@ -331,6 +340,14 @@ def case_facts(
                     "return_reason": str(data.get("reason", "")),
                     "returned_at": when,
                     "returned_by": who,
+                }
+            case "case_investigated":  # 调查取证: the record a 调查笔录 prints
+                facts |= {
+                    "investigated_at": when,
+                    "investigated_by": who,
+                    "investigators": "、".join(str(name) for name in data.get("investigators") or ()),
+                    "interviewee": str(data.get("interviewee", "")),
+                    "findings": str(data.get("findings", "")),
                 }
             case "case_replied":
                 facts |= {"replied_at": when}

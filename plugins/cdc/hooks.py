@@ -156,8 +156,9 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             key="investigation_record",
             title="投诉调查核实笔录",
             body=(
-                "投诉调查核实笔录\n案件编号：{serial}　标题：{title}\n调查时间：　　　　调查地点：\n"
-                "调查人员（两人）：　　　　、\n被调查人：\n调查内容：\n"
+                "投诉调查核实笔录\n案件编号：{serial}　标题：{title}\n"
+                "调查时间：{investigated_at}　调查地点：\n"
+                "调查人员（两人）：{investigators}\n被调查人：{interviewee}\n调查内容：{findings}\n"
                 "被调查人签名（盖章）：　　　　调查人员签名：\n"
                 f"（依据：{_COMPLAINT_BASIS} 三.5：调查核实时应有两人随行，笔录由被调查人签名或盖章）\n"
             ),

@@ -241,7 +241,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="投诉查实扣分情况通报",
             body=(
                 f"文书编号：{{number}}　案件编号：{{serial}}\n报送：{{unit}}所属窗口部门、{superior}\n"
-                "标题：{title}\n被投诉窗口：{unit}\n查实情况：\n{reply_content}\n"
+                "标题：{title}\n被投诉窗口：{unit}\n查实情况：\n{reply_sections}\n"
                 "经督查科调查核实，投诉内容属实，已按中心考核制度对被投诉窗口及窗口工作人员扣分"
                 "（扣分明细见问责台账），特此通报。\n"
                 f"（依据：{rules.basis('第十条')}）\n"
@@ -253,7 +253,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="违规违纪问题移交函",
             body=(
                 "文书编号：{number}　案件编号：{serial}\n标题：{title}\n被投诉窗口：{unit}\n"
-                "经查实的违规违纪事实：\n{reply_content}\n"
+                "经查实的违规违纪事实：\n{reply_sections}\n"
                 "上述问题已构成违规违纪，现移交贵单位依规处理，请将处理结果函告本中心督查科。\n"
                 f"（依据：{rules.basis('第八条')}）\n"
             ),
