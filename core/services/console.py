@@ -9,7 +9,6 @@ apply yet: staff bound to a handling unit see only their unit's cases.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import secrets
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from core.store.repositories import (
     TenantRecord,
     TenantRepository,
 )
+from core.store.statistics import satisfaction_counts
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
@@ -224,22 +224,27 @@ class Console:
     async def satisfaction(
         self, tenant_id: int, actor: Actor, start: datetime, end: datetime
     ) -> dict[str, int]:
-        """Satisfaction of the cases received in ``[start, end)`` that have a verdict, by verdict."""
-        counts = {value.value: 0 for value in Satisfaction}
-        query = CaseQuery(
-            states=(CaseState.FEEDBACK, CaseState.CLOSED, CaseState.ARCHIVED),
-            received_from=start,
-            received_before=end,
-            limit=200,
-        )
-        while True:
-            views, cursor = await self.cases.search(tenant_id, query, actor)
-            for view in views:
-                if view.case.satisfaction is not None:
-                    counts[view.case.satisfaction.value] += 1
-            if cursor is None:
-                return counts
-            query = dataclasses.replace(query, cursor=cursor)
+        """Satisfaction of the cases received in ``[start, end)`` that have a verdict, by verdict.
+
+        Counted in the database in one query (the dashboard's; bench/pages.md), over the cases
+        `actor` may see.
+
+        Raises:
+            NotPermitted: the actor may not read cases.
+        """
+        if not actor.can(Permission.CASE_READ):
+            raise NotPermitted("您的角色无权查看案件")
+        scope = scoped_query(actor, CaseQuery())
+        async with tenant_tx(tenant_id):
+            found = await satisfaction_counts(
+                tenant_id,
+                start,
+                end,
+                states=[CaseState.FEEDBACK.value, CaseState.CLOSED.value, CaseState.ARCHIVED.value],
+                unit_code=scope.unit_code,
+                handler=scope.handler,
+            )
+        return {value.value: found.get(value.value, 0) for value in Satisfaction}
 
     async def change_password(self, slug: str, username: str, current: str, new: str) -> None:
         """A user changes their own password, proving the current one (failures count to lock-out).

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from piccolo.query.functions.aggregate import Count
+
 from core.store.repositories import _in_tenant
 from core.store.tables import CaseEvent, CaseRow, Document, SlaTimer
 
-__all__ = ["COUNTED_EVENTS", "MonthFacts", "month_facts"]
+__all__ = ["COUNTED_EVENTS", "MonthFacts", "month_facts", "satisfaction_counts"]
 
 COUNTED_EVENTS = [
     "case_accepted",
@@ -91,3 +93,31 @@ async def month_facts(tenant_id: int, start: datetime, end: datetime) -> MonthFa
         )
         facts.units = {row["id"]: row["unit_code"] for row in rows}
     return facts
+
+
+async def satisfaction_counts(
+    tenant_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    states: list[str],
+    unit_code: str | None = None,
+    handler: str | None = None,
+) -> dict[str, int]:
+    """Cases received in [start, end) in `states` with a verdict, counted by verdict (one query)."""
+    _in_tenant(tenant_id)
+    where = (
+        (CaseRow.tenant_id == tenant_id)
+        & (CaseRow.received_at >= start.astimezone(UTC))
+        & (CaseRow.received_at < end.astimezone(UTC))
+        & CaseRow.state.is_in(states)
+        & CaseRow.satisfaction.is_not_null()
+    )
+    if unit_code is not None:
+        where &= CaseRow.unit_code == unit_code
+    if handler is not None:
+        where &= CaseRow.handler == handler
+    rows = await CaseRow.select(CaseRow.satisfaction, Count(CaseRow.id, alias="n")).where(where).group_by(
+        CaseRow.satisfaction
+    )
+    return {row["satisfaction"]: row["n"] for row in rows if row["satisfaction"]}

@@ -69,6 +69,8 @@ async def test_filters_and_chinese_text(seeded):
     assert await search(seeded.id, text="低保") == ["低保名单未公示"]
     assert await search(seeded.id, text="100%") == ["财务公开不真实"]  # % is literal, not a wildcard
     assert await search(seeded.id, text="info_sheet") == ["Fees charged"]
+    assert await search(seeded.id, text="FEES") == ["Fees charged"]  # letters: case-insensitive
+    assert await search(seeded.id, text="公示") == ["低保名单未公示"]  # no cased letter: plain LIKE
     assert await search(seeded.id, channel=Channel.LETTER) == ["财务公开不真实"]
     assert await search(seeded.id, states=(CaseState.DISPATCHED,), unit_code="jcs") == ["低保名单未公示"]
     assert await search(seeded.id, received_from=NOW - timedelta(hours=2, minutes=30)) == [

@@ -232,3 +232,36 @@ async def test_the_repeat_caller_hint_names_earlier_cases_of_the_phone_only(town
     handler, h_csrf = await sign_in(slug, "handler")
     refused = await handler.post(hint_url, data={"phone": "13812345678"}, headers={"X-CSRF-Token": h_csrf})
     assert refused.status_code == 403 and serials[first] not in refused.text
+
+
+async def test_the_dashboards_satisfaction_counts_the_months_verdicts(township, sign_in, registry, clock):
+    from datetime import timedelta
+
+    from core.domain.roles import Actor, Role
+    from core.services.cases import CaseService
+    from core.services.console import Console
+
+    slug = township.slug
+    case_id, operator, csrf = await dispatched_case(slug, sign_in)
+    handler, h_csrf = await sign_in(slug, "handler")
+    assert (await act(handler, slug, h_csrf, case_id, "sign_for", handler="handler")).status_code == 302
+    replied = await act(handler, slug, h_csrf, case_id, "reply", mode="written", content="已督促更新公开栏。")
+    assert replied.status_code == 302
+    supervisor, s_csrf = await sign_in(slug, "supervisor")
+    fed = await act(supervisor, slug, s_csrf, case_id, "record_feedback", satisfaction="satisfied")
+    assert fed.status_code == 302, fed.text
+    await take_in(operator, slug, csrf, title="另一件，未评价")
+
+    console = Console(registry, clock, CaseService(registry, clock))
+    month = (clock.now() - timedelta(days=3), clock.now() + timedelta(days=1))
+    supervisor_actor = Actor("supervisor", roles=frozenset({Role.SUPERVISOR}))
+    counts = await console.satisfaction(township.id, supervisor_actor, *month)
+    assert counts == {"satisfied": 1, "basically_satisfied": 0, "dissatisfied": 0, "unreachable": 0}
+    other_unit = Actor("dzb-handler", roles=frozenset({Role.HANDLER}), unit_code="dzb")
+    assert sum((await console.satisfaction(township.id, other_unit, *month)).values()) == 0
+    earlier = (clock.now() - timedelta(days=60), clock.now() - timedelta(days=30))
+    assert sum((await console.satisfaction(township.id, supervisor_actor, *earlier)).values()) == 0
+    dashboard = await supervisor.get(f"/t/{slug}/dashboard")
+    assert dashboard.status_code == 200
+    assert re.search(r"本月满意率</div><div[^>]*>100.0%</div>", dashboard.text)
+    assert "满意 1，" in dashboard.text
