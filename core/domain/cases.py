@@ -73,6 +73,11 @@ class Severity(enum.StrEnum):
     SERIOUS = "serious"  # 较重
     MAJOR = "major"  # 重大: reported to the head at once
 
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return {"general": "一般", "serious": "较重", "major": "重大"}[self.value]
+
 
 class SeverityFlag(enum.StrEnum):
     """Marks that make a case reportable to the head at once (重大、严重、突发性、群体性)."""
@@ -82,12 +87,22 @@ class SeverityFlag(enum.StrEnum):
     SUDDEN = "sudden"  # 突发性
     MASS = "mass"  # 群体性: many people involved
 
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return {"major": "重大", "serious": "严重", "sudden": "突发性", "mass": "群体性"}[self.value]
+
 
 class Complexity(enum.StrEnum):
     """How hard a case is to settle; plugins give complex cases longer deadlines."""
 
     GENERAL = "general"  # 一般性
     COMPLEX = "complex"  # 比较复杂疑难
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return {"general": "一般", "complex": "复杂疑难"}[self.value]
 
 
 class Satisfaction(enum.StrEnum):
@@ -97,6 +112,16 @@ class Satisfaction(enum.StrEnum):
     BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
     DISSATISFIED = "dissatisfied"  # 不满意
     UNREACHABLE = "unreachable"  # 无法联系: no verdict could be had
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return {
+            "satisfied": "满意",
+            "basically_satisfied": "基本满意",
+            "dissatisfied": "不满意",
+            "unreachable": "无法联系",
+        }[self.value]
 
 
 class CaseState(enum.StrEnum):

@@ -73,6 +73,23 @@ class ReplyMode(enum.StrEnum):
     ON_THE_SPOT = "on_the_spot"  # 当场答复: at the window or on the hotline, at once
     PUBLIC_NOTICE = "public_notice"  # 定期公布: for anonymous people who cannot be reached
 
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return _REPLY_MODE_LABELS[self]
+
+
+_REPLY_MODE_LABELS = {
+    ReplyMode.WRITTEN: "书面答复",
+    ReplyMode.IN_PERSON: "当面答复",
+    ReplyMode.PHONE: "电话答复",
+    ReplyMode.SMS: "短信答复",
+    ReplyMode.EMAIL: "电子邮件答复",
+    ReplyMode.ONLINE: "网上答复",
+    ReplyMode.ON_THE_SPOT: "当场答复",
+    ReplyMode.PUBLIC_NOTICE: "公开答复",
+}
+
 
 def _required(value: str, field: str, label: str) -> None:
     if not value or not value.strip():

@@ -35,7 +35,8 @@ from datetime import datetime
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from core.domain.cases import Case, Satisfaction
+from core.domain.cases import Case
+from core.domain.commands import ReplyMode
 from core.domain.decisions import DocumentTemplate
 from core.domain.errors import InvalidCommand
 from core.domain.events import CaseEvent
@@ -50,7 +51,6 @@ __all__ = [
     "IDENTITY_PLACEHOLDERS",
     "NUMBER_PREFIXES",
     "PLACEHOLDERS",
-    "SATISFACTION_LABELS",
     "WITHHELD",
     "Block",
     "case_facts",
@@ -140,15 +140,6 @@ NUMBER_PREFIXES = MappingProxyType(
 )
 """The number prefix of each core document kind; another kind is numbered after its title."""
 
-SATISFACTION_LABELS = MappingProxyType(
-    {
-        Satisfaction.SATISFIED: "满意",
-        Satisfaction.BASICALLY_SATISFIED: "基本满意",
-        Satisfaction.DISSATISFIED: "不满意",
-        Satisfaction.UNREACHABLE: "无法联系",
-    }
-)
-
 WITHHELD = "[已隐去]"
 """What a handling unit's copy shows in place of the complainant's details."""
 
@@ -205,11 +196,11 @@ def render_document(
         content=case.content,
         received_at=_local(case.received_at, ctx.timezone),
         category=case.category,
-        severity=case.severity.value,
+        severity=case.severity.label,
         unit=unit.name if unit else "",
         cause=case.cause,
         opinion=case.opinion,
-        reply_mode=case.reply_mode,
+        reply_mode=ReplyMode(case.reply_mode).label if case.reply_mode else "",
         reply_content=case.reply_content,
         tenant=ctx.name,
     )
@@ -312,7 +303,7 @@ def case_facts(
         "handler": case.handler or "",
         "deadline": _local(deadline, zone) if deadline else "",
         "reply_sections": split_reply_sections(case.reply_content, reply_sections),
-        "satisfaction": SATISFACTION_LABELS.get(case.satisfaction, "") if case.satisfaction else "",
+        "satisfaction": case.satisfaction.label if case.satisfaction else "",
     }
     for event in events:
         data = event.data

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 from core.domain.audit import GENESIS, event_hash
 from core.domain.cases import Case, CaseState
-from core.domain.documents import ANONYMOUS, SATISFACTION_LABELS, WITHHELD, document_number, layout, to_html
+from core.domain.documents import ANONYMOUS, WITHHELD, document_number, layout, to_html
 from core.domain.errors import NotPermitted, RuleViolation
 from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
@@ -254,7 +254,7 @@ def case_file_text(
         if masked.get("address"):
             lines.append(f"地址：{masked['address']}")
     unit = units.get(case.unit_code or "", case.unit_code or "无")
-    satisfaction = SATISFACTION_LABELS.get(case.satisfaction, "") if case.satisfaction else ""
+    satisfaction = case.satisfaction.label if case.satisfaction else ""
     lines += [
         "三、办理情况",
         f"承办单位：{unit}　承办人：{case.handler or '无'}",

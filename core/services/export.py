@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from core.domain import sla
 from core.domain.cases import Case
-from core.domain.documents import ANONYMOUS, SATISFACTION_LABELS
+from core.domain.documents import ANONYMOUS
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import ATTACHMENT_ADDED, CaseEvent
 from core.domain.masking import mask_identity, mask_text
@@ -388,7 +388,7 @@ def _list_row(case: Case, timers: Any, units: Mapping[str, str], zone: ZoneInfo,
         case.owner,
         deadlines,
         f"是（{'、'.join(late)}）" if late else "否",
-        SATISFACTION_LABELS.get(case.satisfaction, "") if case.satisfaction else "",
+        case.satisfaction.label if case.satisfaction else "",
     ]
 
 

@@ -66,9 +66,9 @@ def test_every_case_placeholder_is_filled() -> None:
         "opinion": "请核实",
         "received_at": "2026-09-30 10:05",
         "reply_content": "已更正",
-        "reply_mode": "written",
+        "reply_mode": "书面答复",  # printed in Chinese, never the code
         "serial": "NX-2026-000042",
-        "severity": "serious",
+        "severity": "较重",
         "state": "已答复",
         "tenant": "南溪镇",
         "title": "公开栏信息不实",
