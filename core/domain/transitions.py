@@ -189,8 +189,10 @@ def decide(
 
 def _plain(value: Any) -> Any:
     """A JSON-friendly form of a command field for the event record."""
-    if isinstance(value, frozenset | tuple):
+    if isinstance(value, frozenset):  # no order of its own: sorted, so records are stable
         return sorted(_plain(item) for item in value)
+    if isinstance(value, tuple):  # the order given (investigators, items to supplement) is kept
+        return [_plain(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, enum.Enum):

@@ -370,3 +370,18 @@ def test_a_written_reply_states_every_required_section():
     )
     assert phoned.case.state is CaseState.REPLIED
     assert missing_sections("调查核实情况：有", requirements.sections) == ("处理意见",)
+
+
+def test_events_keep_the_order_people_gave_and_sort_only_sets():
+    handling = make_case(CaseState.IN_HANDLING, unit_code="jcs")
+    record = RecordInvestigation(
+        investigators=("宋佳", "何平"), interviewee="周敏", findings="属实", signed=True
+    )
+    assert decide(handling, record, actor=HANDLER, now=NOW).event.data["investigators"] == ["宋佳", "何平"]
+    flagged = decide(
+        make_case(CaseState.RECEIVED),
+        RegisterCase(flags=frozenset({SeverityFlag.SUDDEN, SeverityFlag.MASS})),
+        actor=OFFICER,
+        now=NOW,
+    )
+    assert flagged.event.data["flags"] == ["mass", "sudden"]
