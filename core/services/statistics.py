@@ -288,17 +288,23 @@ def _rank(lines: list[UnitLine]) -> None:
         line.rank = position
 
 
-async def _report(tenant_id: int, record: TenantRecord, year: int, month: int) -> MonthlyReport:
-    """The month with ranking and month-on-month change, inside the caller's `tenant_tx`."""
+async def _report(
+    tenant_id: int, record: TenantRecord, year: int, month: int, *, compare: bool = True
+) -> MonthlyReport:
+    """The month with ranking and month-on-month change, inside the caller's `tenant_tx`.
+
+    Without `compare` the month before is not read and the changes stay 0 (half the work, for
+    pages that show no change).
+    """
     calendar = calendar_for(record.timezone, record.calendar, await HolidayRepository().all())
     lines = await _compile(tenant_id, record, calendar, year, month)
-    before = {
-        line.unit_code: line for line in await _compile(tenant_id, record, calendar, *_previous(year, month))
-    }
-    for line in lines:
-        earlier = before.get(line.unit_code)
-        line.received_change = line.received - (earlier.received if earlier else 0)
-        line.late_change = line.late - (earlier.late if earlier else 0)
+    if compare:
+        earlier_lines = await _compile(tenant_id, record, calendar, *_previous(year, month))
+        before = {line.unit_code: line for line in earlier_lines}
+        for line in lines:
+            earlier = before.get(line.unit_code)
+            line.received_change = line.received - (earlier.received if earlier else 0)
+            line.late_change = line.late - (earlier.late if earlier else 0)
     _rank(lines)
     return MonthlyReport(tenant=record.name, year=year, month=month, lines=lines)
 
@@ -316,8 +322,12 @@ class StatisticsService:
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or SystemClock()
 
-    async def monthly(self, tenant_id: int, actor: Actor, year: int, month: int) -> MonthlyReport:
+    async def monthly(
+        self, tenant_id: int, actor: Actor, year: int, month: int, *, compare: bool = True
+    ) -> MonthlyReport:
         """The tenant's statistics for one month of its own calendar.
+
+        `compare=False` skips the month before (no month-on-month change): the dashboard's view.
 
         Raises:
             NotPermitted: neither a supervisor nor an auditor.
@@ -327,7 +337,7 @@ class StatisticsService:
         async with platform_tx():
             record = await TenantRepository().get(tenant_id)
         async with tenant_tx(tenant_id):
-            return await _report(tenant_id, record, year, month)
+            return await _report(tenant_id, record, year, month, compare=compare)
 
     async def issue_circular(self, tenant_id: int, actor: Actor, year: int, month: int) -> DocumentInfo:
         """Issue the month's circular now (a new edition if one exists); rendered by the worker."""

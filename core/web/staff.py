@@ -684,7 +684,10 @@ class StaffController(Controller):
         actor = principal.actor
         overdue = await DeadlineService(services.registry, services.clock).by_unit(principal.tenant_id, actor)
         local = services.clock.now().astimezone(context["zone"])
-        report = await StatisticsService().monthly(principal.tenant_id, actor, local.year, local.month)
+        # The dashboard shows no month-on-month change: the month before is not read.
+        report = await StatisticsService().monthly(
+            principal.tenant_id, actor, local.year, local.month, compare=False
+        )
         start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         end = (start + timedelta(days=32)).replace(day=1)
         satisfaction = await _console(services).satisfaction(principal.tenant_id, actor, start, end)
