@@ -5,12 +5,15 @@ A template body is plain text with ``{placeholders}``. Three families may be use
 * the case's own fields (`CASE_PLACEHOLDERS`): ``{serial}``, ``{kind}``, ``{channel}``,
   ``{state}``, ``{title}``, ``{content}``, ``{received_at}`` (local, minutes), ``{category}``,
   ``{severity}``, ``{unit}``, ``{cause}``, ``{opinion}``, ``{reply_mode}``,
-  ``{reply_content}``, ``{tenant}``;
+  ``{reply_content}``, ``{owner}`` (首问/首办责任人), ``{tenant}``;
+* the plugin's intake fields, as ``{field_<key>}`` (e.g. ``{field_respondent}``): every
+  non-identity field of the case kind's intake schema, a closed list printed by its label;
 * facts read from the case's record by the service (`FACT_PLACEHOLDERS`): the document's
   ``{number}`` and ``{issued_at}``, the handler, the dispatch, extension, return,
   investigation (``{investigators}``, ``{interviewee}``, ``{findings}``…), reply and feedback
   details, ``{reply_sections}`` (the sections the plugin requires of a reply, each with what
-  the reply says under it) and ``{deadline}``;
+  the reply says under it), ``{deadline}``, and a date agreed with the person
+  (``{agreed_due_on}``, ``{agreed_reason}``);
 * the complainant (`IDENTITY_PLACEHOLDERS`), which the service fills per recipient: withheld
   for a handling unit, masked for everyone else. Identity never reaches a template any other way.
 
@@ -35,9 +38,9 @@ from datetime import datetime
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from core.domain.cases import Case
+from core.domain.cases import Case, CaseKind
 from core.domain.commands import ReplyMode
-from core.domain.decisions import DocumentTemplate
+from core.domain.decisions import DocumentTemplate, FieldSpec, IntakeSchema
 from core.domain.errors import InvalidCommand
 from core.domain.events import CaseEvent
 from core.domain.masking import mask_identity
@@ -47,6 +50,7 @@ __all__ = [
     "CASE_FREE_TEMPLATES",
     "CASE_PLACEHOLDERS",
     "FACT_PLACEHOLDERS",
+    "FIELD_PREFIX",
     "HANDOVER_PLACEHOLDERS",
     "IDENTITY_PLACEHOLDERS",
     "NUMBER_PREFIXES",
@@ -56,6 +60,7 @@ __all__ = [
     "case_facts",
     "check_template",
     "document_number",
+    "field_placeholders",
     "fill",
     "identity_values",
     "layout",
@@ -81,6 +86,7 @@ CASE_PLACEHOLDERS = frozenset(
         "opinion",
         "reply_mode",
         "reply_content",
+        "owner",
         "tenant",
     }
 )
@@ -112,6 +118,8 @@ FACT_PLACEHOLDERS = frozenset(
         "feedback_note",
         "feedback_at",
         "feedback_by",
+        "agreed_due_on",
+        "agreed_reason",
     }
 )
 IDENTITY_PLACEHOLDERS = frozenset({"complainant_name", "complainant_phone", "complainant_address"})
@@ -173,18 +181,45 @@ def fill(body: str, values: Mapping[str, str], allowed: frozenset[str]) -> str:
     return body.format_map(complete)
 
 
+FIELD_PREFIX = "field_"
+
+
+def field_placeholders(schema: IntakeSchema | None, kind: CaseKind) -> dict[str, str]:
+    """``field_<key>`` for each non-identity intake field of `kind`, with its label."""
+    if schema is None:
+        return {}
+    return {
+        f"{FIELD_PREFIX}{spec.key}": spec.label
+        for spec in schema.fields
+        if kind in spec.kinds and not spec.identity
+    }
+
+
+def _field_text(spec: FieldSpec, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_field_text(spec, item) for item in value)
+    return dict(spec.choices).get(str(value), str(value))
+
+
 def render_document(
     template: DocumentTemplate,
     case: Case,
     ctx: TenantContext,
     facts: Mapping[str, str] | None = None,
     identity: Mapping[str, str] | None = None,
+    schema: IntakeSchema | None = None,
 ) -> str:
     """The template's body filled in from `case` in the tenant's time zone.
 
     `facts` fill `FACT_PLACEHOLDERS` (see `case_facts`); `identity` fills
     `IDENTITY_PLACEHOLDERS` with values already redacted for the recipient (see
     `identity_values`). Without them those placeholders are blank — never the identity.
+    `schema` (the plugin's intake schema for the case kind) opens the ``{field_<key>}``
+    placeholders.
     """
     unit = ctx.unit(case.unit_code) if case.unit_code else None
     values = dict(
@@ -202,11 +237,20 @@ def render_document(
         opinion=case.opinion,
         reply_mode=ReplyMode(case.reply_mode).label if case.reply_mode else "",
         reply_content=case.reply_content,
+        owner=case.owner,
         tenant=ctx.name,
     )
     values |= {k: v for k, v in (facts or {}).items() if k in FACT_PLACEHOLDERS}
     values |= {k: v for k, v in (identity or {}).items() if k in IDENTITY_PLACEHOLDERS}
-    return fill(template.body, values, PLACEHOLDERS)
+    specs = {spec.key: spec for spec in (schema.fields if schema else ()) if not spec.identity}
+    fields = field_placeholders(schema, case.kind)
+    values |= {
+        name: _field_text(
+            specs[name.removeprefix(FIELD_PREFIX)], case.fields.get(name.removeprefix(FIELD_PREFIX))
+        )
+        for name in fields
+    }
+    return fill(template.body, values, PLACEHOLDERS | frozenset(fields))
 
 
 def resolve_templates(templates: Iterable[DocumentTemplate]) -> dict[str, DocumentTemplate]:
@@ -339,6 +383,11 @@ def case_facts(
                     "investigators": "、".join(str(name) for name in data.get("investigators") or ()),
                     "interviewee": str(data.get("interviewee", "")),
                     "findings": str(data.get("findings", "")),
+                }
+            case "case_deadline_set":  # 约定/承诺期限: the date told to the person, and why
+                facts |= {
+                    "agreed_due_on": str(data.get("due_on", "")),
+                    "agreed_reason": str(data.get("reason", "")),
                 }
             case "case_replied":
                 facts |= {"replied_at": when}

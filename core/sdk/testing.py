@@ -546,7 +546,7 @@ class PluginConformance:
         ]
         for case in self.sample_cases(hooks, kind):
             for template in templates:
-                text = render_document(template, case, hooks.ctx)
+                text = render_document(template, case, hooks.ctx, schema=hooks.intake_schema(kind))
                 assert case.serial in text or case.title in text, (
                     f"template {template.key!r} for {_describe(case)} names neither the serial nor the title"
                 )

@@ -186,7 +186,9 @@ class DocumentService:
                 ("internal", "masked", "supervisor"),
             ):
                 identity = identity_values(clear, anonymous=case.anonymous, shown=shown)
-                text = render_document(template, case, tenant.ctx, facts, identity)
+                text = render_document(
+                    template, case, tenant.ctx, facts, identity, schema=tenant.hooks.intake_schema(case.kind)
+                )
                 bodies[copy] = scrubber(clear, recipient)(text)
             info = await DocumentStore(tenant_id).add(
                 case_id=case_id,

@@ -134,9 +134,10 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
                 "来源：{channel}　收件时间：{received_at}\n"
                 "投诉人：{complainant_name}　通讯方式：{complainant_phone}\n联系地址：{complainant_address}\n"
                 "标题：{title}\n投诉内容（事实依据、具体要求）：{content}\n"
+                "被投诉科室或人员：{field_respondent}\n事实依据：{field_facts}\n"
                 "受理条件核对：本人在本中心接受服务或办事时合法权益直接受到侵害；被投诉科室或人员明确；"
                 "有事实依据和具体要求；有文字材料或经签字（盖章）的口述笔录\n"
-                "投诉人签字（盖章）：\n首办人员：　　　　受理科室：\n"
+                "投诉人签字（盖章）：\n首办人员：{owner}　　　　受理科室：{unit}\n"
                 f"（依据：{_COMPLAINT_BASIS} 二、三.1；不符合条件的一次性告知，{_FIRST_BASIS} 二.3）\n"
             ),
             kinds=_FOLLOWED_UP,

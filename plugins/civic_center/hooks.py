@@ -185,7 +185,9 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             body=(
                 "编号：{serial}　类型：{kind}\n接谈时间：{received_at}　来源：{channel}\n"
                 "投诉人：{complainant_name}　联系电话：{complainant_phone}\n"
-                "类别：{category}\n标题：{title}\n投诉情节及证据：\n{content}\n"
+                "被投诉窗口：{field_accused_unit}　被投诉人：{field_accused_person}\n"
+                "类别：{category}\n标题：{title}\n投诉情节：\n{content}\n证据：{field_evidence}\n"
+                "接谈记录：{field_visit_record}\n"
                 "以上笔录已向投诉人宣读（或由其阅看），与所述一致。\n投诉人签字：　　　记录人：\n"
                 f"（依据：{rules.basis('第四条', '第六条')}；投诉人身份依法保密）\n"
             ),
@@ -197,7 +199,9 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             body=(
                 "编号：{serial}　类型：{kind}\n来电时间：{received_at}\n"
                 "来电人：{complainant_name}　来电号码：{complainant_phone}\n"
-                "类别：{category}\n标题：{title}\n来电内容（如实记录）：\n{content}\n接听人：\n"
+                "被投诉窗口：{field_accused_unit}　被投诉人：{field_accused_person}\n"
+                "类别：{category}\n标题：{title}\n来电内容（如实记录）：\n{content}\n"
+                "通话记录：{field_call_record}\n接听人：{owner}\n"
                 f"（依据：{rules.basis('第六条')}）\n"
             ),
             kinds=_FOLLOWED_UP,
@@ -208,7 +212,9 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             body=(
                 "编号：{serial}　类型：{kind}\n收信时间：{received_at}　来源：{channel}\n"
                 "来信人：{complainant_name}　联系地址：{complainant_address}\n"
-                "类别：{category}\n标题：{title}\n来信内容摘要：\n{content}\n拆阅人：　　　登记人：\n"
+                "被投诉窗口：{field_accused_unit}　被投诉人：{field_accused_person}\n"
+                "类别：{category}\n标题：{title}\n来信内容摘要：\n{content}\n证据：{field_evidence}\n"
+                "拆阅登记：{field_letter_register}\n登记人：{owner}\n"
                 f"（依据：{rules.basis('第六条')}：逐件拆阅、登记，及时办理）\n"
             ),
             kinds=_FOLLOWED_UP,
@@ -219,7 +225,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             body=(
                 "文书编号：{number}　案件编号：{serial}\n标题：{title}\n承办窗口：{unit}\n"
                 "您反映的问题，因客观原因不能在规定时间内给予答复，现将情况说明如下：\n"
-                "原因：\n约定答复日期：\n"
+                "原因：{agreed_reason}\n约定答复日期：{agreed_due_on}\n"
                 f"（依据：{rules.basis('第八条')}）\n"
             ),
             kinds=_FOLLOWED_UP,

@@ -148,6 +148,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             body=(
                 "{tenant}\n客户投诉记录单\n编号：{serial}\n来源：{channel}　接到时间：{received_at}\n"
                 "投诉对象：{category}\n标题：{title}\n投诉内容、理由及要求：{content}\n"
+                "首问责任人：{owner}\n"
                 f"（首问责任人必须记录并关注、配合处理进程，{rules.basis('四.1')}；客户身份另行保管。）\n"
             ),
             kinds=_COMPLAINTS,

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from core.domain.cases import Case, CaseKind, CaseState, Channel, Severity
-from core.domain.decisions import DocumentTemplate
+from core.domain.decisions import DocumentTemplate, FieldSpec, IntakeSchema
 from core.domain.documents import (
     CASE_PLACEHOLDERS,
     PLACEHOLDERS,
@@ -64,6 +64,7 @@ def test_every_case_placeholder_is_filled() -> None:
         "content": "补贴名单与实际不一致",
         "kind": "投诉",
         "opinion": "请核实",
+        "owner": "",  # taken in on the portal: no first receiver
         "received_at": "2026-09-30 10:05",
         "reply_content": "已更正",
         "reply_mode": "书面答复",  # printed in Chinese, never the code
@@ -215,3 +216,49 @@ def test_attribute_index_positional_and_stray_braces_are_refused(body: str, fiel
     with pytest.raises(InvalidCommand) as raised:
         render(body)
     assert raised.value.field == field
+
+
+SCHEMA = IntakeSchema(
+    fields=(
+        FieldSpec("respondent", "被投诉单位"),
+        FieldSpec("harm", "危害程度", choices=(("minor", "轻微"), ("grave", "严重"))),
+        FieldSpec("on_site", "需出现场", required=False),
+        FieldSpec("phone", "联系电话", identity=True),
+        FieldSpec("evidence", "证据", kinds=frozenset({CaseKind.REPORT})),
+    )
+)
+
+
+def test_intake_fields_print_by_label_and_identity_fields_never_open() -> None:
+    case = dataclasses.replace(
+        CASE, owner="operator", fields={"respondent": "南溪村委会", "harm": "grave", "on_site": True}
+    )
+    template = DocumentTemplate(
+        key="k",
+        title="t",
+        body="单位：{field_respondent}　程度：{field_harm}　现场：{field_on_site}　首问：{owner}",
+    )
+    text = render_document(template, case, SHANGHAI, schema=SCHEMA)
+    assert text == "单位：南溪村委会　程度：严重　现场：是　首问：operator"
+    for body in ("{field_phone}", "{field_evidence}", "{field_respondent}"):
+        with pytest.raises(InvalidCommand, match="未知占位符"):  # identity, another kind's, no schema
+            render_document(
+                DocumentTemplate(key="k", title="t", body=body),
+                case,
+                SHANGHAI,
+                schema=SCHEMA if body != "{field_respondent}" else None,
+            )
+
+
+def test_an_agreed_date_is_a_fact_of_the_record() -> None:
+    at = datetime.fromisoformat("2026-10-09T02:00:00+00:00")
+    agreed = CaseEvent(
+        "case_deadline_set",
+        at,
+        "handler",
+        None,
+        CASE.state,
+        data={"due_on": "2026-10-20", "reason": "需现场核查"},
+    )
+    facts = case_facts(CASE, [agreed], SHANGHAI, number="n", issued_at=at)
+    assert (facts["agreed_due_on"], facts["agreed_reason"]) == ("2026-10-20", "需现场核查")

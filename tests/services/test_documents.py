@@ -181,9 +181,16 @@ PLUGINS = {
         sections=("调查核实情况", "处理意见"),
         needles={
             "reply": ("经实地核查", "责令三日内退还费用"),
-            "visit_record": ("当面投诉举报笔录", "投诉情节及证据", "加急费", "第四条"),
-            "call_record": ("来电内容", "加急费"),
-            "letter_register": ("来信内容摘要", "拆阅人", "加急费"),
+            # The plugin's intake fields print through {field_<key>} placeholders.
+            "visit_record": (
+                "当面投诉举报笔录",
+                "不动产登记窗口王磊",
+                "收款微信截图一张",
+                "加急费",
+                "第四条",
+            ),
+            "call_record": ("来电内容", "加急费", "不动产登记窗口王磊"),
+            "letter_register": ("来信内容摘要", "督查科杨洁2026-10-30拆阅", "不动产登记窗口王磊", "加急费"),
             "delay_notice": ("约定答复日期", "不动产登记窗口", "第八条"),
             "handling_decision": (
                 "一、调查核实情况",

@@ -377,8 +377,14 @@ def test_the_reply_letter_prints_the_four_sections_and_the_legal_route():
     facts = {"reply_sections": "一、调查经过\n两人到门诊调取记录", "number": "DF-1"}
     text = render_document(templates["reply"], case, tenant.ctx, facts=facts)
     assert "一、调查经过" in text and "法律程序" in text and case.serial in text
-    form = render_document(templates["registration_form"], case, tenant.ctx)
+    form = render_document(
+        templates["registration_form"],
+        dataclasses.replace(case, fields={"respondent": "预防接种门诊", "facts": "未告知禁忌症"}),
+        tenant.ctx,
+        schema=tenant.intake_schema(case.kind),
+    )
     assert "投诉人签字（盖章）" in form and "一次性告知" in form
+    assert "被投诉科室或人员：预防接种门诊" in form and "事实依据：未告知禁忌症" in form
     record = render_document(
         templates["oral_settlement_record"], case, tenant.ctx, facts={"satisfaction": "满意"}
     )
