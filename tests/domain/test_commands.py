@@ -59,7 +59,11 @@ VALID: dict[Action, dict[str, Any]] = {
         "signed": True,
     },
     Action.SET_DEADLINE: {"timer": "handling", "due_on": "2026-12-10", "reason": "与客户约定"},
-    Action.ORDER_REMEDY: {"accused": "计生服务站", "measures": "立即停止违规收费并退还", "due_on": "2026-12-10"},
+    Action.ORDER_REMEDY: {
+        "accused": "计生服务站",
+        "measures": "立即停止违规收费并退还",
+        "due_on": "2026-12-10",
+    },
     Action.CONFIRM_REMEDY: {"note": "已退还全部费用"},
 }
 
@@ -229,7 +233,10 @@ def test_dates_are_iso_days_and_named_when_wrong() -> None:
 
 def test_an_investigation_names_distinct_investigators_and_its_findings() -> None:
     assert refused(Action.INVESTIGATE, {"investigators": [], "findings": "x"}).field == "investigators"
-    assert refused(Action.INVESTIGATE, {"investigators": ["王五", "王五"], "findings": "x"}).field == "investigators"
+    assert (
+        refused(Action.INVESTIGATE, {"investigators": ["王五", "王五"], "findings": "x"}).field
+        == "investigators"
+    )
     assert refused(Action.INVESTIGATE, {"investigators": ["王五"]}).field == "findings"
 
 
