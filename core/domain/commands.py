@@ -214,6 +214,11 @@ class DispatchMode(enum.StrEnum):
     ASSIGN = "assign"  # 交办: assigned down, with a report back required
     DIVERT = "divert"  # 分流: diverted by duty division to a squad
 
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return {"self": "自办", "transfer": "转办", "assign": "交办", "divert": "分流"}[self.value]
+
 
 @dataclass(frozen=True, slots=True)
 class DispatchCase(CaseCommand):

@@ -37,6 +37,13 @@ class TimerState(enum.StrEnum):
     STOPPED = "stopped"  # finished: the step it measured is done; nothing more may happen
     BREACHED = "breached"  # due_at passed while running; escalation has been triggered
 
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return {"running": "计时中", "paused": "已暂停", "stopped": "已结束", "breached": "已超期"}[
+            self.value
+        ]
+
 
 _STATE_LABELS = {
     TimerState.RUNNING: "计时中",

@@ -1,11 +1,13 @@
-"""Chinese words for values the domain names in English (presentation only, no rules)."""
+"""Labels the pages show: the domain's Chinese names of its values, and the forms' field names."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 
 from core.domain import sla
-from core.domain.cases import Satisfaction
+from core.domain.cases import Complexity, Satisfaction, Severity, SeverityFlag
+from core.domain.commands import DispatchMode, Outcome, ReplyMode
 
 __all__ = [
     "FIELD_LABELS",
@@ -16,19 +18,13 @@ __all__ = [
     "urgency",
 ]
 
-SATISFACTION_LABELS = {
-    Satisfaction.SATISFIED.value: "满意",
-    Satisfaction.BASICALLY_SATISFIED.value: "基本满意",
-    Satisfaction.DISSATISFIED.value: "不满意",
-    Satisfaction.UNREACHABLE.value: "无法联系",
-}
 
-TIMER_STATE_LABELS = {
-    sla.TimerState.RUNNING.value: "计时中",
-    sla.TimerState.PAUSED.value: "已暂停",
-    sla.TimerState.STOPPED.value: "已结束",
-    sla.TimerState.BREACHED.value: "已超期",
-}
+def _labels(values: type[enum.Enum]) -> dict[str, str]:
+    return {member.value: member.label for member in values}
+
+
+SATISFACTION_LABELS = _labels(Satisfaction)
+TIMER_STATE_LABELS = _labels(sla.TimerState)
 
 # Command fields, as the action forms label them.
 FIELD_LABELS = {
@@ -58,32 +54,14 @@ FIELD_LABELS = {
 }
 
 CHOICE_LABELS = {
-    "severity": {"general": "一般", "serious": "较重", "major": "重大"},
-    "complexity": {"general": "一般性", "complex": "比较复杂疑难"},
-    "flags": {"major": "重大", "serious": "严重", "sudden": "突发性", "mass": "群体性"},
+    "severity": _labels(Severity),
+    "complexity": _labels(Complexity),
+    "flags": _labels(SeverityFlag),
     "satisfaction": SATISFACTION_LABELS,
-    "outcome": {
-        "upheld": "投诉属实",
-        "not_upheld": "投诉不属实",
-        "verified": "举报查实",
-        "unverified": "查无实据",
-        "answered": "咨询已解答",
-    },
-    "mode": {
-        "written": "书面答复",
-        "in_person": "当面答复",
-        "phone": "电话答复",
-        "sms": "短信",
-        "email": "电子邮件",
-        "online": "网上答复",
-        "on_the_spot": "当场答复",
-        "public_notice": "定期公布",
-        "self": "自办",
-        "transfer": "转办",
-        "assign": "交办",
-        "divert": "分流",
-    },
+    "outcome": _labels(Outcome),
+    "mode": _labels(ReplyMode) | _labels(DispatchMode),
 }
+"""The domain's Chinese names of each choice an action form offers."""
 
 
 def local_time(value: datetime | None, zone) -> str:

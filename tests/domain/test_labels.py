@@ -7,9 +7,10 @@ import re
 import pytest
 
 from core.domain.cases import CaseKind, CaseState, Channel, Complexity, Satisfaction, Severity, SeverityFlag
-from core.domain.commands import Outcome, ReplyMode
+from core.domain.commands import DispatchMode, Outcome, ReplyMode
 from core.domain.ledger import AppealDecision, EntryType
 from core.domain.lifecycle import Action
+from core.domain.sla import TimerState
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -29,6 +30,8 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
         Action,
         AppealDecision,
         EntryType,
+        DispatchMode,
+        TimerState,
     ],
     ids=lambda e: e.__name__,
 )
