@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.domain.calendar import Period
-from core.domain.cases import CaseKind, Complexity, Severity, SeverityFlag
+from core.domain.cases import Case, CaseKind, Channel, Complexity, Severity, SeverityFlag
 from core.domain.commands import ReplyMode
 from core.domain.lifecycle import Action
 from core.domain.roles import Role
@@ -182,12 +182,21 @@ class ReplyRequirements:
 
 @dataclass(frozen=True, slots=True)
 class DocumentTemplate:
-    """A printable form or reply; `body` uses `{placeholders}` from `core.domain.documents`."""
+    """A printable form or reply; `body` uses `{placeholders}` from `core.domain.documents`.
+
+    It applies to cases of its `kinds` that came by one of its `channels` (a visit record
+    belongs to visits, a letter register to letters).
+    """
 
     key: str
     title: str
     body: str
     kinds: frozenset[CaseKind] = frozenset(CaseKind)
+    channels: frozenset[Channel] = frozenset(Channel)
+
+    def applies_to(self, case: Case) -> bool:
+        """True when the template is meant for `case`'s kind and channel."""
+        return case.kind in self.kinds and case.channel in self.channels
 
 
 class AccountabilityKind(enum.StrEnum):

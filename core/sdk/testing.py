@@ -535,6 +535,9 @@ class PluginConformance:
             assert template.kinds and template.kinds <= frozenset(CaseKind), (
                 f"{template.key}: {template.kinds}"
             )
+            assert template.channels and template.channels <= frozenset(Channel), (
+                f"{template.key}: {template.channels}"
+            )
 
     @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
     def test_document_templates_render_for_every_kind_they_apply_to(self, kind: CaseKind) -> None:
@@ -544,8 +547,13 @@ class PluginConformance:
             for t in resolve_templates(hooks.register_document_templates()).values()
             if kind in t.kinds and t.key not in CASE_FREE_TEMPLATES
         ]
-        for case in self.sample_cases(hooks, kind):
-            for template in templates:
+        samples = self.sample_cases(hooks, kind)
+        for template in templates:
+            # Every template is rendered: on the samples it applies to, or on one by its channel.
+            cases = [case for case in samples if template.applies_to(case)] or [
+                dataclasses.replace(samples[0], channel=sorted(template.channels)[0])
+            ]
+            for case in cases:
                 text = render_document(template, case, hooks.ctx, schema=hooks.intake_schema(kind))
                 assert case.serial in text or case.title in text, (
                     f"template {template.key!r} for {_describe(case)} names neither the serial nor the title"

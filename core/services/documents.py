@@ -127,7 +127,7 @@ class DocumentService:
         resolved = resolve_templates(tenant.hooks.register_document_templates())
         if case is None:
             return {k: t for k, t in resolved.items() if k in CASE_FREE_TEMPLATES}
-        return {k: t for k, t in resolved.items() if k not in CASE_FREE_TEMPLATES and case.kind in t.kinds}
+        return {k: t for k, t in resolved.items() if k not in CASE_FREE_TEMPLATES and t.applies_to(case)}
 
     async def templates(self, tenant_id: int, case_id: int, actor: Actor) -> list[DocumentTemplate]:
         """The templates that apply to the case (plugin templates replace the core's by key)."""

@@ -192,6 +192,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
                 f"（依据：{rules.basis('第四条', '第六条')}；投诉人身份依法保密）\n"
             ),
             kinds=_FOLLOWED_UP,
+            channels=rules.channels_recorded_by("visit_record"),
         ),
         DocumentTemplate(
             key="call_record",
@@ -205,6 +206,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
                 f"（依据：{rules.basis('第六条')}）\n"
             ),
             kinds=_FOLLOWED_UP,
+            channels=rules.channels_recorded_by("call_record"),
         ),
         DocumentTemplate(
             key="letter_register",
@@ -218,6 +220,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
                 f"（依据：{rules.basis('第六条')}：逐件拆阅、登记，及时办理）\n"
             ),
             kinds=_FOLLOWED_UP,
+            channels=rules.channels_recorded_by("letter_register"),
         ),
         DocumentTemplate(
             key="delay_notice",

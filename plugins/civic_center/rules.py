@@ -61,6 +61,7 @@ __all__ = [
     "ViolationsAreTransferred",
     "acceptance",
     "basis",
+    "channels_recorded_by",
     "identity_readers",
     "intake_schema",
     "is_oral",
@@ -112,6 +113,12 @@ RECORDS: MappingProxyType[Channel, tuple[str, str]] = MappingProxyType(
 """The record 第六条 asks of each channel: 笔录 in person, a careful call record on the phone, and
 every letter (or written material from the box or the fax) opened and registered. Online and
 e-mail complaints are their own record."""
+
+
+def channels_recorded_by(record: str) -> frozenset[Channel]:
+    """The channels whose record (第六条) is the field or form `record`."""
+    return frozenset(channel for channel, (key, _) in RECORDS.items() if key == record)
+
 
 WRITTEN_REPLY_MODES = frozenset({ReplyMode.WRITTEN, ReplyMode.ONLINE, ReplyMode.EMAIL})
 """Replies in written form: a letter, or a text the person can keep and re-read (a data message

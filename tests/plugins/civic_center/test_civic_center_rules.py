@@ -384,3 +384,24 @@ def test_phrases_and_documents_follow_the_settings():
         templates
     )
     assert "运城市政务服务管理局" in templates["points_report"].body
+
+
+@pytest.mark.parametrize(
+    ("channel", "record"),
+    [
+        (Channel.VISIT, "visit_record"),
+        (Channel.PHONE, "call_record"),
+        (Channel.LETTER, "letter_register"),
+        (Channel.BOX, "letter_register"),
+        (Channel.FAX, "letter_register"),
+    ],
+)
+def test_each_channel_is_offered_its_own_record_form_only(channel: Channel, record: str) -> None:
+    templates = civic_hooks({}).register_document_templates()
+    case = make_case(channel=channel)
+    offered = {t.key for t in templates if t.applies_to(case)} & {
+        "visit_record",
+        "call_record",
+        "letter_register",
+    }
+    assert offered == {record}  # 第六条: 笔录 for a visit, a call record, each letter registered
