@@ -287,7 +287,6 @@ class Progress:
 def recreate_database() -> None:
     """Drop and create ``huiying_bench`` (ours alone), then migrate it as the owner."""
     OUT.mkdir(exist_ok=True)
-    PLANS.mkdir(exist_ok=True)
     for sql in (f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', f'CREATE DATABASE "{DB_NAME}"'):
         subprocess.run(["psql", ADMIN_URL, "-qAtc", sql], check=True)
     env = base_env() | {"HUIYING_DATABASE_URL": OWNER_URL, "HUIYING_APP_DATABASE_URL": APP_URL}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import common
 from bench.common import APP_URL, BENCH, ROOT, Results, Sizes, base_env, recreate_database
 
 TARGETS = {
@@ -148,6 +149,10 @@ def main() -> None:
         f"Huiying benchmarks ({'QUICK' if sizes.quick else 'full'}): database huiying_bench, Redis db 7",
         flush=True,
     )
+    partial = "" if set(TARGETS) <= only else "-".join(sorted(only))
+    if sizes.quick or partial:  # plans of a smoke or partial run never replace the recorded ones
+        common.PLANS = common.OUT / "plans"
+    common.PLANS.mkdir(parents=True, exist_ok=True)
     if not args.keep:
         recreate_database()
     os.environ.update(base_env())
@@ -158,7 +163,6 @@ def main() -> None:
 
         sections.calendar(results, sizes)
     asyncio.run(database_sections(results, sizes, only, args.keep))
-    partial = "" if set(TARGETS) <= only else "-".join(sorted(only))
     path = write(results, sizes, started, time.monotonic() - began, partial)
     print()
     print(f"{'section':10} {'measure':58} {'value':>22}  {'target':>14} result")

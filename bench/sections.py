@@ -22,13 +22,13 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
+from bench import common
 from bench.common import (
     BENCH,
     BIN,
     HUIYING,
     OWNER_URL,
     PASSWORD,
-    PLANS,
     Process,
     Progress,
     Results,
@@ -227,7 +227,7 @@ async def timer_sweep(results: Results, sizes: Sizes, tenant_id: int) -> None:
             opened = size
             await owner.execute("VACUUM ANALYZE sla_timer")
             costs[size], plan = await _claim_cost(owner, 15 if sizes.quick else 30, sizes.timers_due)
-            (PLANS / f"claim_due_timers_{size}.txt").write_text(
+            (common.PLANS / f"claim_due_timers_{size}.txt").write_text(
                 f"-- huiying_claim_due_timers($now, {sizes.timers_due}, 30 s) with {size:,} open timers and "
                 f"{sizes.timers_due:,} due: auto_explain of the statements it ran\n{plan}\n"
             )
@@ -796,7 +796,7 @@ async def _case_lists(results: Results, sizes: Sizes, main_id: int, others: list
             async with tenant_tx(main_id):
                 plan = await CaseRow.raw(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
             slug = name.split(" (")[0].replace(" ", "_")
-            (PLANS / f"list_{slug}_{label}.txt").write_text(
+            (common.PLANS / f"list_{slug}_{label}.txt").write_text(
                 f"-- {name}, {sizes.cases_main:,} cases in the tenant, {sizes.cases_total:,} in all; "
                 f"as the app role under RLS\n-- args: {args!r}\n"
                 + "\n".join(row["QUERY PLAN"] for row in plan)
