@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from core.domain.cases import Case
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, Sanction
-from core.domain.ledger import EntryType, LedgerEntry, events_in_force, fold
+from core.domain.ledger import EntryType, LedgerEntry
 from core.services.tenants import LoadedTenant
 from core.store.repositories import CaseRepository
 
@@ -40,7 +40,8 @@ async def record_accountability(
     """Ask the plugin for the sanctions or rewards of one event and append them to the ledger.
 
     ``count_in_year`` counts the subject's events of this kind in the tenant's calendar year
-    that still stand (an overturned one no longer counts), this one included, so ladders
+    that still stand (an overturned one no longer counts; the same rule as
+    `core.domain.ledger.events_in_force`, counted in SQL), this one included, so ladders
     (1st: admonition, 2nd: circulated criticism, ...) climb per year on what stands.
 
     Raises:
@@ -50,8 +51,7 @@ async def record_accountability(
     local = now.astimezone(zone)
     year_start = datetime(local.year, 1, 1, tzinfo=zone)
     year_end = datetime(local.year + 1, 1, 1, tzinfo=zone)
-    standings = fold(await repo.ledger_journal(subjects=[subject]))
-    earlier = events_in_force(standings, subject, kind, year_start, year_end)
+    earlier = await repo.standing_events(subject, kind, year_start, year_end)
     event = AccountabilityEvent(
         kind=kind,
         subject=subject,

@@ -1119,6 +1119,33 @@ class CaseRepository:
         await row.save()
         return replace(entry, id=row.id)
 
+    async def standing_events(
+        self, subject: str, event_kind: AccountabilityKind, since: datetime, until: datetime
+    ) -> int:
+        """How many events of `event_kind` still hold `subject` to account, first written in [since, until).
+
+        The count `core.domain.ledger.events_in_force` makes of a folded journal, done in SQL so
+        a breach does not read the subject's whole history: an event counts once, unless every
+        one of its lines was reversed.
+        """
+        _in_tenant(self.tenant_id)
+        rows = await LedgerEntry.raw(
+            "SELECT COUNT(*) AS n FROM ("
+            " SELECT l.event_ref FROM ledger_entry l"
+            " WHERE l.tenant_id = {} AND l.entry_type = 'line' AND l.subject = {} AND l.event_kind = {}"
+            " GROUP BY l.event_ref"
+            " HAVING MIN(l.at) >= {} AND MIN(l.at) < {}"
+            " AND SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.tenant_id = l.tenant_id"
+            " AND r.entry_type = 'reversal' AND r.refers_to = l.id) THEN 1 ELSE 0 END) > 0"
+            ") standing",
+            self.tenant_id,
+            subject,
+            event_kind.value,
+            since.astimezone(UTC),
+            until.astimezone(UTC),
+        )
+        return int(rows[0]["n"])
+
     async def lock_ledger_line(self, line_id: int) -> None:
         """Serialise everyone answering one line (no FOR UPDATE: the journal grants no UPDATE)."""
         _in_tenant(self.tenant_id)

@@ -10,7 +10,7 @@ import pytest
 from core.domain.cases import CaseKind, Channel
 from core.domain.decisions import AccountabilityKind, Sanction, SanctionKind
 from core.domain.intake import IntakeDraft
-from core.domain.ledger import AppealDecision, EntryType, Instalment, LedgerEntry, fold
+from core.domain.ledger import AppealDecision, EntryType, Instalment, LedgerEntry, events_in_force, fold
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.store.case_search import CaseQuery, search_cases
@@ -133,3 +133,44 @@ async def test_the_queue_order_pages_by_priority_then_age(make_tenant, registry,
         if cursor is None:
             break
     assert seen == [ids[1], ids[3], ids[0], ids[2], ids[4]]
+
+
+async def test_standing_events_count_as_the_folded_journal_does(make_tenant):
+    tenant = await make_tenant()
+    kind = AccountabilityKind.COMPLAINT_UPHELD
+    year = (
+        datetime(2026, 1, 1, tzinfo=UTC) - timedelta(hours=8),
+        datetime(2027, 1, 1, tzinfo=UTC) - timedelta(hours=8),
+    )
+
+    def upheld(ref: str, at: datetime) -> LedgerEntry:
+        return LedgerEntry(
+            id=None,
+            type=EntryType.LINE,
+            subject="张三",
+            event_kind=kind,
+            event_ref=ref,
+            sanction=Sanction(SanctionKind.CRITICISM, "制度"),
+            at=at,
+        )
+
+    async with tenant_tx(tenant.id):
+        repo = CaseRepository(tenant.id)
+        first = await repo.add_ledger_entry(upheld("a", NOW))
+        await repo.add_ledger_entry(upheld("a", NOW))  # a second line of the same event
+        second = await repo.add_ledger_entry(upheld("b", NOW))
+        await repo.add_ledger_entry(
+            upheld("c", datetime(2025, 12, 31, 15, 59, tzinfo=UTC))
+        )  # 2025 in Shanghai
+        await repo.add_ledger_entry(upheld("d", datetime(2026, 12, 31, 15, 59, tzinfo=UTC)))  # still 2026
+        await repo.add_ledger_entry(
+            LedgerEntry(id=None, type=EntryType.REVERSAL, subject="张三", refers_to=second.id, at=NOW)
+        )
+        await repo.add_ledger_entry(  # one of event a's two lines reversed: the event still stands
+            LedgerEntry(id=None, type=EntryType.REVERSAL, subject="张三", refers_to=first.id, at=NOW)
+        )
+        counted = await repo.standing_events("张三", kind, *year)
+        folded = fold(await repo.ledger_journal())
+        assert await repo.standing_events("李四", kind, *year) == 0
+        assert await repo.standing_events("张三", AccountabilityKind.DEADLINE_BREACHED, *year) == 0
+    assert counted == events_in_force(folded, "张三", kind, *year) == 2  # a and d
