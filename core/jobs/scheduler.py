@@ -41,6 +41,7 @@ class Scheduler:
     monthly_jobs: Callable[[], Awaitable[int]] | None = None
     monthly_every: timedelta = timedelta(minutes=10)
     _monthly_checked: datetime | None = None
+    _monthly_task: asyncio.Task[None] | None = None
 
     async def tick(self) -> tuple[int, int]:
         """One pass: claim and dispatch everything due now; returns (timers, notifications).
@@ -59,15 +60,20 @@ class Scheduler:
             renders = await claim_due_renders(now, limit=self.batch // 4, requeue_after=self.requeue_after)
             for tenant_id, document_id in renders:
                 await _call(self.render_document, tenant_id, document_id)
-        if self.monthly_jobs is not None and (
-            self._monthly_checked is None or now - self._monthly_checked >= self.monthly_every
-        ):
+        monthly_due = self._monthly_checked is None or now - self._monthly_checked >= self.monthly_every
+        idle = self._monthly_task is None or self._monthly_task.done()
+        if self.monthly_jobs is not None and monthly_due and idle:
             self._monthly_checked = now
-            try:
-                await self.monthly_jobs()
-            except Exception:  # a failing circular must not stop deadlines; retried next round
-                log.exception("monthly circulars failed")
+            # A month's circulars take seconds over many tenants: they run beside the ticks,
+            # never in the way of a deadline (a minute-scale rule fires within seconds).
+            self._monthly_task = asyncio.create_task(self._issue_monthly(self.monthly_jobs))
         return len(timers), len(notifications)
+
+    async def _issue_monthly(self, jobs: Callable[[], Awaitable[int]]) -> None:
+        try:
+            await jobs()
+        except Exception:  # a failing circular must not stop deadlines; retried next round
+            log.exception("monthly circulars failed")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop` is set; a failing tick is logged and the loop goes on."""
@@ -80,6 +86,11 @@ class Scheduler:
             if not busy:
                 with contextlib.suppress(TimeoutError):  # the normal case: nothing stopped us
                     await asyncio.wait_for(stop.wait(), timeout=self.interval)
+        if self._monthly_task is not None and not self._monthly_task.done():
+            # Stopped mid-way: its transaction rolls back and the next scheduler issues it.
+            self._monthly_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monthly_task
 
 
 async def _call(dispatch: Dispatch, tenant_id: int, item_id: int) -> None:
