@@ -131,6 +131,13 @@ async def test_a_killed_worker_loses_nothing_and_repeats_nothing(make_tenant, tm
     processes = Processes(tmp_path)
     owner = await asyncpg.connect(os.environ["HUIYING_OWNER_DATABASE_URL"])
     try:
+        await _killed_worker_run(service, tenant, operator_actor, case_ids, processes, owner)
+    finally:
+        await owner.close()  # also when an assertion failed: a leaked connection fails a later test
+
+
+async def _killed_worker_run(service, tenant, operator_actor, case_ids, processes, owner) -> None:
+    try:
         processes.start("scheduler", "scheduler", "--interval", "0.2", "--requeue-after", "10")
         processes.start("worker", "worker", "--processes", "1", "--threads", "4")
 
@@ -172,20 +179,16 @@ async def test_a_killed_worker_loses_nothing_and_repeats_nothing(make_tenant, tm
         await wait_for(owner, FIRED, tenant.id, TIMERS + 1, 240, processes)
     finally:
         processes.stop_all()
-    try:
-        notices = await owner.fetch(
-            "SELECT number FROM document WHERE tenant_id = $1 AND kind = 'supervision_notice'", tenant.id
-        )
-        events = await owner.fetchval(
-            "SELECT count(*) FROM case_event "
-            "WHERE tenant_id = $1 AND name = 'case_supervision_notice_issued'",
-            tenant.id,
-        )
-        reminded = await owner.fetchval(
-            "SELECT count(*) FROM case_event WHERE tenant_id = $1 AND name = 'case_reminded'", tenant.id
-        )
-    finally:
-        await owner.close()
+    notices = await owner.fetch(
+        "SELECT number FROM document WHERE tenant_id = $1 AND kind = 'supervision_notice'", tenant.id
+    )
+    events = await owner.fetchval(
+        "SELECT count(*) FROM case_event WHERE tenant_id = $1 AND name = 'case_supervision_notice_issued'",
+        tenant.id,
+    )
+    reminded = await owner.fetchval(
+        "SELECT count(*) FROM case_event WHERE tenant_id = $1 AND name = 'case_reminded'", tenant.id
+    )
     # Every timer (the late case's and the thousand) has its effects exactly once.
     assert len(notices) == TIMERS + 1 and len({row["number"] for row in notices}) == TIMERS + 1
     assert events == TIMERS + 1 and reminded == TIMERS + 1
