@@ -44,6 +44,7 @@ __all__ = [
     "UserOut",
     "UserUpdateIn",
     "case_out",
+    "refuse_control_characters",
     "user_out",
 ]
 
@@ -52,17 +53,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
 
 
-def _clean(value: Any, where: str) -> None:
+def refuse_control_characters(value: Any, where: str) -> None:
+    """Raise ValueError naming `where` when a string in `value` holds a control character."""
     if isinstance(value, str):
         if _CONTROL.search(value):
             raise ValueError(f"{where} 含有控制字符 (control characters are not allowed)")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _clean(key, where)
-            _clean(item, f"{where}.{key}")
+            refuse_control_characters(key, where)
+            refuse_control_characters(item, f"{where}.{key}")
     elif isinstance(value, list):
         for item in value:
-            _clean(item, where)
+            refuse_control_characters(item, where)
 
 
 class Input(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -70,7 +72,7 @@ class Input(Struct, forbid_unknown_fields=True, kw_only=True):
 
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
-            _clean(getattr(self, name), name)
+            refuse_control_characters(getattr(self, name), name)
 
 
 RowId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="编号")]

@@ -253,3 +253,18 @@ async def test_the_case_list_downloads_as_csv_and_xlsx_redacted_by_role(client, 
     assert IDENTITY["phone"].encode() in clear.content
     logged = (await client.get(f"/api/v1/cases/{case_id}/identity/reveals", headers=supervisor)).json()
     assert [(r["reader"], r["reason"]) for r in logged] == [("supervisor", "导出案件清单：归档核对")]
+
+
+async def test_the_exports_check_the_lists_filters_as_the_list_does(client, township, login):
+    supervisor = await login(township.slug, "supervisor")
+    for path in ("/api/v1/cases", "/api/v1/cases/export.csv", "/api/v1/cases/export.xlsx"):
+        naive = await client.get(path, params={"received_from": "2026-10-01T00:00:00"}, headers=supervisor)
+        assert naive.status_code == 422 and "须带时区" in naive.json()["detail"], path
+        ancient = await client.get(
+            path, params={"due_before": "0001-01-01T00:00:00+08:00"}, headers=supervisor
+        )
+        assert ancient.status_code == 422 and "2000 年至 2100 年" in ancient.json()["detail"], path
+    for path in ("/api/v1/cases", "/api/v1/cases/export.csv"):
+        for name in ("q", "handler", "unit"):
+            nul = await client.get(path, params={name: "a\x00b"}, headers=supervisor)
+            assert nul.status_code == 422 and "控制字符" in nul.json()["detail"], (path, name)

@@ -7,15 +7,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
+from core.api.controllers.case_filters import case_query
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import CaseOut, CasePageOut, EventOut, Input, IntakeIn, RowId, case_out, event_out
 from core.api.security import requires
-from core.domain.cases import CaseKind, CaseState, Channel
 from core.domain.commands import command_from_payload
 from core.domain.errors import InvalidCommand
 from core.domain.intake import IntakeDraft
@@ -98,56 +98,22 @@ class CasesController(Controller):
             case_out(view, scrub=_scrub(user)), status_code=200 if view.replayed else 201, headers=headers
         )
 
-    @get("/", guards=[requires(Permission.CASE_READ)], summary="查询案件列表", responses=PROBLEMS)
+    @get(
+        "/",
+        guards=[requires(Permission.CASE_READ)],
+        summary="查询案件列表",
+        responses=PROBLEMS,
+        dependencies={"filters": Provide(case_query, sync_to_thread=False)},
+    )
     async def list_cases(
         self,
         request: Request[Principal, Any, Any],
         services: NamedDependency[Services],
-        states: Annotated[
-            list[CaseState] | None, QueryParameter(name="state", description="状态，可多选")
-        ] = None,
-        kind: FromQuery[CaseKind | None] = None,
-        channel: FromQuery[Channel | None] = None,
-        unit: FromQuery[str | None] = None,
-        handler: FromQuery[str | None] = None,
-        overdue: FromQuery[bool] = False,
-        due_before: FromQuery[datetime | None] = None,
-        received_from: FromQuery[datetime | None] = None,
-        received_before: FromQuery[datetime | None] = None,
-        q: Annotated[str, QueryParameter(max_length=100, description="标题或内容中的文字")] = "",
-        sort: FromQuery[str] = "-received_at",
-        cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        filters: NamedDependency[CaseQuery],
     ) -> CasePageOut:
         """Filter, search (Chinese text over title and content), sort and page through cases."""
-        for name, value in (
-            ("due_before", due_before),
-            ("received_from", received_from),
-            ("received_before", received_before),
-        ):
-            if value is None:
-                continue
-            if value.tzinfo is None:
-                raise InvalidCommand(f"{name} 须带时区，如 2026-10-01T00:00:00+08:00", field=name)
-            if not 2000 <= value.year <= 2100:
-                raise InvalidCommand(f"{name} 应在 2000 年至 2100 年之间", field=name)
         user = request.user
-        query = CaseQuery(
-            states=tuple(states or ()),
-            kind=kind,
-            channel=channel,
-            unit_code=unit,
-            handler=handler,
-            overdue_at=services.clock.now() if overdue else None,
-            due_before=due_before,
-            received_from=received_from,
-            received_before=received_before,
-            text=q,
-            sort=sort,
-            cursor=cursor,
-            limit=limit,
-        )
-        views, next_cursor = await services.cases.search(user.tenant_id, query, user.actor)
+        views, next_cursor = await services.cases.search(user.tenant_id, filters, user.actor)
         return CasePageOut(
             items=[case_out(view, scrub=_scrub(user)) for view in views], next_cursor=next_cursor
         )

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
+from core.api.controllers.case_filters import case_query
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import RowId
 from core.api.security import requires
-from core.domain.cases import CaseKind, CaseState, Channel
-from core.domain.errors import InvalidCommand
 from core.domain.roles import Permission
 from core.services.archive import ArchiveService
 from core.services.auth import Principal
@@ -136,10 +134,6 @@ async def _case_list(
     query: CaseQuery,
     reveal_reason: str | None,
 ) -> Stream:
-    for name in ("due_before", "received_from", "received_before"):
-        value = getattr(query, name)
-        if value is not None and value.tzinfo is None:
-            raise InvalidCommand(f"{name} 须带时区，如 2026-10-01T00:00:00+08:00", field=name)
     user = request.user
     listing = await CaseExport(services.cases).case_list(
         user.tenant_id, user.actor, query, fmt, reveal_reason=reveal_reason
@@ -172,45 +166,16 @@ class CaseListController(Controller):
         summary="导出案件清单 CSV（承办单位只含本单位案件、不含投诉人；身份默认脱敏）",
         media_type="text/csv",  # litestar adds "; charset=utf-8" to text types
         responses=PROBLEMS,
+        dependencies={"filters": Provide(case_query, sync_to_thread=False)},  # the list's filters
     )
     async def export_csv(
         self,
         request: Request[Principal, Any, Any],
         services: NamedDependency[Services],
-        states: Annotated[
-            list[CaseState] | None, QueryParameter(name="state", description="状态，可多选")
-        ] = None,
-        kind: FromQuery[CaseKind | None] = None,
-        channel: FromQuery[Channel | None] = None,
-        unit: FromQuery[str | None] = None,
-        handler: FromQuery[str | None] = None,
-        overdue: FromQuery[bool] = False,
-        due_before: FromQuery[datetime | None] = None,
-        received_from: FromQuery[datetime | None] = None,
-        received_before: FromQuery[datetime | None] = None,
-        q: Annotated[str, QueryParameter(max_length=100, description="标题或内容中的文字")] = "",
-        sort: FromQuery[str] = "-received_at",
+        filters: NamedDependency[CaseQuery],
         reveal_reason: RevealInList = None,
     ) -> Stream:
-        return await _case_list(
-            "csv",
-            request,
-            services,
-            CaseQuery(
-                states=tuple(states or ()),
-                kind=kind,
-                channel=channel,
-                unit_code=unit,
-                handler=handler,
-                overdue_at=services.clock.now() if overdue else None,
-                due_before=due_before,
-                received_from=received_from,
-                received_before=received_before,
-                text=q,
-                sort=sort,
-            ),
-            reveal_reason,
-        )
+        return await _case_list("csv", request, services, filters, reveal_reason)
 
     @get(
         "/export.xlsx",
@@ -218,45 +183,16 @@ class CaseListController(Controller):
         summary="导出案件清单 XLSX（承办单位只含本单位案件、不含投诉人；身份默认脱敏）",
         media_type=XLSX,
         responses=PROBLEMS,
+        dependencies={"filters": Provide(case_query, sync_to_thread=False)},  # the list's filters
     )
     async def export_xlsx(
         self,
         request: Request[Principal, Any, Any],
         services: NamedDependency[Services],
-        states: Annotated[
-            list[CaseState] | None, QueryParameter(name="state", description="状态，可多选")
-        ] = None,
-        kind: FromQuery[CaseKind | None] = None,
-        channel: FromQuery[Channel | None] = None,
-        unit: FromQuery[str | None] = None,
-        handler: FromQuery[str | None] = None,
-        overdue: FromQuery[bool] = False,
-        due_before: FromQuery[datetime | None] = None,
-        received_from: FromQuery[datetime | None] = None,
-        received_before: FromQuery[datetime | None] = None,
-        q: Annotated[str, QueryParameter(max_length=100, description="标题或内容中的文字")] = "",
-        sort: FromQuery[str] = "-received_at",
+        filters: NamedDependency[CaseQuery],
         reveal_reason: RevealInList = None,
     ) -> Stream:
-        return await _case_list(
-            "xlsx",
-            request,
-            services,
-            CaseQuery(
-                states=tuple(states or ()),
-                kind=kind,
-                channel=channel,
-                unit_code=unit,
-                handler=handler,
-                overdue_at=services.clock.now() if overdue else None,
-                due_before=due_before,
-                received_from=received_from,
-                received_before=received_before,
-                text=q,
-                sort=sort,
-            ),
-            reveal_reason,
-        )
+        return await _case_list("xlsx", request, services, filters, reveal_reason)
 
 
 class ExportController(Controller):
