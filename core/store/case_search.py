@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +29,8 @@ investigated first), then oldest first.
 """
 
 # A timer paused only after its due instant had passed is still late (sla.is_overdue agrees).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 _LIVE_TIMER_DUE_BEFORE = (
     'EXISTS (SELECT 1 FROM sla_timer t WHERE t.case_id = "case".id AND t.tenant_id = "case".tenant_id '
     "AND t.due_at < {} AND (t.state IN ('running', 'breached') "
@@ -107,6 +110,10 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
         raise InvalidCommand(f"sort 只能是 {', '.join(SORTS)}", field="sort")
     if not 1 <= query.limit <= 200:
         raise InvalidCommand("limit 应在 1 到 200 之间", field="limit")
+    for name in ("text", "unit_code", "handler", "cursor"):
+        # PostgreSQL refuses a NUL in text; every control character is a mistake a person can fix.
+        if _CONTROL.search(getattr(query, name) or ""):
+            raise InvalidCommand(f"{name} 含有控制字符 (control characters are not allowed)", field=name)
     where = ['"case".tenant_id = {}']
     args: list[object] = [tenant_id]
 

@@ -196,6 +196,8 @@ async def test_queues_filter_and_search(township, sign_in):
     for view in ("all", "overdue", "today"):
         response = await operator.get(f"/t/{slug}/queue", params={"view": view})
         assert response.status_code == 200, view
+    garbled = await operator.get(f"/t/{slug}/queue", params={"q": "路灯\x00"})
+    assert garbled.status_code == 200 and "控制字符" in garbled.text  # said beside the search, never a 500
 
 
 @pytest.mark.parametrize(

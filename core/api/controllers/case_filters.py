@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from core.api.controllers.deps import Services
-from core.api.schemas import refuse_control_characters
 from core.domain.cases import CaseKind, CaseState, Channel
 from core.domain.errors import InvalidCommand
 from core.store.case_search import CaseQuery
@@ -40,11 +39,6 @@ def case_query(
     Raises:
         InvalidCommand: a naive or out-of-range instant, named.
     """
-    for name, text in (("q", q), ("unit", unit), ("handler", handler), ("sort", sort), ("cursor", cursor)):
-        try:
-            refuse_control_characters(text, name)
-        except ValueError as exc:  # PostgreSQL refuses a NUL in text: say so, never a 500
-            raise InvalidCommand(str(exc), field=name) from None
     for name, value in (
         ("due_before", due_before),
         ("received_from", received_from),
