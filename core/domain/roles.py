@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from core.domain.errors import NotPermitted
 from core.domain.lifecycle import Action
 
 __all__ = [
@@ -213,3 +214,12 @@ class Actor:
         if self.public:
             return permission in PUBLIC_PERMISSIONS
         return can(self.roles, permission)
+
+    def require(self, permission: Permission) -> None:
+        """Refuse unless the actor `can` do it.
+
+        Raises:
+            NotPermitted: naming the permission missing.
+        """
+        if not self.can(permission):
+            raise NotPermitted(f"您的角色无权执行此操作（需要权限 {permission.value}）")

@@ -140,10 +140,6 @@ def may_reveal(actor: Actor, allowed: frozenset[Role]) -> bool:
     return actor.can(Permission.IDENTITY_REVEAL) and bool(actor.roles & allowed)
 
 
-def _require(actor: Actor, permission: Permission) -> None:
-    if not actor.can(permission):
-        raise NotPermitted(f"您的角色无权执行此操作（需要权限 {permission.value}）")
-
 
 async def _visible(repo: CaseRepository, case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
     """The case, unless `actor` may not see it (another unit's case is "not found", like another tenant's)."""
@@ -199,7 +195,7 @@ class CaseService:
                 key was used for a different intake.
             NotPermitted: the actor may not take cases in.
         """
-        _require(actor, Permission.CASE_INTAKE)
+        actor.require(Permission.CASE_INTAKE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
@@ -328,7 +324,7 @@ class CaseService:
             case = await _visible(repo, case_id, actor, for_update=True)
             # After the lookup: another tenant's (or unit's) case is "not found", never "forbidden".
             if check_role:
-                _require(actor, permission_for(command.action))
+                actor.require(permission_for(command.action))
             if expected_version is not None and expected_version != case.version:
                 raise StaleCase(case.serial, expected_version, case.version)
             allowed = hooks.action_roles(case, command.action) if check_role else None
@@ -377,7 +373,7 @@ class CaseService:
 
     async def get(self, tenant_id: int, case_id: int, actor: Actor) -> CaseView:
         """A case with its timers (no identity)."""
-        _require(actor, Permission.CASE_READ)
+        actor.require(Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             case = await _visible(repo, case_id, actor)
@@ -385,7 +381,7 @@ class CaseService:
 
     async def events(self, tenant_id: int, case_id: int, actor: Actor) -> list[CaseEvent]:
         """The case's events, oldest first."""
-        _require(actor, Permission.CASE_READ)
+        actor.require(Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             await _visible(repo, case_id, actor)
@@ -395,7 +391,7 @@ class CaseService:
         self, tenant_id: int, query: CaseQuery, actor: Actor
     ) -> tuple[list[CaseView], str | None]:
         """A page of the tenant's cases matching `query`, with their timers, and the next cursor."""
-        _require(actor, Permission.CASE_READ)
+        actor.require(Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             page = await search_cases(tenant_id, scoped_query(actor, query))
             timers = await CaseRepository(tenant_id).timers_for([case.id for case in page.cases])
@@ -438,7 +434,7 @@ class CaseService:
             repo = CaseRepository(tenant_id)
             case = await _visible(repo, case_id, actor, for_update=True)
             if check_role:
-                _require(actor, Permission.CASE_ATTACH)
+                actor.require(Permission.CASE_ATTACH)
             if not case.state.is_open:
                 raise RuleViolation(f"案件已{case.state.label}，不能再添加材料")
             if len(await repo.attachments(case_id)) >= MAX_ATTACHMENTS_PER_CASE:
@@ -472,7 +468,7 @@ class CaseService:
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             await _visible(repo, case_id, actor)
-            _require(actor, Permission.CASE_MATERIALS)
+            actor.require(Permission.CASE_MATERIALS)
             return await repo.attachments(case_id)
 
     async def attachment(
@@ -487,7 +483,7 @@ class CaseService:
             found = await CaseRepository(tenant_id).attachment_data(case_id, attachment_id)
         if found is None:
             raise CaseNotFound(f"{case_id}/附件 {attachment_id}")
-        _require(actor, Permission.CASE_MATERIALS)
+        actor.require(Permission.CASE_MATERIALS)
         return found
 
     async def identity(self, tenant_id: int, case_id: int, actor: Actor) -> IdentityView:
@@ -498,7 +494,7 @@ class CaseService:
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             case = await _visible(repo, case_id, actor)
-            _require(actor, Permission.CASE_MATERIALS)
+            actor.require(Permission.CASE_MATERIALS)
             sealed = await repo.identity(case_id)
             if sealed is None:
                 return IdentityView(anonymous=case.anonymous, masked={}, related=())
@@ -523,7 +519,7 @@ class CaseService:
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             case = await _visible(repo, case_id, actor)
-            _require(actor, Permission.IDENTITY_REVEAL)
+            actor.require(Permission.IDENTITY_REVEAL)
             tenant = await load_tenant(tenant_id, self.registry)
             allowed = tenant.hooks.identity_access(case)  # a plugin may narrow, never widen
             if not may_reveal(actor, allowed):

@@ -35,7 +35,7 @@ from datetime import datetime, time, timedelta
 from core.domain import sla
 from core.domain.calendar import BusinessCalendar
 from core.domain.cases import CaseState
-from core.domain.errors import InvalidCommand, NotPermitted
+from core.domain.errors import InvalidCommand
 from core.domain.roles import Actor, Permission, Role
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
@@ -163,10 +163,6 @@ class OverdueByUnit:
     units: tuple[UnitOverdue, ...]
 
 
-def _require(actor: Actor, permission: Permission) -> None:
-    if not actor.can(permission):
-        raise NotPermitted(f"您的角色无权执行此操作（需要权限 {permission.value}）")
-
 
 def scope_for(actor: Actor) -> DeadlineScope:
     """Whose cases `actor`'s deadline list covers (see the module docstring)."""
@@ -255,7 +251,7 @@ class DeadlineService:
             InvalidCommand: `window` is not overdue, today or week.
             TenantInactive: the tenant is suspended or its plugin is missing.
         """
-        _require(actor, Permission.CASE_READ)
+        actor.require(Permission.CASE_READ)
         try:
             window = DeadlineWindow(window)
         except ValueError:
@@ -287,7 +283,7 @@ class DeadlineService:
             NotPermitted: the actor may not supervise.
             TenantInactive: the tenant is suspended or its plugin is missing.
         """
-        _require(actor, Permission.CASE_SUPERVISE)
+        actor.require(Permission.CASE_SUPERVISE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)

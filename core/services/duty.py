@@ -33,10 +33,6 @@ _OFFICER_ROLES = frozenset({Role.INTAKE_OFFICER, Role.DUTY_LEADER})
 _SEVERITY_LABELS = {Severity.GENERAL: "一般", Severity.SERIOUS: "较重", Severity.MAJOR: "重大"}
 
 
-def _require(actor: Actor, permission: Permission) -> None:
-    if not actor.can(permission):
-        raise NotPermitted(f"您的角色无权执行此操作（需要权限 {permission.value}）")
-
 
 def _require_duty_log(actor: Actor) -> None:
     # Duty logs are confidential (12312 rule: no unrelated person may read them).
@@ -131,7 +127,7 @@ class DutyService:
             InvalidCommand: the times or the staff are wrong; the leader must be an active user
                 holding duty_leader, each officer an active intake_officer or duty_leader.
         """
-        _require(actor, Permission.DUTY_MANAGE)
+        actor.require(Permission.DUTY_MANAGE)
         shift = new_shift(starts_at=starts_at, ends_at=ends_at, leader=leader, officers=officers)
         async with tenant_tx(tenant_id):
             users = {user.username: user for user in await TenantDirectory(tenant_id).users()}
@@ -147,7 +143,7 @@ class DutyService:
             NotPermitted: the actor may not read cases.
             InvalidCommand: the span is naive, reversed or longer than `MAX_WINDOW`.
         """
-        _require(actor, Permission.CASE_READ)
+        actor.require(Permission.CASE_READ)
         check_window(start, end)
         async with tenant_tx(tenant_id):
             return await DutyRepository(tenant_id).shifts_between(start, end)
@@ -161,7 +157,7 @@ class DutyService:
             NotPermitted: the actor may not plan the roster.
             InvalidCommand: the span is naive, reversed or longer than `MAX_WINDOW`.
         """
-        _require(actor, Permission.DUTY_MANAGE)
+        actor.require(Permission.DUTY_MANAGE)
         check_window(start, end)
         async with tenant_tx(tenant_id):
             shifts = await DutyRepository(tenant_id).shifts_between(start, end)
@@ -172,7 +168,7 @@ class DutyService:
 
         Any tenant user may look: everyone needs to know whom a new case goes to.
         """
-        _require(actor, Permission.CASE_READ)
+        actor.require(Permission.CASE_READ)
         at = self.clock.now() if at is None else at
         if at.tzinfo is None or at.utcoffset() is None:
             raise InvalidCommand("时间须带时区 (at must be timezone-aware)", field="at")

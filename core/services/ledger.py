@@ -106,7 +106,7 @@ class LedgerService:
 
     async def yearly(self, tenant_id: int, actor: Actor, year: int) -> list[SubjectYear]:
         """Standing events, lines, points and amounts per subject and event kind in `year`."""
-        _require(actor, Permission.LEDGER_READ)
+        actor.require(Permission.LEDGER_READ)
         async with tenant_tx(tenant_id):
             zone = await self._zone(tenant_id)
             standings = fold(await CaseRepository(tenant_id).ledger_journal())
@@ -132,7 +132,7 @@ class LedgerService:
 
     async def overdue_appeals(self, tenant_id: int, actor: Actor) -> list[LineStanding]:
         """Lines whose appeal has passed its decision deadline undecided."""
-        _require(actor, Permission.LEDGER_READ)
+        actor.require(Permission.LEDGER_READ)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             standings = fold(await CaseRepository(tenant_id).ledger_journal())
@@ -140,7 +140,7 @@ class LedgerService:
 
     async def csv(self, tenant_id: int, actor: Actor, *, year: int | None = None) -> str:
         """Every line with its standing, as CSV for a spreadsheet (UTF-8 with BOM for Excel)."""
-        _require(actor, Permission.LEDGER_READ)
+        actor.require(Permission.LEDGER_READ)
         standings = await self.lines(tenant_id, actor, year=year)
         zone = await self._zone_outside(tenant_id)
         out = io.StringIO()
@@ -205,7 +205,7 @@ class LedgerService:
         timeline records it. Breaches, upheld complaints and verified reports come from the
         lifecycle and cannot be entered by hand.
         """
-        _require(actor, Permission.LEDGER_DECIDE)
+        actor.require(Permission.LEDGER_DECIDE)
         if kind not in MANUAL_KINDS:
             choices = "、".join(k.value for k in MANUAL_KINDS)
             raise InvalidCommand(
@@ -305,7 +305,7 @@ class LedgerService:
         amount: Decimal | None = None,
     ) -> list[LedgerEntry]:
         """Decide the open appeal on a line: uphold, overturn, or reduce to lighter figures."""
-        _require(actor, Permission.LEDGER_DECIDE)
+        actor.require(Permission.LEDGER_DECIDE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
@@ -328,7 +328,7 @@ class LedgerService:
         amount: Decimal | None = None,
     ) -> list[LedgerEntry]:
         """更正: reverse a line written in error, and write the right one when figures are given."""
-        _require(actor, Permission.LEDGER_DECIDE)
+        actor.require(Permission.LEDGER_DECIDE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
@@ -342,7 +342,7 @@ class LedgerService:
         self, tenant_id: int, line_id: int, actor: Actor, count: int, first_due: date
     ) -> LedgerEntry:
         """分期: an agreed monthly schedule for paying a line's amount (replaces an earlier one)."""
-        _require(actor, Permission.LEDGER_DECIDE)
+        actor.require(Permission.LEDGER_DECIDE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
@@ -396,10 +396,6 @@ class LedgerService:
         async with tenant_tx(tenant_id):
             return await self._zone(tenant_id)
 
-
-def _require(actor: Actor, permission: Permission) -> None:
-    if not actor.can(permission):
-        raise NotPermitted(f"您的角色无权执行此操作（需要权限 {permission.value}）")
 
 
 def _status(standing: LineStanding) -> str:

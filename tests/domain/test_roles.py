@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from core.domain.errors import NotPermitted
 from core.domain.lifecycle import Action
 from core.domain.roles import (
     ACTION_PERMISSIONS,
@@ -141,3 +142,12 @@ def test_the_handling_unit_never_reads_complaint_materials() -> None:
     # It may be the accused's own department (成都机关事务管理局: 不得将投诉材料交给被投诉人).
     assert not can([R.HANDLER, R.UNIT_HEAD], P.CASE_MATERIALS)
     assert not can([R.HANDLER, R.UNIT_HEAD], P.IDENTITY_REVEAL)
+
+
+def test_require_refuses_naming_the_permission_and_lets_the_holder_through() -> None:
+    handler = Actor("li", roles=frozenset({R.HANDLER}), unit_code="jcs")
+    handler.require(P.CASE_HANDLE)
+    with pytest.raises(NotPermitted, match="case:dispatch"):
+        handler.require(P.CASE_DISPATCH)
+    with pytest.raises(NotPermitted, match="case:read"):
+        Actor.from_public().require(P.CASE_READ)
