@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,6 +10,7 @@ from litestar.params import PathParameter
 from msgspec import Meta, Struct
 
 from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
+from core.domain.commands import has_control_characters
 from core.domain.events import CaseEvent
 from core.domain.masking import mask_text
 from core.domain.roles import Role
@@ -48,15 +48,13 @@ __all__ = [
     "user_out",
 ]
 
-# C0 control characters other than tab and newlines have no place in a complaint.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
 
 
 def refuse_control_characters(value: Any, where: str) -> None:
     """Raise ValueError naming `where` when a string in `value` holds a control character."""
     if isinstance(value, str):
-        if _CONTROL.search(value):
+        if has_control_characters(value):
             raise ValueError(f"{where} 含有控制字符 (control characters are not allowed)")
     elif isinstance(value, dict):
         for key, item in value.items():

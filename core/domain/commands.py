@@ -58,6 +58,7 @@ __all__ = [
     "SubmitForApproval",
     "SupplyMaterial",
     "command_from_payload",
+    "has_control_characters",
 ]
 
 
@@ -529,6 +530,11 @@ COMMANDS: Mapping[Action, type[CaseCommand]] = types.MappingProxyType(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a control character people never mean to write (NUL, ESC, …)."""
+    return _CONTROL.search(text) is not None
+
+
 def _convert(name: str, hint: Any, value: Any) -> Any:
     """Turn one JSON-ish value into the field's type, or say what is wrong with it."""
     origin = typing.get_origin(hint)
@@ -581,7 +587,7 @@ def _convert(name: str, hint: Any, value: Any) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise InvalidCommand(f"{name} 应为文字 ({name} must be a string)", field=name)
-        if _CONTROL.search(value):
+        if has_control_characters(value):
             raise InvalidCommand(f"{name} 含有控制字符 (control characters are not allowed)", field=name)
         return value.strip()
     return value

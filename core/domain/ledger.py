@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,7 +30,6 @@ __all__ = [
     "correction",
     "events_in_force",
     "fold",
-    "lines_of",
     "split_instalments",
 ]
 
@@ -385,14 +384,3 @@ def _non_negative_amount(amount: Decimal) -> Decimal:
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
         raise InvalidCommand("金额应为 0 至 9999999999.99 之间的数", field="amount")
     return amount.quantize(_CENT)
-
-
-def lines_of(
-    standings: Sequence[LineStanding], *, subject: str | None = None, unit: str | None = None
-) -> list[LineStanding]:
-    """The standings charged to a person (`subject`) or a unit (everyone in it, and the unit itself)."""
-    return [
-        s
-        for s in standings
-        if (subject is None or s.line.subject == subject) and (unit is None or s.line.unit_code == unit)
-    ]

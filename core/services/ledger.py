@@ -37,7 +37,7 @@ from core.plugins import PluginRegistry
 from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import load_tenant
-from core.store.repositories import CaseRepository, TenantDirectory
+from core.store.repositories import CaseRepository, TenantDirectory, TenantRepository
 from core.store.tx import tenant_tx
 
 __all__ = ["MANUAL_KINDS", "LedgerEntryNotFound", "LedgerService", "SubjectYear"]
@@ -141,8 +141,9 @@ class LedgerService:
     async def csv(self, tenant_id: int, actor: Actor, *, year: int | None = None) -> str:
         """Every line with its standing, as CSV for a spreadsheet (UTF-8 with BOM for Excel)."""
         actor.require(Permission.LEDGER_READ)
-        standings = await self.lines(tenant_id, actor, year=year)
-        zone = await self._zone_outside(tenant_id)
+        async with tenant_tx(tenant_id):  # the reads below join this one transaction
+            standings = await self.lines(tenant_id, actor, year=year)
+            zone = await self._zone(tenant_id)
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.writer(out)
@@ -388,14 +389,9 @@ class LedgerService:
             names.add(user.display_name)
         return names
 
-    async def _zone(self, tenant_id: int) -> ZoneInfo:
-        tenant = await load_tenant(tenant_id, self.registry)
-        return ZoneInfo(tenant.record.timezone)
-
-    async def _zone_outside(self, tenant_id: int) -> ZoneInfo:
-        async with tenant_tx(tenant_id):
-            return await self._zone(tenant_id)
-
+    @staticmethod
+    async def _zone(tenant_id: int) -> ZoneInfo:
+        return ZoneInfo((await TenantRepository().get(tenant_id)).timezone)
 
 
 def _status(standing: LineStanding) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.domain.cases import Case, CaseKind, CaseState, Channel
+from core.domain.commands import has_control_characters
 from core.domain.errors import InvalidCommand
 from core.store.engine import is_postgres
 from core.store.repositories import _case, _in_tenant
@@ -29,8 +29,6 @@ investigated first), then oldest first.
 """
 
 # A timer paused only after its due instant had passed is still late (sla.is_overdue agrees).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 _LIVE_TIMER_DUE_BEFORE = (
     'EXISTS (SELECT 1 FROM sla_timer t WHERE t.case_id = "case".id AND t.tenant_id = "case".tenant_id '
     "AND t.due_at < {} AND (t.state IN ('running', 'breached') "
@@ -112,7 +110,7 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
         raise InvalidCommand("limit 应在 1 到 200 之间", field="limit")
     for name in ("text", "unit_code", "handler", "cursor"):
         # PostgreSQL refuses a NUL in text; every control character is a mistake a person can fix.
-        if _CONTROL.search(getattr(query, name) or ""):
+        if has_control_characters(getattr(query, name) or ""):
             raise InvalidCommand(f"{name} 含有控制字符 (control characters are not allowed)", field=name)
     where = ['"case".tenant_id = {}']
     args: list[object] = [tenant_id]
