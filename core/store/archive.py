@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from core.domain.audit import ChainedEvent, chain_record
-from core.store.repositories import _in_tenant, _json
+from core.domain.audit import ChainedEvent
+from core.store.audit import chained_event
+from core.store.repositories import _in_tenant
 from core.store.tables import CaseEvent
 
 __all__ = ["ChainLink", "case_chain", "chain_links"]
@@ -36,26 +37,7 @@ async def case_chain(tenant_id: int, case_id: int) -> list[ChainedEvent]:
         .where((CaseEvent.tenant_id == tenant_id) & (CaseEvent.case_id == case_id))
         .order_by(CaseEvent.id)
     )
-    return [
-        ChainedEvent(
-            id=row["id"],
-            record=chain_record(
-                tenant_id=row["tenant_id"],
-                case_id=row["case_id"],
-                seq=row["seq"],
-                name=row["name"],
-                action=row["action"],
-                from_state=row["from_state"],
-                to_state=row["to_state"],
-                actor=row["actor"],
-                at=row["at"],
-                data=_json(row["data"]),
-            ),
-            prev_hash=row["prev_hash"],
-            hash=row["hash"],
-        )
-        for row in rows
-    ]
+    return [chained_event(row) for row in rows]
 
 
 async def chain_links(tenant_id: int, *, after_id: int, upto_id: int, limit: int = 5000) -> list[ChainLink]:

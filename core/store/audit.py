@@ -13,33 +13,35 @@ from core.store.repositories import _json
 from core.store.tables import CaseEvent, CaseRow, EventChain
 from core.store.tx import tenant_tx
 
-__all__ = ["case_serials", "chain_head", "chain_records"]
+__all__ = ["case_serials", "chain_head", "chain_records", "chained_event"]
 
 
 async def chain_records(tenant_id: int) -> list[ChainedEvent]:
     """The tenant's events in the order they were chained (by id), as `first_broken` walks them."""
     async with tenant_tx(tenant_id):
         rows = await CaseEvent.select().where(CaseEvent.tenant_id == tenant_id).order_by(CaseEvent.id)
-    return [
-        ChainedEvent(
-            id=row["id"],
-            record=chain_record(
-                tenant_id=row["tenant_id"],
-                case_id=row["case_id"],
-                seq=row["seq"],
-                name=row["name"],
-                action=row["action"],
-                from_state=row["from_state"],
-                to_state=row["to_state"],
-                actor=row["actor"],
-                at=row["at"],
-                data=_json(row["data"]),
-            ),
-            prev_hash=row["prev_hash"],
-            hash=row["hash"],
-        )
-        for row in rows
-    ]
+    return [chained_event(row) for row in rows]
+
+
+def chained_event(row: dict) -> ChainedEvent:
+    """A `case_event` row as the chain hashed it: the record, its predecessor's hash and its own."""
+    return ChainedEvent(
+        id=row["id"],
+        record=chain_record(
+            tenant_id=row["tenant_id"],
+            case_id=row["case_id"],
+            seq=row["seq"],
+            name=row["name"],
+            action=row["action"],
+            from_state=row["from_state"],
+            to_state=row["to_state"],
+            actor=row["actor"],
+            at=row["at"],
+            data=_json(row["data"]),
+        ),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
 
 
 async def chain_head(tenant_id: int) -> tuple[str, int] | None:
