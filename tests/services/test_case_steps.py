@@ -26,7 +26,7 @@ from core.domain.commands import (
     SetDeadline,
     SignForCase,
 )
-from core.domain.errors import InvalidCommand, RuleViolation
+from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.intake import IntakeDraft
 from core.domain.roles import Actor
 from core.domain.sla import TimerState
@@ -114,7 +114,7 @@ async def test_a_remedy_order_runs_its_own_deadline_until_confirmed(make_tenant,
     assert [s.label for s in view.timers if s.timer.kind == "remedy"] == ["整改期限"]
     with pytest.raises(RuleViolation, match="未验收的整改"):
         await service.perform(tenant.id, case_id, order, actors["supervisor"])
-    with pytest.raises(Exception, match="无权"):  # an intake officer cannot order a remedy
+    with pytest.raises(NotPermitted, match="case:supervise"):  # an intake officer cannot order a remedy
         await service.perform(tenant.id, case_id, order, actors["operator"])
 
     clock.advance(timedelta(days=3))
