@@ -46,6 +46,8 @@ async def test_a_line_is_appealed_decided_and_exported_over_http(client, townshi
         "criticism",
         True,
     )
+    by_unit = (await client.get("/api/v1/ledger", params={"unit": "jcs"}, headers=supervisor)).json()
+    assert [x["id"] for x in by_unit] == [line["id"]]
     assert (await client.get("/api/v1/ledger", params={"unit": "dzb"}, headers=supervisor)).json() == []
     # The handler sees their own line; the operator has none and may not read others'.
     assert [x["id"] for x in (await client.get("/api/v1/ledger", headers=handler)).json()] == [line["id"]]
