@@ -49,11 +49,12 @@ from core.domain.visibility import sees_case, unit_bound
 from core.plugins import PluginRegistry
 from core.services.accountability import record_accountability
 from core.services.clock import Clock, SystemClock
-from core.services.duty import leader_on_duty, report_new_case_to_leader
+from core.services.duty import leader_on_duty, tell_leader_of_new_case
 from core.services.notify import notify_users
 from core.services.tenants import LoadedTenant, load_tenant
 from core.services.vault import Vault, default_vault
 from core.store.case_search import CaseQuery, search_cases
+from core.store.intake import IntakeWriter
 from core.store.repositories import (
     CaseNotFound,
     CaseRepository,
@@ -140,7 +141,6 @@ def may_reveal(actor: Actor, allowed: frozenset[Role]) -> bool:
     return actor.can(Permission.IDENTITY_REVEAL) and bool(actor.roles & allowed)
 
 
-
 async def _visible(repo: CaseRepository, case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
     """The case, unless `actor` may not see it (another unit's case is "not found", like another tenant's)."""
     case = await repo.get(case_id, for_update=for_update)
@@ -220,11 +220,13 @@ class CaseService:
                 max_backdate=timedelta(days=settings["intake_max_backdate_days"]),
             )
             year = received_at.astimezone(tenant.calendar.policy.zone).year
-            number = await repo.next_serial_number(year)
+            # Every intake of the tenant queues on the serial counter and on the event chain's
+            # head, row locks held until commit. So everything that needs no serial is read and
+            # written first, the case under a provisional serial, and the serial is drawn last.
             draft_case = Case(
                 id=None,
                 tenant_id=tenant_id,
-                serial=f"{tenant.record.serial_prefix}-{year}-{number:06d}",
+                serial="",
                 kind=draft.kind,
                 channel=draft.channel,
                 state=CaseState.RECEIVED,
@@ -245,7 +247,8 @@ class CaseService:
                 flags=proposal.flags,
                 priority=proposal.priority,
             )
-            case = await repo.add(draft_case, year=year)
+            writer = IntakeWriter(tenant_id)
+            case = await writer.add_case(draft_case, year=year)
             if draft.identity and not draft.anonymous:
                 version, key = await self._data_key(repo)
                 await repo.add_identity(
@@ -254,8 +257,8 @@ class CaseService:
             if idempotency_key is not None:
                 await repo.bind_idempotency_key(idempotency_key, case.id)
             # 报: the leader on duty hears of every new case at once (12312 接报 rule).
-            reported_to = await report_new_case_to_leader(tenant_id, case, now)
-            timer_changes = await _sync_timers(repo, tenant, case, action=None, at=received_at)
+            leader = await leader_on_duty(tenant_id, now)
+            timers, timer_changes = await _start_timers(writer, tenant, case, received_at)
             data: dict[str, Any] = {
                 "kind": case.kind.value,
                 "channel": case.channel.value,
@@ -265,8 +268,12 @@ class CaseService:
             }
             if now - received_at > _BACKDATE_TOLERANCE:
                 data["backdated"] = True  # audit: a late-logged letter or call
-            if reported_to:
-                data["reported_to"] = reported_to
+            if leader:
+                data["reported_to"] = leader
+            number = await repo.next_serial_number(year)
+            case = await writer.number(case, f"{tenant.record.serial_prefix}-{year}-{number:06d}")
+            if leader:
+                await tell_leader_of_new_case(tenant_id, case, leader, now, tenant.calendar.policy.zone)
             await repo.append_event(
                 case.id,
                 CaseEvent(
@@ -279,7 +286,7 @@ class CaseService:
                 ),
             )
             await _escalate_if_needed(repo, tenant, case, now)
-            view = CaseView(case, tuple(await repo.timers(case.id)))
+            view = CaseView(case, tuple(timers))
         tenant.hooks.on_case_received(case)
         return view
 
@@ -747,6 +754,27 @@ async def _sync_timers(
             await repo.update_timer(stored.id, updated, rearm=updated.due_at != stored.timer.due_at)
             changes.setdefault(updated.state.value, []).append(rule.kind)
     return changes
+
+
+async def _start_timers(
+    writer: IntakeWriter, tenant: LoadedTenant, case: Case, at: datetime
+) -> tuple[list[StoredTimer], dict[str, list[str]]]:
+    """Start a new case's intake timers (`_sync_timers` with no action, for a case that has none).
+
+    Returns the stored timers and the kinds started, for the event record.
+    """
+    started = [
+        (
+            rule.label,
+            sla.start_timer(
+                rule.kind, at, rule.period, tenant.calendar, basis=rule.basis, warn_ratio=rule.warn_ratio
+            ),
+        )
+        for rule in tenant.hooks.sla_timers(case)
+        if rule.starts_on is None
+    ]
+    stored = await writer.add_timers(case.id, started)
+    return stored, ({"started": [timer.kind for _, timer in started]} if started else {})
 
 
 def _next_timer(rule: TimerRule, timer: sla.Timer, action: Action, at: datetime) -> sla.Timer | None:

@@ -22,7 +22,13 @@ from core.store.outbox import OutboxRepository
 from core.store.repositories import TenantDirectory, TenantRepository, UserRecord
 from core.store.tx import current_tenant, tenant_tx
 
-__all__ = ["HANDOVER_LIMIT", "DutyService", "leader_on_duty", "report_new_case_to_leader"]
+__all__ = [
+    "HANDOVER_LIMIT",
+    "DutyService",
+    "leader_on_duty",
+    "report_new_case_to_leader",
+    "tell_leader_of_new_case",
+]
 
 HANDOVER_LIMIT = 100
 """The most handover records one read returns (newest first)."""
@@ -31,7 +37,6 @@ _LEADER_ROLES = frozenset({Role.DUTY_LEADER})
 _OFFICER_ROLES = frozenset({Role.INTAKE_OFFICER, Role.DUTY_LEADER})
 
 _SEVERITY_LABELS = {Severity.GENERAL: "一般", Severity.SERIOUS: "较重", Severity.MAJOR: "重大"}
-
 
 
 def _require_duty_log(actor: Actor) -> None:
@@ -79,7 +84,28 @@ async def report_new_case_to_leader(tenant_id: int, case: Case, now: datetime) -
     leader = await leader_on_duty(tenant_id, now)
     if leader is None:
         return None
-    received = case.received_at.astimezone(await _zone(tenant_id)).strftime("%Y-%m-%d %H:%M")
+    await tell_leader_of_new_case(tenant_id, case, leader, now, await _zone(tenant_id))
+    return leader
+
+
+async def tell_leader_of_new_case(
+    tenant_id: int, case: Case, leader: str, now: datetime, zone: ZoneInfo
+) -> None:
+    """Write the "报" notice of `report_new_case_to_leader` to a `leader` the caller looked up.
+
+    Intake looks the leader up before it draws the case's serial and writes the notice after,
+    so the serial counter stays locked for as few statements as possible. `zone` is the
+    tenant's, for the time of receipt.
+
+    Raises:
+        RuntimeError: called outside ``tenant_tx(tenant_id)``.
+        ValueError: the case is not stored and numbered yet.
+    """
+    if current_tenant() != tenant_id:
+        raise RuntimeError(f"tell_leader_of_new_case must run inside tenant_tx({tenant_id})")
+    if case.id is None or not case.serial:
+        raise ValueError("report a stored case with its serial")
+    received = case.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     body = "\n".join(
         (
             f"类别：{case.kind.label}",
@@ -98,7 +124,6 @@ async def report_new_case_to_leader(tenant_id: int, case: Case, now: datetime) -
         now=now,
         case_id=case.id,
     )
-    return leader
 
 
 class DutyService:
