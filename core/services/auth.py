@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from core.domain.errors import DomainError
 from core.domain.roles import Actor, Role
 from core.services.passwords import hash_password, verify_password
+from core.store.principals import tenant_and_user
 from core.store.repositories import PlatformAdminRepository, TenantDirectory, TenantRepository, UserRecord
 from core.store.tx import platform_tx, tenant_tx
 
@@ -142,15 +143,15 @@ async def principal_for(tenant_id: int, username: str) -> Principal:
     Raises:
         AuthenticationFailed: the tenant was suspended or the user deactivated since sign-in.
     """
-    async with platform_tx():
-        tenant = await TenantRepository().find_by_id(tenant_id)
-    if tenant is None or not tenant.active:
+    found = None
+    if isinstance(tenant_id, int) and not isinstance(tenant_id, bool) and tenant_id > 0:
+        async with tenant_tx(tenant_id):
+            found = await tenant_and_user(tenant_id, username)
+    if found is None or found.status != "active":
         raise AuthenticationFailed("租户已暂停或不存在，请联系平台管理员 (tenant suspended)")
-    async with tenant_tx(tenant_id):
-        user = await TenantDirectory(tenant_id).user(username)
-    if user is None or not user.active:
+    if found.user is None or not found.user.active:
         raise AuthenticationFailed("用户已停用 (user deactivated)")
-    return _principal(tenant.id, tenant.slug, user)
+    return _principal(tenant_id, found.slug, found.user)
 
 
 async def platform_principal_for(username: str) -> Principal:
