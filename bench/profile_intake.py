@@ -1,8 +1,10 @@
 """Profile intake over the real app stack in one process (``httpx.ASGITransport``), as the app role.
 
 Run after a bench run has created ``huiying_bench`` (it needs the ``bench-main`` tenant):
-``.venv/bin/python bench/profile_intake.py [N]``. Prints the cProfile figures by cumulative and
-by own time; the fixes it led to are recorded in bench/NOTES.md.
+``.venv/bin/python bench/profile_intake.py [N] [intake|list] [--trace]``. Prints the cProfile
+figures by cumulative and by own time; the fixes it led to are recorded in bench/NOTES.md.
+``--trace`` prints, instead, every round trip of one request in order (BEGIN, COMMIT and the
+pool's connection reset included, which the count of asyncpg executions leaves out).
 """
 
 from __future__ import annotations
@@ -25,7 +27,34 @@ os.environ.update(base_env())
 os.environ["HUIYING_DATABASE_URL"] = APP_URL
 
 
-async def main(n: int, path: str) -> None:
+async def _trace(one) -> None:
+    import asyncpg.connection
+
+    seen: list[str] = []
+    plain, extended = asyncpg.connection.Connection.execute, asyncpg.connection.Connection._do_execute
+
+    async def execute(self, query, *args, **kwargs):
+        if not args:  # with arguments it goes through _do_execute, counted there
+            seen.append(query)
+        return await plain(self, query, *args, **kwargs)
+
+    async def do_execute(self, query, *args, **kwargs):
+        seen.append(query)
+        return await extended(self, query, *args, **kwargs)
+
+    asyncpg.connection.Connection.execute = execute
+    asyncpg.connection.Connection._do_execute = do_execute
+    try:
+        await one()
+    finally:
+        asyncpg.connection.Connection.execute = plain
+        asyncpg.connection.Connection._do_execute = extended
+    for number, query in enumerate(seen, 1):
+        print(f"{number:3} {' '.join(query.split())[:150]}")
+    print(f"{len(seen)} round trips")
+
+
+async def main(n: int, path: str, trace: bool = False) -> None:
     import logging
 
     import httpx
@@ -58,6 +87,9 @@ async def main(n: int, path: str) -> None:
 
         for _ in range(20):
             await one()
+        if trace:
+            await _trace(one)
+            return
         profile = cProfile.Profile()
         began = time.perf_counter()
         profile.enable()
@@ -75,6 +107,8 @@ async def main(n: int, path: str) -> None:
 
 
 if __name__ == "__main__":
+    flags = [arg for arg in sys.argv[1:] if arg.startswith("--")]
+    args = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
     asyncio.run(
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 200, sys.argv[2] if len(sys.argv) > 2 else "intake")
+        main(int(args[0]) if args else 200, args[1] if len(args) > 1 else "intake", "--trace" in flags)
     )
