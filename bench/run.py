@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
-from bench.common import APP_URL, BENCH, ROOT, Results, Sizes, base_env, recreate_database
+from bench.common import APP_URL, BENCH, DB_NAME, ROOT, Results, Sizes, base_env, recreate_database
 
 TARGETS = {
     "intake": "1. Intake over HTTP",
@@ -146,7 +146,7 @@ def main() -> None:
     started, began = datetime.now(UTC), time.monotonic()
     results = Results()
     print(
-        f"Huiying benchmarks ({'QUICK' if sizes.quick else 'full'}): database huiying_bench, Redis db 7",
+        f"Huiying benchmarks ({'QUICK' if sizes.quick else 'full'}): database {DB_NAME}, Redis db 7",
         flush=True,
     )
     partial = "" if set(TARGETS) <= only else "-".join(sorted(only))

@@ -356,14 +356,14 @@ def scheduler(interval: float, requeue_after: int) -> None:
 
     if not os.environ.get("HUIYING_REDIS_URL"):
         raise _Failure("错误：请设置 HUIYING_REDIS_URL（如 redis://127.0.0.1:6379/0）")
-    from core.jobs.actors import deliver_notification, fire_timer, render_document
+    from core.jobs.actors import deliver_notification, fire_timers, render_document
     from core.jobs.scheduler import Scheduler
     from core.services.clock import SystemClock
     from core.services.statistics import CircularJobs
 
     loop_scheduler = Scheduler(
         clock=SystemClock(),
-        fire_timer=lambda tenant_id, timer_id: fire_timer.send(tenant_id, timer_id) and None,
+        fire_timers=lambda tenant_id, timer_ids: fire_timers.send(tenant_id, timer_ids) and None,
         deliver_notification=lambda tenant_id, item: deliver_notification.send(tenant_id, item) and None,
         render_document=lambda tenant_id, item: render_document.send(tenant_id, item) and None,
         monthly_jobs=CircularJobs(SystemClock()).issue_due,

@@ -76,7 +76,7 @@ async def _embedded_jobs(app: Litestar) -> AsyncIterator[None]:
     deliverer = Deliverer(DeliveryConfig.from_env(), services.clock)
     scheduler = Scheduler(
         clock=services.clock,
-        fire_timer=jobs.fire,
+        fire_timers=jobs.fire_many,
         deliver_notification=deliverer.deliver,
         render_document=DocumentJobs(services.clock).render,
         monthly_jobs=CircularJobs(services.clock).issue_due,

@@ -17,7 +17,7 @@ from core.domain.ledger import EntryType, LedgerEntry
 from core.services.tenants import LoadedTenant
 from core.store.repositories import CaseRepository
 
-__all__ = ["ACCOUNTABILITY_RECORDED", "record_accountability"]
+__all__ = ["ACCOUNTABILITY_RECORDED", "record_accountability", "standing_this_year"]
 
 ACCOUNTABILITY_RECORDED = "case_accountability_recorded"
 
@@ -36,22 +36,21 @@ async def record_accountability(
     commission: Decimal = Decimal("0"),
     unit_code: str = "",
     responsible: tuple[str, ...] = (),
+    earlier: int | None = None,
 ) -> tuple[AccountabilityEvent, tuple[LedgerEntry, ...]]:
     """Ask the plugin for the sanctions or rewards of one event and append them to the ledger.
 
     ``count_in_year`` counts the subject's events of this kind in the tenant's calendar year
     that still stand (an overturned one no longer counts; the same rule as
     `core.domain.ledger.events_in_force`, counted in SQL), this one included, so ladders
-    (1st: admonition, 2nd: circulated criticism, ...) climb per year on what stands.
+    (1st: admonition, 2nd: circulated criticism, ...) climb per year on what stands. A caller
+    recording many events in one transaction may pass the count of `earlier` ones it keeps itself.
 
     Raises:
         ValueError: the plugin answered with a negative amount or points (a contract breach).
     """
-    zone = ZoneInfo(tenant.record.timezone)
-    local = now.astimezone(zone)
-    year_start = datetime(local.year, 1, 1, tzinfo=zone)
-    year_end = datetime(local.year + 1, 1, 1, tzinfo=zone)
-    earlier = await repo.standing_events(subject, kind, year_start, year_end)
+    if earlier is None:
+        earlier = await standing_this_year(repo, tenant, subject, kind, now)
     event = AccountabilityEvent(
         kind=kind,
         subject=subject,
@@ -68,26 +67,35 @@ async def record_accountability(
         if sanction.points < 0 or sanction.amount < Decimal("0"):
             raise ValueError(f"plugin {tenant.record.plugin} returned a negative sanction: {sanction}")
     ref = uuid.uuid4().hex
-    written = []
-    for sanction in sanctions:
-        written.append(
-            await repo.add_ledger_entry(
-                LedgerEntry(
-                    id=None,
-                    type=EntryType.LINE,
-                    subject=sanction.subject or subject,
-                    unit_code=unit_code,
-                    case_id=case.id,
-                    event_kind=kind,
-                    event_ref=ref,
-                    sanction=_without_subject(sanction),
-                    evidence=evidence,
-                    reason=detail,
-                    at=now,
-                )
+    written = await repo.add_ledger_entries(
+        [
+            LedgerEntry(
+                id=None,
+                type=EntryType.LINE,
+                subject=sanction.subject or subject,
+                unit_code=unit_code,
+                case_id=case.id,
+                event_kind=kind,
+                event_ref=ref,
+                sanction=_without_subject(sanction),
+                evidence=evidence,
+                reason=detail,
+                at=now,
             )
-        )
+            for sanction in sanctions
+        ]
+    )
     return event, tuple(written)
+
+
+async def standing_this_year(
+    repo: CaseRepository, tenant: LoadedTenant, subject: str, kind: AccountabilityKind, now: datetime
+) -> int:
+    """How many events of `kind` hold `subject` to account in the tenant's calendar year of `now`."""
+    zone = ZoneInfo(tenant.record.timezone)
+    year = now.astimezone(zone).year
+    since, until = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+    return await repo.standing_events(subject, kind, since, until)
 
 
 def _without_subject(sanction: Sanction) -> Sanction:

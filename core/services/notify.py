@@ -1,20 +1,51 @@
 """Telling people about a case: the outbox rows one cause writes, once per recipient and channel.
 
-Every sender (timer effects, escalation at intake) goes through `notify_users`, so the rules are
-in one place: active users only; the in-app inbox always, e-mail where the user has an address,
-and one signed webhook push per cause when the tenant configured one. Subjects and bodies are
-the caller's and never carry the complainant's identity.
+Every sender (timer effects, escalation at intake) goes through `notifications_for`, so the rules
+are in one place: active users only; the in-app inbox always, e-mail where the user has an
+address, and one signed webhook push per cause when the tenant configured one. Subjects and
+bodies are the caller's and never carry the complainant's identity.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from core.store.outbox import OutboxRepository
-from core.store.repositories import TenantDirectory
+from core.store.outbox import NewNotification, OutboxRepository
+from core.store.repositories import TenantDirectory, UserRecord
 
-__all__ = ["notify_users"]
+__all__ = ["notifications_for", "notify_users"]
+
+
+def notifications_for(
+    user: Callable[[str], UserRecord | None],
+    usernames: Iterable[str],
+    *,
+    subject: str,
+    body: str,
+    key: str,
+    case_id: int | None,
+    webhook_url: str = "",
+) -> tuple[list[str], list[NewNotification]]:
+    """The notifications of one cause (`key`), and the usernames told, sorted.
+
+    `user` finds a user by name (None: no such user).
+    """
+    told: list[str] = []
+    queued: list[NewNotification] = []
+    for username in sorted(set(usernames)):
+        found = user(username)
+        if found is None or not found.active:
+            continue
+        channels = [("inbox", username)] + ([("email", found.email)] if found.email else [])
+        for channel, address in channels:
+            queued.append(
+                NewNotification(channel, address, subject, body, f"{key}:{channel}:{username}", case_id)
+            )
+        told.append(username)
+    if webhook_url:  # one signed push per cause, for an SMS gateway or an integration
+        queued.append(NewNotification("webhook", webhook_url, subject, body, f"{key}:webhook", case_id))
+    return told, queued
 
 
 async def notify_users(
@@ -33,32 +64,10 @@ async def notify_users(
     Returns the usernames told, sorted. Repeating a call with the same `key` adds nothing.
     """
     directory = TenantDirectory(tenant_id)
-    outbox = OutboxRepository(tenant_id)
-    told: list[str] = []
-    for username in sorted(set(usernames)):
-        user = await directory.user(username)
-        if user is None or not user.active:
-            continue
-        channels = [("inbox", username)] + ([("email", user.email)] if user.email else [])
-        for channel, address in channels:
-            await outbox.add(
-                channel=channel,
-                recipient=address,
-                subject=subject,
-                body=body,
-                dedupe_key=f"{key}:{channel}:{username}",
-                now=now,
-                case_id=case_id,
-            )
-        told.append(username)
-    if webhook_url:  # one signed push per cause, for an SMS gateway or an integration
-        await outbox.add(
-            channel="webhook",
-            recipient=webhook_url,
-            subject=subject,
-            body=body,
-            dedupe_key=f"{key}:webhook",
-            now=now,
-            case_id=case_id,
-        )
+    names = sorted(set(usernames))
+    users = {name: await directory.user(name) for name in names}
+    told, queued = notifications_for(
+        users.get, names, subject=subject, body=body, key=key, case_id=case_id, webhook_url=webhook_url
+    )
+    await OutboxRepository(tenant_id).add_many(queued, now=now)
     return told

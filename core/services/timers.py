@@ -12,8 +12,9 @@ timer out again.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from dataclasses import dataclass
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -26,12 +27,20 @@ from core.domain.events import CaseEvent
 from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState
 from core.plugins import PluginRegistry
-from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability
+from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability, standing_this_year
 from core.services.clock import Clock, SystemClock
 from core.services.duty import leader_on_duty
-from core.services.notify import notify_users
+from core.services.notify import notifications_for
 from core.services.tenants import LoadedTenant, load_tenant
-from core.store.repositories import CaseRepository, StoredTimer, TenantDirectory, TenantRepository
+from core.store.outbox import NewNotification, OutboxRepository
+from core.store.repositories import (
+    CaseRepository,
+    NewDocument,
+    StoredTimer,
+    TenantDirectory,
+    TenantRepository,
+    UserRecord,
+)
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
@@ -43,6 +52,8 @@ __all__ = [
     "SYSTEM",
     "TimerJobs",
 ]
+
+log = logging.getLogger("huiying.timers")
 
 SYSTEM = "system"
 """The actor of events the platform writes by itself."""
@@ -58,16 +69,60 @@ _NOTICE_BODY = (
 )
 
 
+@dataclass
+class _Batch:
+    """What the due timers of one tenant, fired together, share.
+
+    One transaction, one tenant load, one read of its users and of the leader on duty. The
+    notifications, documents, events and stamps are written at the end, one statement for
+    each kind, so the tenant's event chain is locked only for the last moments.
+    """
+
+    tenant: LoadedTenant
+    repo: CaseRepository
+    now: datetime
+    users: dict[str, UserRecord]
+    notice_numbers: Iterator[int]
+    notifications: list[NewNotification] = field(default_factory=list)
+    documents: list[NewDocument] = field(default_factory=list)
+    events: list[tuple[int, CaseEvent]] = field(default_factory=list)
+    standing: dict[tuple[str, AccountabilityKind], int] = field(default_factory=dict)
+    on_duty: list[str | None] = field(default_factory=list)  # [] until looked up
+
+    async def leader_on_duty(self) -> str | None:
+        if not self.on_duty:
+            self.on_duty.append(await leader_on_duty(self.tenant.record.id, self.now))
+        return self.on_duty[0]
+
+    def users_with(self, *roles: Role, unit: str | None = None) -> list[str]:
+        return [
+            u.username
+            for u in self.users.values()
+            if u.active and u.roles & set(roles) and (unit is None or u.unit_code == unit)
+        ]
+
+    async def flush(self) -> None:
+        await OutboxRepository(self.tenant.record.id).add_many(self.notifications, now=self.now)
+        await self.repo.add_documents(self.documents)
+        await self.repo.append_events(self.events)  # last: the chain head stays locked to commit
+
+
 @dataclass(frozen=True, slots=True)
 class _Firing:
     """What one phase of one timer is carried out with."""
 
-    tenant: LoadedTenant
-    repo: CaseRepository
+    batch: _Batch
     case: Case
     stored: StoredTimer
     phase: TimerPhase
-    now: datetime
+
+    @property
+    def tenant(self) -> LoadedTenant:
+        return self.batch.tenant
+
+    @property
+    def now(self) -> datetime:
+        return self.batch.now
 
     @property
     def key(self) -> str:
@@ -87,95 +142,144 @@ class TimerJobs:
 
     async def fire(self, tenant_id: int, timer_id: int) -> list[TimerPhase]:
         """Carry out whichever phases of the timer are due and not yet fired; returns them."""
+        return (await self.fire_many(tenant_id, [timer_id])).get(timer_id, [])
+
+    async def fire_many(self, tenant_id: int, timer_ids: Sequence[int]) -> dict[int, list[TimerPhase]]:
+        """Carry out the due phases of several timers of one tenant; returns them by timer id.
+
+        All in one transaction. A batch that fails is carried out again one timer at a time, so
+        one bad timer cannot hold back the others; the first failure is raised afterwards (the
+        message is retried, and the timers already fired find their stamps).
+        """
+        try:
+            return await self._fire_together(tenant_id, timer_ids)
+        except Exception:
+            if len(set(timer_ids)) <= 1:
+                raise
+            log.exception(
+                "firing %d timers of tenant %s together failed; one at a time", len(timer_ids), tenant_id
+            )
+        fired: dict[int, list[TimerPhase]] = {}
+        failure: Exception | None = None
+        for timer_id in timer_ids:
+            try:
+                fired |= await self._fire_together(tenant_id, [timer_id])
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return fired
+
+    async def _fire_together(self, tenant_id: int, timer_ids: Sequence[int]) -> dict[int, list[TimerPhase]]:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
-            found = await repo.timer_for_firing(timer_id)
-            if found is None:
-                return []
-            stored, warned_at, breached_at = found
-            timer = stored.timer
-            warning_due = warned_at is None and timer.warn_at <= now
-            breach_due = breached_at is None and timer.due_at <= now
-            if timer.state not in (TimerState.RUNNING, TimerState.BREACHED) or not (
-                warning_due or breach_due
-            ):
-                return []  # a duplicate message, or nothing due yet: cheap, before loading the tenant
+            found = await repo.timers_for_firing(timer_ids)
+            due: list[tuple[StoredTimer, list[TimerPhase], datetime | None, datetime | None]] = []
+            for stored, warned_at, breached_at in found.timers.values():
+                timer = stored.timer
+                warning_due = warned_at is None and timer.warn_at <= now
+                breach_due = breached_at is None and timer.due_at <= now
+                if timer.state not in (TimerState.RUNNING, TimerState.BREACHED) or not (
+                    warning_due or breach_due
+                ):
+                    continue  # a duplicate message, or nothing due yet
+                # Past due, a reminder would come too late: the breach says it all.
+                phases = [TimerPhase.BREACH] if breach_due else [TimerPhase.WARNING]
+                due.append(
+                    (stored, phases, now if warning_due else warned_at, now if breach_due else breached_at)
+                )
+            if not due:
+                return {}  # cheap, before loading the tenant
             tenant = await load_tenant(tenant_id, self.registry, require_active=False)
             if not tenant.record.active:
-                return []  # a suspended tenant's deadlines wait until it is resumed
-            case = await repo.get(stored.case_id, for_update=True)
-            fired: list[TimerPhase] = []
-            if warning_due:
-                warned_at = now
-                if not breach_due:  # past due, a reminder would come too late: the breach says it all
-                    await self._carry_out(_Firing(tenant, repo, case, stored, TimerPhase.WARNING, now))
-                    fired.append(TimerPhase.WARNING)
-            state = timer.state
-            if breach_due:
-                breached_at, state = now, TimerState.BREACHED
-                await self._carry_out(_Firing(tenant, repo, case, stored, TimerPhase.BREACH, now))
-                fired.append(TimerPhase.BREACH)
-            await repo.stamp_timer(timer_id, state=state.value, warned_at=warned_at, breached_at=breached_at)
-            return fired
+                return {}  # a suspended tenant's deadlines wait until it is resumed
+            plans = [
+                (
+                    stored,
+                    phase,
+                    tenant.hooks.timer_effects(found.cases[stored.case_id], stored.timer.kind, phase),
+                )
+                for stored, phases, _, _ in due
+                for phase in phases
+            ]
+            notices = sum(effects.count(TimerEffect.SUPERVISION_NOTICE) for _, _, effects in plans)
+            year = now.astimezone(ZoneInfo(tenant.record.timezone)).year
+            batch = _Batch(
+                tenant=tenant,
+                repo=repo,
+                now=now,
+                users={user.username: user for user in await TenantDirectory(tenant_id).users()},
+                notice_numbers=iter(await repo.next_document_numbers("supervision_notice", year, notices)),
+            )
+            for stored, phase, effects in plans:
+                firing = _Firing(batch, found.cases[stored.case_id], stored, phase)
+                for effect in effects:
+                    await self._carry_out(firing, effect)
+            await batch.flush()
+            await repo.stamp_timers(
+                [
+                    (
+                        stored.id,
+                        (TimerState.BREACHED if breached_at == now else stored.timer.state).value,
+                        warned_at,
+                        breached_at,
+                    )
+                    for stored, _, warned_at, breached_at in due
+                ]
+            )
+            return {stored.id: phases for stored, phases, _, _ in due}
 
-    async def _carry_out(self, firing: _Firing) -> None:
-        effects = firing.tenant.hooks.timer_effects(firing.case, firing.stored.timer.kind, firing.phase)
-        for effect in effects:
-            match effect:
-                case TimerEffect.REMIND:
-                    await self._remind(firing)
-                case TimerEffect.SUPERVISION_NOTICE:
-                    await self._supervision_notice(firing)
-                case TimerEffect.ESCALATE:
-                    await self._escalate(firing)
-                case TimerEffect.ACCOUNTABILITY:
-                    await self._accountability(firing)
+    async def _carry_out(self, firing: _Firing, effect: TimerEffect) -> None:
+        match effect:
+            case TimerEffect.REMIND:
+                await self._remind(firing)
+            case TimerEffect.SUPERVISION_NOTICE:
+                await self._supervision_notice(firing)
+            case TimerEffect.ESCALATE:
+                self._escalate(firing)
+            case TimerEffect.ACCOUNTABILITY:
+                await self._accountability(firing)
 
     # --- effects ------------------------------------------------------------------------------
 
-    async def _event(self, firing: _Firing, name: str, data: dict[str, Any]) -> None:
+    def _event(self, firing: _Firing, name: str, data: dict[str, Any]) -> None:
         timer = firing.stored.timer
-        await firing.repo.append_event(
-            firing.case.id,
-            CaseEvent(
-                name=name,
-                at=firing.now,
-                actor=SYSTEM,
-                from_state=firing.case.state,
-                to_state=firing.case.state,
-                data=MappingProxyType(
-                    {
-                        "timer": timer.kind,
-                        "phase": firing.phase.value,
-                        "due_at": timer.due_at.isoformat(),
-                        **data,
-                    }
+        firing.batch.events.append(
+            (
+                firing.case.id,
+                CaseEvent(
+                    name=name,
+                    at=firing.now,
+                    actor=SYSTEM,
+                    from_state=firing.case.state,
+                    to_state=firing.case.state,
+                    data=MappingProxyType(
+                        {
+                            "timer": timer.kind,
+                            "phase": firing.phase.value,
+                            "due_at": timer.due_at.isoformat(),
+                            **data,
+                        }
+                    ),
                 ),
-            ),
+            )
         )
 
-    async def _notify(
+    def _notify(
         self, firing: _Firing, effect: str, recipients: Iterable[str], subject: str, body: str
     ) -> list[str]:
-        return await notify_users(
-            firing.tenant.record.id,
+        told, queued = notifications_for(
+            firing.batch.users.get,
             recipients,
             subject=subject,
             body=body,
             key=f"{firing.key}:{effect}",
-            now=firing.now,
             case_id=firing.case.id,
             webhook_url=firing.tenant.ctx.settings.get("webhook_url", ""),
         )
-
-    async def _users_with(self, firing: _Firing, *roles: Role, unit: str | None = None) -> list[str]:
-        users = await TenantDirectory(firing.tenant.record.id).users()
-        return [
-            u.username
-            for u in users
-            if u.active and u.roles & set(roles) and (unit is None or u.unit_code == unit)
-        ]
+        firing.batch.notifications.extend(queued)
+        return told
 
     async def _responsible(self, firing: _Firing) -> list[str]:
         """Who answers for the case now.
@@ -184,18 +288,14 @@ class TimerJobs:
         before dispatch, the leader on duty (all duty leaders when no shift covers now) and the
         supervisors.
         """
-        case = firing.case
+        case, batch = firing.case, firing.batch
         if case.unit_code:
-            heads = await self._users_with(firing, Role.UNIT_HEAD, unit=case.unit_code)
-            handlers = (
-                [case.handler]
-                if case.handler
-                else await self._users_with(firing, Role.HANDLER, unit=case.unit_code)
-            )
+            heads = batch.users_with(Role.UNIT_HEAD, unit=case.unit_code)
+            handlers = [case.handler] if case.handler else batch.users_with(Role.HANDLER, unit=case.unit_code)
             return [*handlers, *heads]
-        supervisors = await self._users_with(firing, Role.SUPERVISOR)
-        on_duty = await leader_on_duty(firing.tenant.record.id, firing.now)
-        leaders = [on_duty] if on_duty else await self._users_with(firing, Role.DUTY_LEADER)
+        supervisors = batch.users_with(Role.SUPERVISOR)
+        on_duty = await batch.leader_on_duty()
+        leaders = [on_duty] if on_duty else batch.users_with(Role.DUTY_LEADER)
         return [*leaders, *supervisors]
 
     async def _remind(self, firing: _Firing) -> None:
@@ -205,13 +305,13 @@ class TimerJobs:
             f"案件 {case.serial}《{case.title}》的{firing.stored.label}（{timer.basis}）"
             "即将到期，请抓紧办理。"
         )
-        recipients = await self._notify(firing, "remind", await self._responsible(firing), subject, body)
-        await self._event(firing, REMINDED, {"recipients": recipients})
+        recipients = self._notify(firing, "remind", await self._responsible(firing), subject, body)
+        self._event(firing, REMINDED, {"recipients": recipients})
 
     async def _supervision_notice(self, firing: _Firing) -> None:
         timer, case, tenant = firing.stored.timer, firing.case, firing.tenant
         year = firing.now.astimezone(ZoneInfo(tenant.record.timezone)).year
-        number = f"督办-{year}-{await firing.repo.next_document_number('supervision_notice', year):04d}"
+        number = f"督办-{year}-{next(firing.batch.notice_numbers):04d}"
         body = _NOTICE_BODY.format(
             number=number,
             serial=case.serial,
@@ -221,38 +321,45 @@ class TimerJobs:
             due=firing.local(timer.due_at),
             tenant=tenant.record.name,
         )
-        await firing.repo.add_document(
-            case_id=case.id,
-            kind="supervision_notice",
-            number=number,
-            title="督办通知单",
-            body=body,
-            created_by=SYSTEM,
-            created_at=firing.now,
+        firing.batch.documents.append(
+            NewDocument(
+                case_id=case.id,
+                kind="supervision_notice",
+                number=number,
+                title="督办通知单",
+                body=body,
+                created_by=SYSTEM,
+                created_at=firing.now,
+            )
         )
-        recipients = [*await self._responsible(firing), *await self._users_with(firing, Role.SUPERVISOR)]
+        recipients = [*await self._responsible(firing), *firing.batch.users_with(Role.SUPERVISOR)]
         subject = f"督办通知单 {number}：{case.serial} {firing.stored.label}已逾期"
-        sent = await self._notify(firing, "notice", recipients, subject, body)
-        await self._event(firing, SUPERVISION_NOTICE, {"number": number, "recipients": sent})
+        sent = self._notify(firing, "notice", recipients, subject, body)
+        self._event(firing, SUPERVISION_NOTICE, {"number": number, "recipients": sent})
 
-    async def _escalate(self, firing: _Firing) -> None:
+    def _escalate(self, firing: _Firing) -> None:
         case = firing.case
-        leaders = await self._users_with(firing, Role.APPROVER)
+        leaders = firing.batch.users_with(Role.APPROVER)
         subject = f"逾期升级：{case.serial} {firing.stored.label}已逾期"
         body = f"案件 {case.serial}《{case.title}》{firing.stored.label}已逾期，已升级至领导督办。"
-        sent = await self._notify(firing, "escalate", leaders, subject, body)
-        await self._event(firing, ESCALATED, {"reason": "逾期自动升级", "recipients": sent})
+        sent = self._notify(firing, "escalate", leaders, subject, body)
+        self._event(firing, ESCALATED, {"reason": "逾期自动升级", "recipients": sent})
 
     async def _accountability(self, firing: _Firing) -> None:
-        case = firing.case
+        case, batch = firing.case, firing.batch
         subject = case.handler or case.unit_code or "受理登记"
-        heads = await self._users_with(firing, Role.UNIT_HEAD, unit=case.unit_code) if case.unit_code else []
+        kind = AccountabilityKind.DEADLINE_BREACHED
+        heads = batch.users_with(Role.UNIT_HEAD, unit=case.unit_code) if case.unit_code else []
         due = firing.stored.timer.due_at.astimezone(firing.tenant.calendar.policy.zone)
+        if (subject, kind) not in batch.standing:
+            batch.standing[subject, kind] = await standing_this_year(
+                batch.repo, batch.tenant, subject, kind, batch.now
+            )
         event, lines = await record_accountability(
-            firing.repo,
-            firing.tenant,
+            batch.repo,
+            batch.tenant,
             case,
-            kind=AccountabilityKind.DEADLINE_BREACHED,
+            kind=kind,
             subject=subject,
             now=firing.now,
             evidence=f"案件 {case.serial} {firing.stored.label}逾期（截止 {due:%Y-%m-%d %H:%M}）",
@@ -260,8 +367,11 @@ class TimerJobs:
             unit_code=case.unit_code or "",
             # 首问/首办 and the direct responsible persons: the owner, the handler, the unit's heads.
             responsible=(case.owner, case.handler or "", *heads),
+            earlier=batch.standing[subject, kind],
         )
-        await self._event(
+        if lines:  # an event without lines holds nobody to account: it does not count (as in SQL)
+            batch.standing[subject, kind] += 1
+        self._event(
             firing,
             ACCOUNTABILITY_RECORDED,
             {

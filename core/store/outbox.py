@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from core.store.repositories import _in_tenant
 from core.store.tables import Notification
 
-__all__ = ["CHANNELS", "NotificationRecord", "OutboxRepository"]
+__all__ = ["CHANNELS", "NewNotification", "NotificationRecord", "OutboxRepository"]
 
 CHANNELS = ("inbox", "email", "webhook")
 """In-app inbox (delivered when written), e-mail over SMTP, signed webhook."""
@@ -34,6 +35,18 @@ class NotificationRecord:
     created_at: datetime
     sent_at: datetime | None
     read_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotification:
+    """A notification to queue: one cause (`dedupe_key`) to one recipient on one channel."""
+
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    dedupe_key: str
+    case_id: int | None = None
 
 
 def _record(row: dict[str, Any]) -> NotificationRecord:
@@ -62,28 +75,48 @@ class OutboxRepository:
 
         Inbox notifications are delivered by being written.
         """
+        added = await self.add_many(
+            [NewNotification(channel, recipient, subject, body, dedupe_key, case_id)], now=now
+        )
+        return bool(added)
+
+    async def add_many(self, notifications: Sequence[NewNotification], *, now: datetime) -> set[str]:
+        """Queue notifications in one statement, skipping any whose `dedupe_key` exists.
+
+        Returns the dedupe keys of those added.
+        """
         _in_tenant(self.tenant_id)
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel!r}")
-        delivered = channel == "inbox"
+        for notification in notifications:
+            if notification.channel not in CHANNELS:
+                raise ValueError(f"unknown channel {notification.channel!r}")
+        unique = list({n.dedupe_key: n for n in notifications}.values())
+        if not unique:
+            return set()
+        values, args = [], []
+        for n in unique:
+            delivered = n.channel == "inbox"
+            values.append("({}, {}, {}, {}, {}, {}, {}, 0, {}, '', {}, {}, {})")
+            args += [
+                self.tenant_id,
+                n.case_id,
+                n.channel,
+                n.recipient,
+                n.subject,
+                n.body,
+                "sent" if delivered else "pending",
+                None if delivered else now,
+                n.dedupe_key,
+                now,
+                now if delivered else None,
+            ]
         rows = await Notification.raw(
             "INSERT INTO notification (tenant_id, case_id, channel, recipient, subject, body, state, "
             "attempts, next_attempt_at, last_error, dedupe_key, created_at, sent_at) "
-            "VALUES ({}, {}, {}, {}, {}, {}, {}, 0, {}, '', {}, {}, {}) "
-            "ON CONFLICT (tenant_id, dedupe_key) DO NOTHING RETURNING id",
-            self.tenant_id,
-            case_id,
-            channel,
-            recipient,
-            subject,
-            body,
-            "sent" if delivered else "pending",
-            None if delivered else now,
-            dedupe_key,
-            now,
-            now if delivered else None,
+            f"VALUES {', '.join(values)} "
+            "ON CONFLICT (tenant_id, dedupe_key) DO NOTHING RETURNING dedupe_key",
+            *args,
         )
-        return bool(rows)
+        return {row["dedupe_key"] for row in rows}
 
     async def get(self, notification_id: int, *, for_update: bool = False) -> NotificationRecord | None:
         _in_tenant(self.tenant_id)

@@ -13,6 +13,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from piccolo.table import Table
+from piccolo.utils.encoding import dump_json
+
 from core.domain.audit import chain_record, event_hash
 from core.domain.calendar import Period, YearSchedule
 from core.domain.cases import (
@@ -61,6 +64,7 @@ __all__ = [
     "CaseNotFound",
     "CaseRepository",
     "HolidayRepository",
+    "NewDocument",
     "PlatformAdminRecord",
     "PlatformAdminRepository",
     "SealedIdentity",
@@ -72,6 +76,7 @@ __all__ = [
     "TenantNotFound",
     "TenantRecord",
     "TenantRepository",
+    "TimersForFiring",
     "UserRecord",
 ]
 
@@ -108,6 +113,66 @@ def _json(value: Any) -> Any:
     import json
 
     return json.loads(value) if isinstance(value, str) else value
+
+
+async def _insert_rows(
+    table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert `rows` in one statement and return their ids, in the order given.
+
+    Raw SQL, because building many piccolo rows costs more than the database's work (the timer
+    jobs' batches, bench/plans/profile_fire.txt). JSON values must be passed encoded.
+    """
+    if not rows:
+        return []
+    row = f"({', '.join('{}' for _ in columns)})"
+    inserted = await table.raw(
+        f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) "
+        f"VALUES {', '.join(row for _ in rows)} RETURNING id",
+        *(value for values in rows for value in values),
+    )
+    return [r["id"] for r in inserted]
+
+
+_EVENT_COLUMNS = (
+    "tenant_id",
+    "case_id",
+    "seq",
+    "name",
+    "action",
+    "from_state",
+    "to_state",
+    "actor",
+    "at",
+    "data",
+    "prev_hash",
+    "hash",
+)
+
+
+_LEDGER_COLUMNS = (
+    "tenant_id",
+    "entry_type",
+    "case_id",
+    "subject",
+    "unit_code",
+    "event_kind",
+    "event_ref",
+    "sanction_kind",
+    "points",
+    "amount",
+    "basis",
+    "note",
+    "appealable",
+    "refers_to",
+    "evidence",
+    "reason",
+    "decision",
+    "due_at",
+    "schedule",
+    "created_by",
+    "at",
+)
 
 
 def _in_tenant(tenant_id: int) -> None:
@@ -354,6 +419,27 @@ class StoredTimer:
     case_id: int
     label: str
     timer: Timer
+
+
+@dataclass(frozen=True, slots=True)
+class TimersForFiring:
+    """Timers locked for firing, by id, with when each phase fired; and their cases, by id."""
+
+    timers: dict[int, tuple[StoredTimer, datetime | None, datetime | None]]
+    cases: dict[int, Case]
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document to store on a case (numbered already)."""
+
+    case_id: int | None
+    kind: str
+    number: str
+    title: str
+    body: str
+    created_by: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -868,13 +954,20 @@ class CaseRepository:
 
     # events
     async def append_event(self, case_id: int, event: CaseEventValue) -> int:
-        """Append `event` as the case's next one; returns its sequence number (1-based).
+        """Append `event` as the case's next one; returns its sequence number (1-based)."""
+        return (await self.append_events([(case_id, event)]))[0]
 
-        The event joins the tenant's hash chain: the chain head is locked until the transaction
+    async def append_events(self, events: Sequence[tuple[int, CaseEventValue]]) -> list[int]:
+        """Append events (each to its case, in this order); returns their sequence numbers.
+
+        The events join the tenant's hash chain: the chain head is locked until the transaction
         ends (SQLite's write transactions are exclusive already), so a tenant's appends queue up
-        and each event carries the hash of the one before it.
+        and each event carries the hash of the one before it. Many events go in one INSERT, so
+        the timer jobs write a whole batch's events with the head locked only at the end.
         """
         _in_tenant(self.tenant_id)
+        if not events:
+            return []
 
         def chain_head():
             query = EventChain.select(EventChain.last_hash).where(EventChain.tenant_id == self.tenant_id)
@@ -889,46 +982,60 @@ class CaseRepository:
             )
             head = await chain_head().first()  # a concurrent first event made it: this waited for it
         prev_hash = head["last_hash"]
-        last = (
-            await CaseEvent.select(CaseEvent.seq)
-            .where((CaseEvent.tenant_id == self.tenant_id) & (CaseEvent.case_id == case_id))
-            .order_by(CaseEvent.seq, ascending=False)
-            .first()
-        )
-        seq = (last["seq"] if last else 0) + 1
-        at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
-        record = chain_record(
-            tenant_id=self.tenant_id,
-            case_id=case_id,
-            seq=seq,
-            name=event.name,
-            action=event.action,
-            from_state=event.from_state.value if event.from_state else None,
-            to_state=event.to_state.value,
-            actor=event.actor,
-            at=at,
-            data=event.data,
-        )
-        digest = event_hash(prev_hash, record)
-        row = CaseEvent(
-            tenant_id=self.tenant_id,
-            case_id=case_id,
-            seq=seq,
-            name=record["name"],
-            action=record["action"],
-            from_state=record["from_state"],
-            to_state=record["to_state"],
-            actor=record["actor"],
-            at=at,
-            data=record["data"],  # stored as hashed
-            prev_hash=prev_hash,
-            hash=digest,
-        )
-        await row.save()
-        await EventChain.update({EventChain.last_hash: digest, EventChain.last_event_id: row.id}).where(
+        case_ids = list(dict.fromkeys(case_id for case_id, _ in events))
+        last_seq = await self._last_seqs(case_ids)
+        rows, seqs = [], []
+        for case_id, event in events:
+            seq = last_seq.get(case_id, 0) + 1
+            last_seq[case_id] = seq
+            at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
+            record = chain_record(
+                tenant_id=self.tenant_id,
+                case_id=case_id,
+                seq=seq,
+                name=event.name,
+                action=event.action,
+                from_state=event.from_state.value if event.from_state else None,
+                to_state=event.to_state.value,
+                actor=event.actor,
+                at=at,
+                data=event.data,
+            )
+            digest = event_hash(prev_hash, record)
+            rows.append(
+                (
+                    self.tenant_id,
+                    case_id,
+                    seq,
+                    record["name"],
+                    record["action"],
+                    record["from_state"],
+                    record["to_state"],
+                    record["actor"],
+                    at,
+                    dump_json(record["data"]),  # stored as hashed
+                    prev_hash,
+                    digest,
+                )
+            )
+            seqs.append(seq)
+            prev_hash = digest
+        # One statement: the rows take their ids in the order given, which is the chain's order
+        # (`huiying audit verify` walks the chain by id).
+        ids = await _insert_rows(CaseEvent, _EVENT_COLUMNS, rows)
+        await EventChain.update({EventChain.last_hash: prev_hash, EventChain.last_event_id: max(ids)}).where(
             EventChain.tenant_id == self.tenant_id
         )
-        return seq
+        return seqs
+
+    async def _last_seqs(self, case_ids: Sequence[int]) -> dict[int, int]:
+        rows = await CaseEvent.raw(
+            f"SELECT case_id, MAX(seq) AS seq FROM case_event WHERE tenant_id = {{}} "
+            f"AND case_id IN ({', '.join('{}' for _ in case_ids)}) GROUP BY case_id",
+            self.tenant_id,
+            *case_ids,
+        )
+        return {row["case_id"]: row["seq"] for row in rows}
 
     async def events(self, case_id: int) -> list[CaseEventValue]:
         _in_tenant(self.tenant_id)
@@ -1005,48 +1112,87 @@ class CaseRepository:
     async def timer_for_firing(
         self, timer_id: int
     ) -> tuple[StoredTimer, datetime | None, datetime | None] | None:
-        """A timer locked for firing, with when its warning and breach already fired (None: not yet).
+        """A timer locked for firing, with when its warning and breach already fired (None: not yet)."""
+        found = await self.timers_for_firing([timer_id])
+        return found.timers.get(timer_id)
 
-        Its case is locked first: every writer takes case, then timers, then the event chain, so
-        firing and a person's action on the same case queue instead of deadlocking.
+    async def timers_for_firing(self, timer_ids: Sequence[int]) -> TimersForFiring:
+        """Timers locked for firing, with their cases (locked too) and when each phase already fired.
+
+        The cases are locked first, in id order: every writer takes case, then timers, then the
+        event chain, so firing and a person's action on the same case queue instead of
+        deadlocking, and two batches sharing a case lock it in the same order. Unknown ids are
+        left out.
         """
         _in_tenant(self.tenant_id)
-        query = SlaTimer.select(SlaTimer.case_id).where(
-            (SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id)
+        found = TimersForFiring({}, {})
+        ids = sorted(set(timer_ids))
+        if not ids:
+            return found
+        owners = (
+            await SlaTimer.select(SlaTimer.case_id)
+            .where((SlaTimer.tenant_id == self.tenant_id) & SlaTimer.id.is_in(ids))
+            .distinct()
         )
-        owner = await query.first()
-        if owner is None:
-            return None
-        await self.get(owner["case_id"], for_update=True)
-        query = SlaTimer.select().where((SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id))
+        if not owners:
+            return found
+        cases = (
+            self._select().where(CaseRow.id.is_in([row["case_id"] for row in owners])).order_by(CaseRow.id)
+        )
+        timers = (
+            SlaTimer.select()
+            .where((SlaTimer.tenant_id == self.tenant_id) & SlaTimer.id.is_in(ids))
+            .order_by(SlaTimer.id)
+        )
         if is_postgres():
-            query = query.lock_rows("UPDATE")
-        row = await query.first()
-        if row is None:
-            return None
-        return _timer(row), row["warned_at"], row["breached_at"]
+            cases, timers = cases.lock_rows("UPDATE"), timers.lock_rows("UPDATE")
+        for row in await cases:
+            found.cases[row["id"]] = _case(row)
+        for row in await timers:
+            found.timers[row["id"]] = (_timer(row), row["warned_at"], row["breached_at"])
+        return found
 
     async def stamp_timer(
         self, timer_id: int, *, state: str, warned_at: datetime | None, breached_at: datetime | None
     ) -> None:
         """Record that a phase fired (in the transaction that carried out its effects)."""
+        await self.stamp_timers([(timer_id, state, warned_at, breached_at)])
+
+    async def stamp_timers(self, stamps: Sequence[tuple[int, str, datetime | None, datetime | None]]) -> None:
+        """Record fired phases as (timer id, state, warned at, breached at).
+
+        Timers fired together share their stamps, so one UPDATE per distinct stamp does.
+        """
         _in_tenant(self.tenant_id)
-        await SlaTimer.update(
-            {SlaTimer.state: state, SlaTimer.warned_at: warned_at, SlaTimer.breached_at: breached_at}
-        ).where((SlaTimer.tenant_id == self.tenant_id) & (SlaTimer.id == timer_id))
+        alike: dict[tuple[str, datetime | None, datetime | None], list[int]] = {}
+        for timer_id, state, warned_at, breached_at in stamps:
+            alike.setdefault((state, warned_at, breached_at), []).append(timer_id)
+        for (state, warned_at, breached_at), ids in alike.items():
+            await SlaTimer.update(
+                {SlaTimer.state: state, SlaTimer.warned_at: warned_at, SlaTimer.breached_at: breached_at}
+            ).where((SlaTimer.tenant_id == self.tenant_id) & SlaTimer.id.is_in(ids))
 
     async def next_document_number(self, kind: str, year: int) -> int:
         """The next number of a document kind in a year (gap-free, like case serials)."""
+        return (await self.next_document_numbers(kind, year, 1))[0]
+
+    async def next_document_numbers(self, kind: str, year: int, count: int) -> range:
+        """The next `count` numbers of a document kind in a year, gap-free, in one statement."""
         _in_tenant(self.tenant_id)
+        if count < 1:
+            return range(0)
         rows = await CaseSerial.raw(
-            "INSERT INTO document_serial (tenant_id, kind, year, last) VALUES ({}, {}, {}, 1) "
-            "ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = document_serial.last + 1 "
+            "INSERT INTO document_serial (tenant_id, kind, year, last) VALUES ({}, {}, {}, {}) "
+            "ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = document_serial.last + {} "
             "RETURNING last",
             self.tenant_id,
             kind,
             year,
+            count,
+            count,
         )
-        return rows[0]["last"]
+        last = rows[0]["last"]
+        return range(last - count + 1, last + 1)
 
     # documents
     async def add_document(
@@ -1074,6 +1220,18 @@ class CaseRepository:
         await row.save()
         return StoredDocument(row.id, case_id, kind, number, title, body, created_by)
 
+    async def add_documents(self, documents: Sequence[NewDocument]) -> None:
+        """Store several documents in one statement (the timer jobs' supervision notices)."""
+        _in_tenant(self.tenant_id)
+        await _insert_rows(
+            Document,
+            ("tenant_id", "case_id", "kind", "number", "title", "body", "created_by", "created_at"),
+            [
+                (self.tenant_id, d.case_id, d.kind, d.number, d.title, d.body, d.created_by, d.created_at)
+                for d in documents
+            ],
+        )
+
     async def documents(self, case_id: int) -> list[StoredDocument]:
         _in_tenant(self.tenant_id)
         rows = (
@@ -1091,33 +1249,41 @@ class CaseRepository:
     # accountability ledger (an append-only journal, see core/domain/ledger.py)
     async def add_ledger_entry(self, entry: LedgerJournalEntry) -> LedgerJournalEntry:
         """Append one journal entry; returns it with its id."""
+        return (await self.add_ledger_entries([entry]))[0]
+
+    async def add_ledger_entries(self, entries: Sequence[LedgerJournalEntry]) -> list[LedgerJournalEntry]:
+        """Append journal entries in one statement; returns them with their ids."""
         _in_tenant(self.tenant_id)
-        sanction = entry.sanction
-        row = LedgerEntry(
-            tenant_id=self.tenant_id,
-            entry_type=entry.type.value,
-            case_id=entry.case_id,
-            subject=entry.subject,
-            unit_code=entry.unit_code,
-            event_kind=entry.event_kind.value if entry.event_kind else "",
-            event_ref=entry.event_ref,
-            sanction_kind=sanction.kind.value if sanction else "",
-            points=sanction.points if sanction else 0,
-            amount=sanction.amount if sanction else Decimal("0"),
-            basis=sanction.basis if sanction else "",
-            note=sanction.note if sanction else "",
-            appealable=sanction.appealable if sanction else False,
-            refers_to=entry.refers_to,
-            evidence=entry.evidence,
-            reason=entry.reason,
-            decision=entry.decision.value if entry.decision else "",
-            due_at=entry.due_at,
-            schedule=[{"due_on": i.due_on.isoformat(), "amount": str(i.amount)} for i in entry.schedule],
-            created_by=entry.by,
-            at=entry.at,
-        )
-        await row.save()
-        return replace(entry, id=row.id)
+        rows = []
+        for entry in entries:
+            sanction, schedule = entry.sanction, entry.schedule
+            rows.append(
+                (
+                    self.tenant_id,
+                    entry.type.value,
+                    entry.case_id,
+                    entry.subject,
+                    entry.unit_code,
+                    entry.event_kind.value if entry.event_kind else "",
+                    entry.event_ref,
+                    sanction.kind.value if sanction else "",
+                    sanction.points if sanction else 0,
+                    sanction.amount if sanction else Decimal("0"),
+                    sanction.basis if sanction else "",
+                    sanction.note if sanction else "",
+                    sanction.appealable if sanction else False,
+                    entry.refers_to,
+                    entry.evidence,
+                    entry.reason,
+                    entry.decision.value if entry.decision else "",
+                    entry.due_at,
+                    dump_json([{"due_on": i.due_on.isoformat(), "amount": str(i.amount)} for i in schedule]),
+                    entry.by,
+                    entry.at,
+                )
+            )
+        ids = await _insert_rows(LedgerEntry, _LEDGER_COLUMNS, rows)
+        return [replace(entry, id=entry_id) for entry, entry_id in zip(entries, ids, strict=True)]
 
     async def standing_events(
         self, subject: str, event_kind: AccountabilityKind, since: datetime, until: datetime

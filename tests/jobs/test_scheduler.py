@@ -23,7 +23,7 @@ async def test_slow_monthly_circulars_do_not_hold_up_the_ticks():
         clock=FixedClock(
             datetime(2030, 1, 1, 1, 0, tzinfo=UTC)
         ),  # nothing is due this far ahead... but the 1st
-        fire_timer=lambda t, i: None,
+        fire_timers=lambda t, ids: None,
         deliver_notification=lambda t, i: None,
         monthly_jobs=slow_circulars,
         interval=0.05,

@@ -506,7 +506,7 @@ async def test_the_scheduler_renders_pending_documents_and_supervision_notices(m
 
     scheduler = Scheduler(
         clock=clock,
-        fire_timer=lambda t, i: None,
+        fire_timers=lambda t, ids: None,
         deliver_notification=lambda t, i: None,
         render_document=render,
         requeue_after=timedelta(seconds=30),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -127,7 +128,7 @@ async def test_the_scheduler_hands_out_due_timers_once_until_requeue(make_tenant
     handed: list[tuple[int, int]] = []
     scheduler = Scheduler(
         clock=clock,
-        fire_timer=lambda t, i: handed.append((t, i)),
+        fire_timers=lambda t, ids: handed.extend((t, i) for i in ids),
         deliver_notification=lambda t, i: None,
         requeue_after=timedelta(seconds=30),
     )
@@ -238,3 +239,73 @@ async def test_an_onsite_complaint_not_dispatched_in_ten_minutes(make_tenant, ac
     assert told == {"leader", "supervisor"}
     reported = {n.recipient for n in notifications if n.subject.startswith("新案件")}
     assert reported == {"leader"}  # 报: the leader on duty heard of the case at intake too
+
+
+async def test_timers_fired_together_do_what_each_does_alone(make_tenant, registry, actors):
+    """A batch (one transaction, the scheduler's unit of work) against the same timers one by one."""
+    from core.domain.audit import first_broken, head_mismatch
+    from core.store.audit import chain_head, chain_records
+
+    outcomes = []
+    for together in (False, True):
+        tenant = await make_tenant()
+        clock = FixedClock(ACCEPTED)
+        service = CaseService(registry, clock)
+        cases = [await accepted_case(service, tenant, actors, dispatched=True) for _ in range(3)]
+        handling = [await timer_id(tenant.id, case_id, "handling") for case_id in cases]
+        jobs = TimerJobs(registry, clock)
+        clock.at = datetime(2026, 10, 14, 2, 0, tzinfo=UTC)  # all three past due
+        if together:
+            fired = await jobs.fire_many(tenant.id, list(reversed(handling)))
+            assert await jobs.fire_many(tenant.id, handling) == {}  # a duplicate message does nothing
+        else:
+            fired = {timer: await jobs.fire(tenant.id, timer) for timer in handling}
+        assert fired == {timer: [TimerPhase.BREACH] for timer in handling}
+        per_case = [await record(tenant.id, case_id) for case_id in cases]
+        events = [names for names, _, _, _ in per_case]
+        numbers = [[d.number for d in documents] for _, documents, _, _ in per_case]
+        ledger = [(line.subject, line.sanction.kind.value) for line in per_case[0][2]]
+        told = [sorted((n.channel, n.recipient) for n in notes) for _, _, _, notes in per_case]
+        chain = await chain_records(tenant.id)
+        assert first_broken(chain) is None and head_mismatch(chain, await chain_head(tenant.id)) is None
+        outcomes.append((events, numbers, ledger, told))
+    alone, together = outcomes
+    assert together == alone
+    assert alone[1] == [["督办-2026-0001"], ["督办-2026-0002"], ["督办-2026-0003"]]
+    # The unit answers for all three, so the ladder climbs within one batch as it does across them.
+    assert alone[2] == [
+        ("jcs", "criticism"),
+        ("jcs", "circulated_criticism"),
+        ("jcs", "disciplinary"),
+    ]
+
+
+async def test_one_timer_that_cannot_fire_does_not_hold_back_the_others(make_tenant, actors):
+    import importlib
+
+    from core.plugins import PluginRegistry
+
+    faulty = importlib.import_module("tests.fixture_plugins.faulty_effects")
+    registry = PluginRegistry.discover(extra={"faulty": faulty})
+    tenant = await make_tenant("faulty", registry_=registry)
+    clock = FixedClock(datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
+    service = CaseService(registry, clock)
+    titles = ["占道经营", f"{faulty.FAULTY}：无法督办", "油烟扰民"]
+    views = [
+        await service.intake(tenant.id, replace(complaint(), title=title), actors["operator"])
+        for title in titles
+    ]
+    timers = [view.timers[0].id for view in views]  # 10 minutes to dispatch
+    clock.advance(timedelta(minutes=11))
+    jobs = TimerJobs(registry, clock)
+    with pytest.raises(RuntimeError, match="插件故障"):
+        await jobs.fire_many(tenant.id, timers)
+    fired = [(await record(tenant.id, view.case.id))[1] for view in views]
+    assert [len(documents) for documents in fired] == [1, 0, 1]  # the good two fired, the bad one waits
+    async with tenant_tx(tenant.id):
+        repo = CaseRepository(tenant.id)
+        stamped = [(await repo.timer_for_firing(timer))[2] is not None for timer in timers]
+    assert stamped == [True, False, True]  # the retry of the message fires only what is left
+    with pytest.raises(RuntimeError, match="插件故障"):
+        await jobs.fire_many(tenant.id, timers)
+    assert [len((await record(tenant.id, view.case.id))[1]) for view in views] == [1, 0, 1]

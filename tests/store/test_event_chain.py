@@ -106,6 +106,26 @@ async def test_a_tenants_events_across_cases_form_one_chain(make_tenant, registr
     }
 
 
+async def test_many_events_appended_in_one_statement_chain_in_the_order_given(make_tenant, registry, actors):
+    """The timer jobs write a batch's events together: each case's numbers go on, one chain."""
+    tenant = await make_tenant()
+    case_ids = await intake(tenant, registry, actors, 3)
+    repo = CaseRepository(tenant.id)
+    batch = [(case_ids[2], note({"n": 1})), (case_ids[0], note({"n": 2})), (case_ids[2], note({"n": 3}))]
+    async with tenant_tx(tenant.id):
+        assert await repo.append_events(batch) == [2, 2, 3]
+        assert await repo.append_events([]) == []
+        assert await repo.append_event(case_ids[1], note({"n": 4})) == 2
+
+    events = await assert_intact(tenant.id)
+    assert [(e.record["case_id"], e.record["seq"], e.record["data"].get("n")) for e in events[3:]] == [
+        (case_ids[2], 2, 1),
+        (case_ids[0], 2, 2),
+        (case_ids[2], 3, 3),
+        (case_ids[1], 2, 4),
+    ]
+
+
 async def test_two_tenants_have_independent_chains(make_tenant, registry, actors):
     a, b = await make_tenant(), await make_tenant()
     for tenant in (a, b, a, b, b):
