@@ -93,7 +93,8 @@ def hy_case_classification(ctx: TenantContext, case: Case) -> Classification | N
     """Propose category, severity, complexity and flags for a newly received case.
 
     Called at intake; the proposal is stored on the case and the registering officer may
-    change it with the ``register`` action.
+    change it with the ``register`` action. The case is not numbered yet: ``case.serial`` is
+    empty (intake draws the serial last, see `core.store.intake`).
 
     Returns:
         The proposal; ``None`` defers. Core default: the case's current values.
@@ -149,6 +150,7 @@ def hy_sla_timers(ctx: TenantContext, case: Case) -> Sequence[TimerRule] | None:
 
     Called after every transition; the core starts the timers whose ``starts_on`` matches
     (``None``: at intake), stops those whose ``stops_on`` matches and pauses/resumes the rest.
+    At intake the case is stored but not numbered yet: ``case.serial`` is empty.
 
     Returns:
         The rules for this case (depend on kind, complexity, severity); ``None`` defers.

@@ -7,8 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core.domain.calendar import Period
 from core.domain.cases import CaseKind, Channel
+from core.domain.decisions import TimerRule
 from core.domain.intake import IntakeDraft
+from core.domain.lifecycle import Action
+from core.hookspecs import hookimpl
+from core.plugins import PluginRegistry
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.store.engine import is_postgres
@@ -64,3 +69,40 @@ async def test_numbering_restarts_each_year_in_the_tenants_zone(make_tenant, reg
     )
     assert new_year.case.serial == "YR-2027-000001"
     assert old_year.case.serial == "YR-2026-000001"
+
+
+class IntakeTimersPlugin:
+    """Two deadlines counted from intake, so intake writes several timers at once."""
+
+    @hookimpl
+    def hy_sla_timers(self, ctx, case):
+        return tuple(
+            TimerRule(kind, label, Period.parse(period), "测试规则", stops_on=frozenset({Action.REPLY}))
+            for kind, label, period in (
+                ("answer", "答复时限", "3 working days"),
+                ("contact", "联系时限", "1 day"),
+            )
+        )
+
+
+async def test_concurrent_intakes_keep_no_provisional_serial_and_their_own_rows(make_tenant, actors):
+    # Intake stores the case first and numbers it last (core.store.intake): every committed case
+    # carries its real serial, and its identity and timers are those the view returned.
+    registry = PluginRegistry({"intake-timers": IntakeTimersPlugin()})
+    tenant = await make_tenant("intake-timers", registry_=registry, prefix="PV")
+    service = CaseService(registry, FixedClock(NOW))
+    count = 40 if is_postgres() else 10
+    identified = {"anonymous": False, "identity": {"name": "张三", "phone": "13812345678"}}
+    views = await asyncio.gather(
+        *(service.intake(tenant.id, draft(n, **identified), actors["operator"]) for n in range(count))
+    )
+    repo = CaseRepository(tenant.id)
+    async with tenant_tx(tenant.id):
+        stored = {case.id: case for case in await repo.list(limit=count + 1)}
+        for view in views:
+            assert stored[view.case.id] == view.case
+            assert await repo.identity(view.case.id) is not None
+            assert len(view.timers) == 2 and tuple(await repo.timers(view.case.id)) == view.timers
+    assert sorted(case.serial for case in stored.values()) == [
+        f"PV-2026-{n:06d}" for n in range(1, count + 1)
+    ]
