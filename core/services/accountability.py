@@ -17,7 +17,7 @@ from core.domain.ledger import EntryType, LedgerEntry
 from core.services.tenants import LoadedTenant
 from core.store.repositories import CaseRepository
 
-__all__ = ["ACCOUNTABILITY_RECORDED", "record_accountability", "standing_this_year"]
+__all__ = ["ACCOUNTABILITY_RECORDED", "accountability_lines", "record_accountability", "standing_this_year"]
 
 ACCOUNTABILITY_RECORDED = "case_accountability_recorded"
 
@@ -36,21 +36,57 @@ async def record_accountability(
     commission: Decimal = Decimal("0"),
     unit_code: str = "",
     responsible: tuple[str, ...] = (),
-    earlier: int | None = None,
 ) -> tuple[AccountabilityEvent, tuple[LedgerEntry, ...]]:
     """Ask the plugin for the sanctions or rewards of one event and append them to the ledger.
 
     ``count_in_year`` counts the subject's events of this kind in the tenant's calendar year
     that still stand (an overturned one no longer counts; the same rule as
     `core.domain.ledger.events_in_force`, counted in SQL), this one included, so ladders
-    (1st: admonition, 2nd: circulated criticism, ...) climb per year on what stands. A caller
-    recording many events in one transaction may pass the count of `earlier` ones it keeps itself.
+    (1st: admonition, 2nd: circulated criticism, ...) climb per year on what stands.
 
     Raises:
         ValueError: the plugin answered with a negative amount or points (a contract breach).
     """
-    if earlier is None:
-        earlier = await standing_this_year(repo, tenant, subject, kind, now)
+    event, lines = accountability_lines(
+        tenant,
+        case,
+        kind=kind,
+        subject=subject,
+        now=now,
+        evidence=evidence,
+        detail=detail,
+        amount=amount,
+        commission=commission,
+        unit_code=unit_code,
+        responsible=responsible,
+        earlier=await standing_this_year(repo, tenant, subject, kind, now),
+    )
+    return event, tuple(await repo.add_ledger_entries(lines))
+
+
+def accountability_lines(
+    tenant: LoadedTenant,
+    case: Case,
+    *,
+    kind: AccountabilityKind,
+    subject: str,
+    now: datetime,
+    evidence: str,
+    detail: str = "",
+    amount: Decimal = Decimal("0"),
+    commission: Decimal = Decimal("0"),
+    unit_code: str = "",
+    responsible: tuple[str, ...] = (),
+    earlier: int,
+) -> tuple[AccountabilityEvent, tuple[LedgerEntry, ...]]:
+    """The event and the ledger lines (not yet written) the plugin makes of it.
+
+    `earlier` is the subject's count of standing events of this kind this year before this one;
+    the timer jobs, recording many in one batch, keep it themselves.
+
+    Raises:
+        ValueError: the plugin answered with a negative amount or points (a contract breach).
+    """
     event = AccountabilityEvent(
         kind=kind,
         subject=subject,
@@ -67,25 +103,23 @@ async def record_accountability(
         if sanction.points < 0 or sanction.amount < Decimal("0"):
             raise ValueError(f"plugin {tenant.record.plugin} returned a negative sanction: {sanction}")
     ref = uuid.uuid4().hex
-    written = await repo.add_ledger_entries(
-        [
-            LedgerEntry(
-                id=None,
-                type=EntryType.LINE,
-                subject=sanction.subject or subject,
-                unit_code=unit_code,
-                case_id=case.id,
-                event_kind=kind,
-                event_ref=ref,
-                sanction=_without_subject(sanction),
-                evidence=evidence,
-                reason=detail,
-                at=now,
-            )
-            for sanction in sanctions
-        ]
+    lines = tuple(
+        LedgerEntry(
+            id=None,
+            type=EntryType.LINE,
+            subject=sanction.subject or subject,
+            unit_code=unit_code,
+            case_id=case.id,
+            event_kind=kind,
+            event_ref=ref,
+            sanction=_without_subject(sanction),
+            evidence=evidence,
+            reason=detail,
+            at=now,
+        )
+        for sanction in sanctions
     )
-    return event, tuple(written)
+    return event, lines
 
 
 async def standing_this_year(

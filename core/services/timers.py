@@ -11,10 +11,9 @@ timer out again.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -24,10 +23,11 @@ from core.domain.calendar import Period
 from core.domain.cases import Case
 from core.domain.decisions import AccountabilityKind, TimerEffect, TimerPhase
 from core.domain.events import CaseEvent
+from core.domain.ledger import LedgerEntry
 from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState
 from core.plugins import PluginRegistry
-from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability, standing_this_year
+from core.services.accountability import ACCOUNTABILITY_RECORDED, accountability_lines, standing_this_year
 from core.services.clock import Clock, SystemClock
 from core.services.duty import leader_on_duty
 from core.services.notify import notifications_for
@@ -87,6 +87,8 @@ class _Batch:
     documents: list[NewDocument] = field(default_factory=list)
     events: list[tuple[int, CaseEvent]] = field(default_factory=list)
     standing: dict[tuple[str, AccountabilityKind], int] = field(default_factory=dict)
+    # Ledger lines to write, each with the index in `events` of the event that lists their ids.
+    ledger: list[tuple[int, tuple[LedgerEntry, ...]]] = field(default_factory=list)
     on_duty: list[str | None] = field(default_factory=list)  # [] until looked up
 
     async def leader_on_duty(self) -> str | None:
@@ -102,6 +104,16 @@ class _Batch:
         ]
 
     async def flush(self) -> None:
+        written = iter(
+            await self.repo.add_ledger_entries([line for _, lines in self.ledger for line in lines])
+        )
+        for index, lines in self.ledger:
+            case_id, event = self.events[index]
+            ids = [next(written).id for _ in lines]
+            self.events[index] = (
+                case_id,
+                replace(event, data=MappingProxyType({**event.data, "entries": ids})),
+            )
         await OutboxRepository(self.tenant.record.id).add_many(self.notifications, now=self.now)
         await self.repo.add_documents(self.documents)
         await self.repo.append_events(self.events)  # last: the chain head stays locked to commit
@@ -355,8 +367,7 @@ class TimerJobs:
             batch.standing[subject, kind] = await standing_this_year(
                 batch.repo, batch.tenant, subject, kind, batch.now
             )
-        event, lines = await record_accountability(
-            batch.repo,
+        event, lines = accountability_lines(
             batch.tenant,
             case,
             kind=kind,
@@ -371,6 +382,7 @@ class TimerJobs:
         )
         if lines:  # an event without lines holds nobody to account: it does not count (as in SQL)
             batch.standing[subject, kind] += 1
+        batch.ledger.append((len(batch.events), lines))  # the event learns the lines' ids in flush
         self._event(
             firing,
             ACCOUNTABILITY_RECORDED,
@@ -378,7 +390,7 @@ class TimerJobs:
                 "subject": subject,
                 "count_in_year": event.count_in_year,
                 "sanctions": [line.sanction.kind.value for line in lines if line.sanction],
-                "entries": [line.id for line in lines],
+                "entries": [],
             },
         )
 
@@ -457,4 +469,4 @@ def _recomputed(timer: Timer, tenant: LoadedTenant) -> Timer:
     span = timer.due_at - timer.started_at
     ratio = (timer.warn_at - timer.started_at) / span if span else 0.8
     warn = timer.started_at + (due - timer.started_at) * ratio
-    return dataclasses.replace(timer, due_at=due, warn_at=warn, provisional=deadline.provisional)
+    return replace(timer, due_at=due, warn_at=warn, provisional=deadline.provisional)
