@@ -20,6 +20,7 @@ from core.domain.tenancy import TenantContext, Unit, resolve_settings
 from core.plugins import PluginRegistry, TenantHooks, UnknownPlugin
 from core.services.passwords import hash_password
 from core.store.repositories import HolidayRepository, TenantDirectory, TenantRecord, TenantRepository
+from core.store.tenant_stamp import stamped_tenant
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
@@ -372,18 +373,30 @@ class LoadedTenant:
         )
 
 
+_loaded: dict[int, tuple[str, PluginRegistry, LoadedTenant]] = {}
+"""Each tenant as last loaded in this process, under its row's stamp (`stamped_tenant`)."""
+
+
 async def load_tenant(
     tenant_id: int, registry: PluginRegistry, *, require_active: bool = True
 ) -> LoadedTenant:
     """Load a tenant inside its `tenant_tx`.
 
+    The tenant row is read every time (a suspension acts at once); its units, the holidays and
+    the plugin context built from them are kept per process while the row's stamp is the same.
+
     Raises:
         TenantNotFound: no such tenant.
         TenantInactive: suspended, or its plugin is not installed (when `require_active`).
     """
-    record = await TenantRepository().get(tenant_id)
+    record, stamp = await stamped_tenant(tenant_id)
     if require_active and not record.active:
         raise TenantInactive(f"租户 {record.slug} 当前不可用：{record.status_reason or record.status}")
+    cached = _loaded.get(tenant_id)
+    if stamp is not None and cached is not None and cached[0] == stamp and cached[1] is registry:
+        return cached[2]
+    # The row is read before what hangs off it: a change committed in between makes this load
+    # newer than its stamp, never older.
     units = await TenantDirectory(tenant_id).units()
     stored = record.settings
     specs = registry.settings_specs(record.plugin)
@@ -401,6 +414,9 @@ async def load_tenant(
         ),
     )
     imported = await HolidayRepository().all()
-    return LoadedTenant(
+    loaded = LoadedTenant(
         record, registry.hooks_for(ctx), calendar_for(record.timezone, record.calendar, imported)
     )
+    if stamp is not None:
+        _loaded[tenant_id] = (stamp, registry, loaded)
+    return loaded
