@@ -1,7 +1,10 @@
 """Finding cases: filters, text search, sorting and keyset (cursor) pagination.
 
-One raw query, because "overdue" and "due before" look into the timers. Works on both engines:
-timestamps are compared in UTC (piccolo stores them that way on SQLite too).
+Raw SQL, because "overdue" and "due before" look into the timers. Works on both engines:
+timestamps are compared in UTC (piccolo stores them that way on SQLite too). Text search on
+PostgreSQL walks the newest cases first and, for a word rarer than that walk can fill a page
+with, asks the character-pair index through ``huiying_case_text_matches`` (see WALK_ROWS);
+SQLite matches with plain LIKE.
 """
 
 from __future__ import annotations
@@ -97,6 +100,43 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+# Text search on PostgreSQL (migration store_2026_11_28t18_30_00_000000, docs/architecture.md):
+# first walk the newest WALK_ROWS cases that pass the other filters, in the page's order, and
+# test the text on each; a word in more than about one case in eighty fills its page there
+# (噪音: about 400 rows). Otherwise the word is rare among them, and
+# `huiying_case_text_matches` finds every match of the tenant through the character-pair
+# index (cost about one row read per match: under 51 * N / WALK_ROWS of them, 13k for a
+# tenant of 1M). Walk and index cost the same near 4,000 rows at 1M cases (about 2 and 1.3
+# microseconds a row, bench), so neither side goes past ~25 ms hot.
+WALK_ROWS = 4000
+
+
+def _order(sort: str, alias: str) -> str:
+    if sort == "queue":  # priority first, then oldest first: the order people work a queue in
+        return f"{alias}.priority DESC, {alias}.received_at ASC, {alias}.id ASC"
+    direction = "DESC" if sort.startswith("-") else "ASC"
+    column = "received_at" if "received_at" in sort else "id"
+    return f"{alias}.{column} {direction}, {alias}.id {direction}"
+
+
+def _after(sort: str, cursor: str, alias: str) -> tuple[str, list[object]]:
+    """The keyset condition of the rows after `cursor`, on `alias`'s sort keys."""
+    key, last_id = _decode_cursor(cursor, sort)
+    a = alias
+    if sort == "queue":
+        priority, received = key  # type: ignore[misc]
+        return (
+            f"({a}.priority < {{}} OR ({a}.priority = {{}} AND ({a}.received_at > {{}} "
+            f"OR ({a}.received_at = {{}} AND {a}.id > {{}}))))",
+            [priority, priority, received, received, last_id],
+        )
+    op = "<" if sort.startswith("-") else ">"
+    if "received_at" in sort:
+        clause = f"({a}.received_at {op} {{}} OR ({a}.received_at = {{}} AND {a}.id {op} {{}}))"
+        return clause, [key, key, last_id]
+    return f"{a}.id {op} {{}}", [last_id]
+
+
 async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
     """Run `query` inside the caller's `tenant_tx`.
 
@@ -139,63 +179,97 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
                 _LIVE_TIMER_DUE_BEFORE,
                 _utc(instant),
             )
-    if query.text.strip():
-        text = query.text.strip()
-        # ILIKE folds case row by row, which costs 3-4x LIKE on Chinese text (bench/pages.md);
-        # a pattern with no cased letter (Chinese, digits) matches the same rows with LIKE.
-        caseless = text.lower() == text.upper()
-        like = "ILIKE" if is_postgres() and not caseless else "LIKE"
-        pattern = _like(text)
-        add(
-            f"(\"case\".title {like} {{}} ESCAPE '\\' OR \"case\".content {like} {{}} ESCAPE '\\')",
-            pattern,
-            pattern,
-        )
+    if query.cursor:
+        _decode_cursor(query.cursor, query.sort)  # a bad cursor is refused before any query
+    text = query.text.strip()
     if is_postgres():
         # asyncpg prepares each statement, and after five runs PostgreSQL may keep a generic
         # plan that cannot see the values: with a text pattern it walked the tenant's newest
         # cases and read all 100k (270 ms) where the states' index reads the open ones (28 ms;
         # bench/pages.md). Planning with the values costs about a millisecond.
         await CaseRow.raw("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
-    if query.sort == "queue":
-        return await _queue_page(query, where, args)
-    descending = query.sort.startswith("-")
-    column = '"case".received_at' if "received_at" in query.sort else '"case".id'
-    if query.cursor:
-        key, last_id = _decode_cursor(query.cursor, query.sort)
-        op = "<" if descending else ">"
-        if column.endswith("received_at"):
-            add(f'({column} {op} {{}} OR ({column} = {{}} AND "case".id {op} {{}}))', key, key, last_id)
-        else:
-            add(f'"case".id {op} {{}}', last_id)
-    direction = "DESC" if descending else "ASC"
-    sql = (
-        f'SELECT "case".* FROM "case" WHERE {" AND ".join(where)} '
-        f'ORDER BY {column} {direction}, "case".id {direction} LIMIT {{}}'
-    )
-    rows = await CaseRow.raw(sql, *args, query.limit + 1)
+    if text and is_postgres() and len(text) >= 2:
+        rows = await _walk_newest(query, text, where, args)
+        if rows is None:
+            rows = await _indexed(query, text, where, args)
+    else:
+        if text:
+            clause, values = _text_clause(text, '"case"')
+            add(clause, *values)
+        rows = await _plain(query, where, args)
     cases = tuple(_case(_typed(row)) for row in rows[: query.limit])
     more = len(rows) > query.limit
     return CasePage(cases, _encode_cursor(query.sort, cases[-1]) if more and cases else None)
 
 
-async def _queue_page(query: CaseQuery, where: list[str], args: list[object]) -> CasePage:
-    """Priority first, then oldest first: the order people work a queue in."""
-    if query.cursor:
-        (priority, received), last_id = _decode_cursor(query.cursor, query.sort)  # type: ignore[misc]
-        where.append(
-            '("case".priority < {} OR ("case".priority = {} AND ("case".received_at > {} '
-            'OR ("case".received_at = {} AND "case".id > {}))))'
-        )
-        args.extend([priority, priority, received, received, last_id])
-    sql = (
-        f'SELECT "case".* FROM "case" WHERE {" AND ".join(where)} '
-        'ORDER BY "case".priority DESC, "case".received_at ASC, "case".id ASC LIMIT {}'
+def _text_clause(text: str, alias: str) -> tuple[str, list[object]]:
+    # ILIKE folds case row by row, which costs 3-4x LIKE on Chinese text (bench/pages.md);
+    # a pattern with no cased letter (Chinese, digits) matches the same rows with LIKE.
+    caseless = text.lower() == text.upper()
+    like = "ILIKE" if is_postgres() and not caseless else "LIKE"
+    pattern = _like(text)
+    return (
+        f"({alias}.title {like} {{}} ESCAPE '\\' OR {alias}.content {like} {{}} ESCAPE '\\')",
+        [pattern, pattern],
     )
-    rows = await CaseRow.raw(sql, *args, query.limit + 1)
-    cases = tuple(_case(_typed(row)) for row in rows[: query.limit])
-    more = len(rows) > query.limit
-    return CasePage(cases, _encode_cursor(query.sort, cases[-1]) if more and cases else None)
+
+
+def _with_cursor(query: CaseQuery, where: list[str], args: list[object], alias: str) -> tuple[str, list]:
+    clauses, values = list(where), list(args)
+    if query.cursor:
+        clause, extra = _after(query.sort, query.cursor, alias)
+        clauses.append(clause)
+        values += extra
+    return " AND ".join(clauses), values
+
+
+async def _plain(query: CaseQuery, where: list[str], args: list[object]) -> list[dict]:
+    """One query: SQLite, no text, or a one-character text (no pair to look up)."""
+    condition, values = _with_cursor(query, where, args, '"case"')
+    order = _order(query.sort, '"case"')
+    sql = f'SELECT "case".* FROM "case" WHERE {condition} ORDER BY {order} LIMIT {{}}'
+    return await CaseRow.raw(sql, *values, query.limit + 1)
+
+
+async def _walk_newest(
+    query: CaseQuery, text: str, where: list[str], args: list[object]
+) -> list[dict] | None:
+    """The page from the first WALK_ROWS cases in the page's order, or None if that is not enough.
+
+    The inner LIMIT fences the text test off from the planner: it walks the filters' own plan
+    (the newest-first index for a bare text search) and stops as soon as the page is full. The
+    WALK_ROWS-th row comes back even when it does not match, to tell "walked them all" from
+    "stopped at the budget".
+    """
+    hit, hit_values = _text_clause(text, '"case"')
+    condition, values = _with_cursor(query, where, args, '"case"')
+    order = _order(query.sort, '"case"')
+    sql = (
+        f'SELECT w.* FROM (SELECT "case".*, {hit} AS _hit, row_number() OVER (ORDER BY {order}) AS _n '
+        f'FROM "case" WHERE {condition} ORDER BY {order} LIMIT {WALK_ROWS}) AS w '
+        f"WHERE w._hit OR w._n = {WALK_ROWS} ORDER BY {_order(query.sort, 'w')} LIMIT {query.limit + 2}"
+    )
+    rows = await CaseRow.raw(sql, *hit_values, *values)
+    hits = [row for row in rows if row["_hit"]]
+    if len(hits) <= query.limit and any(row["_n"] == WALK_ROWS for row in rows):
+        return None  # fewer matches than a page among the first WALK_ROWS, and more rows behind
+    return hits[: query.limit + 1]
+
+
+async def _indexed(query: CaseQuery, text: str, where: list[str], args: list[object]) -> list[dict]:
+    """Every match of the tenant from the pair index, sorted on the keys the function returns.
+
+    Sorting the function's rows first lets the join read only the page's cases (plus those the
+    other filters reject); the text is tested again here as the app role, under RLS.
+    """
+    hit, hit_values = _text_clause(text, '"case"')
+    condition, values = _with_cursor(query, [*where, hit], [*args, *hit_values], "m")
+    sql = (
+        f'SELECT "case".* FROM (SELECT * FROM huiying_case_text_matches({{}}) AS f '
+        f"ORDER BY {_order(query.sort, 'f')}) AS m "
+        f'JOIN "case" ON "case".id = m.id WHERE {condition} ORDER BY {_order(query.sort, "m")} LIMIT {{}}'
+    )
+    return await CaseRow.raw(sql, text, *values, query.limit + 1)
 
 
 def _typed(row: dict) -> dict:

@@ -64,5 +64,7 @@ async def grant_app_role(role: str) -> None:
         f"GRANT EXECUTE ON FUNCTION huiying_claim_due_timers(timestamptz, int, interval) TO {role}",
         f"GRANT EXECUTE ON FUNCTION huiying_claim_due_notifications(timestamptz, int, interval) TO {role}",
         f"GRANT EXECUTE ON FUNCTION huiying_claim_due_renders(timestamptz, int, interval) TO {role}",
+        # Text search: ids of the caller's own tenant's matching cases (tenant from app.tenant_id).
+        f"GRANT EXECUTE ON FUNCTION huiying_case_text_matches(text) TO {role}",
     ):
         await DB.run_ddl(statement)
