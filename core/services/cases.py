@@ -270,21 +270,17 @@ class CaseService:
                 data["backdated"] = True  # audit: a late-logged letter or call
             if leader:
                 data["reported_to"] = leader
-            number = await repo.next_serial_number(year)
-            case = await writer.number(case, f"{tenant.record.serial_prefix}-{year}-{number:06d}")
+            received = CaseEvent(
+                name=CASE_RECEIVED,
+                at=now,
+                actor=actor.username,
+                from_state=None,
+                to_state=case.state,
+                data=MappingProxyType(data),
+            )
+            case = await writer.number_and_record(case, tenant.record.serial_prefix, year, received)
             if leader:
                 await tell_leader_of_new_case(tenant_id, case, leader, now, tenant.calendar.policy.zone)
-            await repo.append_event(
-                case.id,
-                CaseEvent(
-                    name=CASE_RECEIVED,
-                    at=now,
-                    actor=actor.username,
-                    from_state=None,
-                    to_state=case.state,
-                    data=MappingProxyType(data),
-                ),
-            )
             await _escalate_if_needed(repo, tenant, case, now)
             view = CaseView(case, tuple(timers))
         tenant.hooks.on_case_received(case)

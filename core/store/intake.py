@@ -10,14 +10,27 @@ explicit ``WHERE tenant_id``.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC
 
+from core.domain.audit import chain_record, event_hash
 from core.domain.cases import Case
+from core.domain.events import CaseEvent as CaseEventValue
 from core.domain.sla import Timer
-from core.store.repositories import StoredTimer, _case, _case_columns, _in_tenant, _timer, _timer_columns
-from core.store.tables import CaseRow, SlaTimer
+from core.store.engine import is_postgres
+from core.store.repositories import (
+    CaseRepository,
+    StoredTimer,
+    _case,
+    _case_columns,
+    _in_tenant,
+    _timer,
+    _timer_columns,
+)
+from core.store.tables import CaseEvent, CaseRow, CaseSerial, EventChain, SlaTimer
 
 __all__ = ["IntakeWriter"]
 
@@ -73,6 +86,86 @@ class IntakeWriter:
             (CaseRow.tenant_id == self.tenant_id) & (CaseRow.id == case.id)
         )
         return _with_serial(case, serial)
+
+    async def number_and_record(self, case: Case, prefix: str, year: int, event: CaseEventValue) -> Case:
+        """Draw the case's serial, give it to the case and append its first event to the chain.
+
+        The same rows, locks and hashes as `CaseRepository.next_serial_number`, `number` and
+        `CaseRepository.append_event`, in two statements on PostgreSQL: the counter and the chain
+        head are locked by the first and released by the commit right after the second. The
+        case was stored in this transaction, so the event is its first (seq 1).
+        """
+        _in_tenant(self.tenant_id)
+        repo = CaseRepository(self.tenant_id)
+        if not is_postgres():  # SQLite's write transactions are exclusive: no queue to shorten
+            number = await repo.next_serial_number(year)
+            case = await self.number(case, _serial(prefix, year, number))
+            await repo.append_event(case.id, event)
+            return case
+        rows = await CaseSerial.raw(
+            "WITH drawn AS (INSERT INTO case_serial (tenant_id, year, last) VALUES ({}, {}, 1) "
+            "ON CONFLICT (tenant_id, year) DO UPDATE SET last = case_serial.last + 1 RETURNING last) "
+            # The chain head is locked per row the draw returns: always after the counter.
+            "SELECT drawn.last, "
+            "(SELECT last_hash FROM event_chain WHERE tenant_id = {} FOR UPDATE) AS last_hash FROM drawn",
+            self.tenant_id,
+            year,
+            self.tenant_id,
+        )
+        serial, prev_hash = _serial(prefix, year, rows[0]["last"]), rows[0]["last_hash"]
+        if prev_hash is None:  # the tenant's first event: make the head, or wait for whoever does
+            await EventChain.raw(
+                "INSERT INTO event_chain (tenant_id, last_hash, last_event_id) VALUES ({}, '', 0) "
+                "ON CONFLICT (tenant_id) DO NOTHING",
+                self.tenant_id,
+            )
+            head = await EventChain.raw(
+                "SELECT last_hash FROM event_chain WHERE tenant_id = {} FOR UPDATE", self.tenant_id
+            )
+            prev_hash = head[0]["last_hash"]
+        at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
+        record = chain_record(
+            tenant_id=self.tenant_id,
+            case_id=case.id,
+            seq=1,
+            name=event.name,
+            action=event.action,
+            from_state=event.from_state.value if event.from_state else None,
+            to_state=event.to_state.value,
+            actor=event.actor,
+            at=at,
+            data=event.data,
+        )
+        digest = event_hash(prev_hash, record)
+        await CaseEvent.raw(
+            'WITH numbered AS (UPDATE "case" SET serial = {} WHERE tenant_id = {} AND id = {}), '
+            "appended AS (INSERT INTO case_event (tenant_id, case_id, seq, name, action, from_state, "
+            "to_state, actor, at, data, prev_hash, hash) "
+            "VALUES ({}, {}, 1, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, {}) RETURNING id) "
+            "UPDATE event_chain SET last_hash = {}, last_event_id = (SELECT id FROM appended) "
+            "WHERE tenant_id = {}",
+            serial,
+            self.tenant_id,
+            case.id,
+            self.tenant_id,
+            case.id,
+            record["name"],
+            record["action"],
+            record["from_state"],
+            record["to_state"],
+            record["actor"],
+            at,
+            json.dumps(record["data"], ensure_ascii=False),  # stored as hashed
+            prev_hash,
+            digest,
+            digest,
+            self.tenant_id,
+        )
+        return _with_serial(case, serial)
+
+
+def _serial(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:06d}"
 
 
 def _with_serial(case: Case, serial: str) -> Case:
