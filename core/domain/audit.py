@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ __all__ = [
     "canonical_data",
     "chain_record",
     "event_hash",
+    "event_text_around_prev",
     "first_broken",
     "head_mismatch",
 ]
@@ -97,6 +99,21 @@ def event_hash(prev_hash: str, record: Mapping[str, Any]) -> str:
         {"prev": prev_hash, **record}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def event_text_around_prev(record: Mapping[str, Any]) -> tuple[str, str]:
+    """The text `event_hash` digests for `record`, split where the previous hash goes.
+
+    ``sha256(before + json.dumps(prev_hash) + after)`` is ``event_hash(prev_hash, record)``: the
+    store can then finish the hash in the same SQL statement that reads and locks the chain's
+    head, instead of a round trip later.
+    """
+    marker = f"prev-{secrets.token_hex(16)}"  # a value the record cannot hold by chance
+    text = json.dumps({"prev": marker, **record}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    before, found, after = text.partition(json.dumps(marker))
+    if not found or json.dumps(marker) in after:
+        raise ValueError("the record holds the marker")  # not by chance: 128 random bits
+    return before, after
 
 
 class ChainedEvent(NamedTuple):

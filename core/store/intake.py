@@ -15,8 +15,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC
+from typing import Any
 
-from core.domain.audit import chain_record, event_hash
+from core.domain.audit import chain_record, event_hash, event_text_around_prev
 from core.domain.cases import Case
 from core.domain.events import CaseEvent as CaseEventValue
 from core.domain.sla import Timer
@@ -30,7 +31,7 @@ from core.store.repositories import (
     _timer,
     _timer_columns,
 )
-from core.store.tables import CaseEvent, CaseRow, CaseSerial, EventChain, SlaTimer
+from core.store.tables import CaseEvent, CaseRow, EventChain, SlaTimer
 
 __all__ = ["IntakeWriter"]
 
@@ -91,9 +92,10 @@ class IntakeWriter:
         """Draw the case's serial, give it to the case and append its first event to the chain.
 
         The same rows, locks and hashes as `CaseRepository.next_serial_number`, `number` and
-        `CaseRepository.append_event`, in two statements on PostgreSQL: the counter and the chain
-        head are locked by the first and released by the commit right after the second. The
-        case was stored in this transaction, so the event is its first (seq 1).
+        `CaseRepository.append_event`. On PostgreSQL it is one statement, which finishes the
+        event's hash in SQL from the head it locks (`event_text_around_prev`), so the counter
+        and the chain head are held for that statement and the commit. The case was stored in
+        this transaction, so the event is its first (seq 1).
         """
         _in_tenant(self.tenant_id)
         repo = CaseRepository(self.tenant_id)
@@ -102,27 +104,6 @@ class IntakeWriter:
             case = await self.number(case, _serial(prefix, year, number))
             await repo.append_event(case.id, event)
             return case
-        rows = await CaseSerial.raw(
-            "WITH drawn AS (INSERT INTO case_serial (tenant_id, year, last) VALUES ({}, {}, 1) "
-            "ON CONFLICT (tenant_id, year) DO UPDATE SET last = case_serial.last + 1 RETURNING last) "
-            # The chain head is locked per row the draw returns: always after the counter.
-            "SELECT drawn.last, "
-            "(SELECT last_hash FROM event_chain WHERE tenant_id = {} FOR UPDATE) AS last_hash FROM drawn",
-            self.tenant_id,
-            year,
-            self.tenant_id,
-        )
-        serial, prev_hash = _serial(prefix, year, rows[0]["last"]), rows[0]["last_hash"]
-        if prev_hash is None:  # the tenant's first event: make the head, or wait for whoever does
-            await EventChain.raw(
-                "INSERT INTO event_chain (tenant_id, last_hash, last_event_id) VALUES ({}, '', 0) "
-                "ON CONFLICT (tenant_id) DO NOTHING",
-                self.tenant_id,
-            )
-            head = await EventChain.raw(
-                "SELECT last_hash FROM event_chain WHERE tenant_id = {} FOR UPDATE", self.tenant_id
-            )
-            prev_hash = head[0]["last_hash"]
         at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
         record = chain_record(
             tenant_id=self.tenant_id,
@@ -136,6 +117,56 @@ class IntakeWriter:
             at=at,
             data=event.data,
         )
+        before, after = event_text_around_prev(record)
+        event_values = (
+            self.tenant_id,
+            case.id,
+            record["name"],
+            record["action"],
+            record["from_state"],
+            record["to_state"],
+            record["actor"],
+            at,
+            json.dumps(record["data"], ensure_ascii=False),  # stored as hashed
+        )
+        rows = await CaseEvent.raw(
+            _NUMBER_AND_RECORD,
+            self.tenant_id,
+            year,
+            before,
+            after,
+            self.tenant_id,
+            prefix,
+            str(year),
+            self.tenant_id,
+            case.id,
+            *event_values,
+            self.tenant_id,
+        )
+        (row,) = rows
+        serial = _serial(prefix, year, row["last"])
+        if row["last_hash"] is None:  # the tenant's first event: make the head, or wait for whoever does
+            await self._first_link(serial, case.id, record, event_values)
+            return _with_serial(case, serial)
+        # The SQL finished the hash: check it against the domain's before anything commits.
+        if row["hash"] != event_hash(row["last_hash"], record) or row["serial"] != serial:
+            raise RuntimeError(
+                f"intake of case {case.id}: the chained hash or serial differs from the domain's"
+            )
+        return _with_serial(case, serial)
+
+    async def _first_link(
+        self, serial: str, case_id: int, record: dict[str, Any], event_values: tuple[Any, ...]
+    ) -> None:
+        await EventChain.raw(
+            "INSERT INTO event_chain (tenant_id, last_hash, last_event_id) VALUES ({}, '', 0) "
+            "ON CONFLICT (tenant_id) DO NOTHING",
+            self.tenant_id,
+        )
+        head = await EventChain.raw(
+            "SELECT last_hash FROM event_chain WHERE tenant_id = {} FOR UPDATE", self.tenant_id
+        )
+        prev_hash = head[0]["last_hash"]
         digest = event_hash(prev_hash, record)
         await CaseEvent.raw(
             'WITH numbered AS (UPDATE "case" SET serial = {} WHERE tenant_id = {} AND id = {}), '
@@ -146,22 +177,37 @@ class IntakeWriter:
             "WHERE tenant_id = {}",
             serial,
             self.tenant_id,
-            case.id,
-            self.tenant_id,
-            case.id,
-            record["name"],
-            record["action"],
-            record["from_state"],
-            record["to_state"],
-            record["actor"],
-            at,
-            json.dumps(record["data"], ensure_ascii=False),  # stored as hashed
+            case_id,
+            *event_values,
             prev_hash,
             digest,
             digest,
             self.tenant_id,
         )
-        return _with_serial(case, serial)
+
+
+# Draws the number (locking the counter), then locks the chain head (the LATERAL join runs per
+# drawn row, so always in that order), finishes the event's hash from the head's, numbers the
+# case, appends the event and moves the head. Without a head (the tenant's first event) only the
+# number is drawn and last_hash comes back NULL.
+_NUMBER_AND_RECORD = (
+    "WITH drawn AS (INSERT INTO case_serial (tenant_id, year, last) VALUES ({}, {}, 1) "
+    "ON CONFLICT (tenant_id, year) DO UPDATE SET last = case_serial.last + 1 RETURNING last), "
+    "head AS (SELECT drawn.last, h.last_hash, "
+    "encode(sha256(convert_to({}::text || to_json(h.last_hash)::text || {}::text, 'UTF8')), 'hex') AS hash "
+    "FROM drawn LEFT JOIN LATERAL (SELECT last_hash FROM event_chain "
+    "WHERE tenant_id = {} AND drawn.last > 0 FOR UPDATE) h ON true), "
+    "numbered AS (UPDATE \"case\" SET serial = {}::text || '-' || {}::text || '-' "
+    "|| lpad(head.last::text, greatest(6, length(head.last::text)), '0') FROM head "
+    'WHERE "case".tenant_id = {} AND "case".id = {} AND head.last_hash IS NOT NULL RETURNING "case".serial), '
+    "appended AS (INSERT INTO case_event (tenant_id, case_id, seq, name, action, from_state, to_state, "
+    "actor, at, data, prev_hash, hash) SELECT {}::int, {}::int, 1, {}::text, {}::text, {}::text, {}::text, "
+    "{}::text, {}::timestamptz, {}::jsonb, head.last_hash, head.hash FROM head "
+    "WHERE head.last_hash IS NOT NULL RETURNING id), "
+    "moved AS (UPDATE event_chain SET last_hash = head.hash, last_event_id = appended.id FROM head, appended "
+    "WHERE event_chain.tenant_id = {}) "
+    "SELECT head.last, head.last_hash, head.hash, (SELECT serial FROM numbered) AS serial FROM head"
+)
 
 
 def _serial(prefix: str, year: int, number: int) -> str:

@@ -18,6 +18,7 @@ from core.domain.audit import (
     canonical_at,
     chain_record,
     event_hash,
+    event_text_around_prev,
     first_broken,
     head_mismatch,
 )
@@ -48,6 +49,22 @@ def chain(records: list[dict]) -> list[ChainedEvent]:
         events.append(ChainedEvent(id=number * 10, record=item, prev_hash=prev, hash=digest))
         prev = digest
     return events
+
+
+@pytest.mark.parametrize("prev", [GENESIS, "0" * 64, hashlib.sha256(b"x").hexdigest()])
+@pytest.mark.parametrize(
+    "item",
+    [
+        record(),
+        record(data={"prev": "x", "quote": '"引号"\\', "nested": {"prev": [1, 2.5, None]}}),
+        record(seq=9),
+    ],
+)
+def test_the_text_around_prev_finishes_into_the_same_hash(prev, item):
+    # The store finishes the hash in SQL from these two halves and the head's hash.
+    before, after = event_text_around_prev(item)
+    text = before + json.dumps(prev) + after
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == event_hash(prev, item)
 
 
 def test_the_hash_is_sha256_of_canonical_json_and_stable():
