@@ -7,12 +7,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.store.repositories import _in_tenant
+from core.store.repositories import _in_tenant, insert_rows
 from core.store.tables import Notification
 
 __all__ = ["CHANNELS", "NewNotification", "NotificationRecord", "OutboxRepository"]
 
 CHANNELS = ("inbox", "email", "webhook")
+_COLUMNS = (
+    "tenant_id",
+    "case_id",
+    "channel",
+    "recipient",
+    "subject",
+    "body",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "dedupe_key",
+    "created_at",
+    "sent_at",
+)
 """In-app inbox (delivered when written), e-mail over SMTP, signed webhook."""
 
 
@@ -92,31 +107,31 @@ class OutboxRepository:
         unique = list({n.dedupe_key: n for n in notifications}.values())
         if not unique:
             return set()
-        values, args = [], []
-        for n in unique:
-            delivered = n.channel == "inbox"
-            values.append("({}, {}, {}, {}, {}, {}, {}, 0, {}, '', {}, {}, {})")
-            args += [
-                self.tenant_id,
-                n.case_id,
-                n.channel,
-                n.recipient,
-                n.subject,
-                n.body,
-                "sent" if delivered else "pending",
-                None if delivered else now,
-                n.dedupe_key,
-                now,
-                now if delivered else None,
-            ]
-        rows = await Notification.raw(
-            "INSERT INTO notification (tenant_id, case_id, channel, recipient, subject, body, state, "
-            "attempts, next_attempt_at, last_error, dedupe_key, created_at, sent_at) "
-            f"VALUES {', '.join(values)} "
-            "ON CONFLICT (tenant_id, dedupe_key) DO NOTHING RETURNING dedupe_key",
-            *args,
+        added = await insert_rows(
+            Notification,
+            _COLUMNS,
+            [
+                (
+                    self.tenant_id,
+                    n.case_id,
+                    n.channel,
+                    n.recipient,
+                    n.subject,
+                    n.body,
+                    "sent" if n.channel == "inbox" else "pending",
+                    0,
+                    None if n.channel == "inbox" else now,
+                    "",
+                    n.dedupe_key,
+                    now,
+                    now if n.channel == "inbox" else None,
+                )
+                for n in unique
+            ],
+            on_conflict="ON CONFLICT (tenant_id, dedupe_key) DO NOTHING",
+            returning="dedupe_key",
         )
-        return {row["dedupe_key"] for row in rows}
+        return set(added)
 
     async def get(self, notification_id: int, *, for_update: bool = False) -> NotificationRecord | None:
         _in_tenant(self.tenant_id)

@@ -13,6 +13,10 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from piccolo.columns import Column
+from piccolo.columns.combination import WhereRaw
+from piccolo.custom_types import Combinable
+from piccolo.query import Max
 from piccolo.table import Table
 from piccolo.utils.encoding import dump_json
 
@@ -115,23 +119,45 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-async def _insert_rows(
-    table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> list[int]:
-    """Insert `rows` in one statement and return their ids, in the order given.
+async def insert_rows(
+    table: type[Table],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    on_conflict: str = "",
+    returning: str = "id",
+) -> list[Any]:
+    """Insert `rows` in one statement; returns each inserted row's `returning` value, in order.
 
     Raw SQL, because building many piccolo rows costs more than the database's work (the timer
-    jobs' batches, bench/plans/profile_fire.txt). JSON values must be passed encoded.
+    jobs' batches, bench/plans/profile_fire.txt). JSON values must be passed encoded. On
+    PostgreSQL the rows travel as one array per column (``unnest``), so the statement's text is
+    the same whatever the number of rows and each connection prepares and caches it once.
     """
     if not rows:
         return []
-    row = f"({', '.join('{}' for _ in columns)})"
-    inserted = await table.raw(
-        f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) "
-        f"VALUES {', '.join(row for _ in rows)} RETURNING id",
-        *(value for values in rows for value in values),
-    )
-    return [r["id"] for r in inserted]
+    head = f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) "
+    tail = f" {on_conflict} RETURNING {returning}"
+    if is_postgres():
+        types = [table._meta.get_column_by_name(column).column_type for column in columns]
+        arrays = ", ".join(f"{{}}::{column_type}[]" for column_type in types)
+        columns_of_rows = (list(values) for values in zip(*rows, strict=True))
+        inserted = await table.raw(f"{head}SELECT * FROM unnest({arrays}){tail}", *columns_of_rows)
+    else:
+        row = f"({', '.join('{}' for _ in columns)})"
+        inserted = await table.raw(
+            f"{head}VALUES {', '.join(row for _ in rows)}{tail}",
+            *(value for values in rows for value in values),
+        )
+    return [r[returning] for r in inserted]
+
+
+def ids_in(column: Column, ids: Sequence[int]) -> Combinable:
+    """``column IN ids``; on PostgreSQL ``= ANY(array)``, one statement text for any count."""
+    if is_postgres():
+        name = f'"{column._meta.table._meta.tablename}"."{column._meta.db_column_name}"'
+        return WhereRaw(f"{name} = ANY({{}})", list(ids))
+    return column.is_in(list(ids))
 
 
 _EVENT_COLUMNS = (
@@ -1022,18 +1048,17 @@ class CaseRepository:
             prev_hash = digest
         # One statement: the rows take their ids in the order given, which is the chain's order
         # (`huiying audit verify` walks the chain by id).
-        ids = await _insert_rows(CaseEvent, _EVENT_COLUMNS, rows)
+        ids = await insert_rows(CaseEvent, _EVENT_COLUMNS, rows)
         await EventChain.update({EventChain.last_hash: prev_hash, EventChain.last_event_id: max(ids)}).where(
             EventChain.tenant_id == self.tenant_id
         )
         return seqs
 
     async def _last_seqs(self, case_ids: Sequence[int]) -> dict[int, int]:
-        rows = await CaseEvent.raw(
-            f"SELECT case_id, MAX(seq) AS seq FROM case_event WHERE tenant_id = {{}} "
-            f"AND case_id IN ({', '.join('{}' for _ in case_ids)}) GROUP BY case_id",
-            self.tenant_id,
-            *case_ids,
+        rows = (
+            await CaseEvent.select(CaseEvent.case_id, Max(CaseEvent.seq, alias="seq"))
+            .where((CaseEvent.tenant_id == self.tenant_id) & ids_in(CaseEvent.case_id, case_ids))
+            .group_by(CaseEvent.case_id)
         )
         return {row["case_id"]: row["seq"] for row in rows}
 
@@ -1131,17 +1156,17 @@ class CaseRepository:
             return found
         owners = (
             await SlaTimer.select(SlaTimer.case_id)
-            .where((SlaTimer.tenant_id == self.tenant_id) & SlaTimer.id.is_in(ids))
+            .where((SlaTimer.tenant_id == self.tenant_id) & ids_in(SlaTimer.id, ids))
             .distinct()
         )
         if not owners:
             return found
         cases = (
-            self._select().where(CaseRow.id.is_in([row["case_id"] for row in owners])).order_by(CaseRow.id)
+            self._select().where(ids_in(CaseRow.id, [row["case_id"] for row in owners])).order_by(CaseRow.id)
         )
         timers = (
             SlaTimer.select()
-            .where((SlaTimer.tenant_id == self.tenant_id) & SlaTimer.id.is_in(ids))
+            .where((SlaTimer.tenant_id == self.tenant_id) & ids_in(SlaTimer.id, ids))
             .order_by(SlaTimer.id)
         )
         if is_postgres():
@@ -1170,7 +1195,7 @@ class CaseRepository:
         for (state, warned_at, breached_at), ids in alike.items():
             await SlaTimer.update(
                 {SlaTimer.state: state, SlaTimer.warned_at: warned_at, SlaTimer.breached_at: breached_at}
-            ).where((SlaTimer.tenant_id == self.tenant_id) & SlaTimer.id.is_in(ids))
+            ).where((SlaTimer.tenant_id == self.tenant_id) & ids_in(SlaTimer.id, ids))
 
     async def next_document_number(self, kind: str, year: int) -> int:
         """The next number of a document kind in a year (gap-free, like case serials)."""
@@ -1223,7 +1248,7 @@ class CaseRepository:
     async def add_documents(self, documents: Sequence[NewDocument]) -> None:
         """Store several documents in one statement (the timer jobs' supervision notices)."""
         _in_tenant(self.tenant_id)
-        await _insert_rows(
+        await insert_rows(
             Document,
             ("tenant_id", "case_id", "kind", "number", "title", "body", "created_by", "created_at"),
             [
@@ -1282,7 +1307,7 @@ class CaseRepository:
                     entry.at,
                 )
             )
-        ids = await _insert_rows(LedgerEntry, _LEDGER_COLUMNS, rows)
+        ids = await insert_rows(LedgerEntry, _LEDGER_COLUMNS, rows)
         return [replace(entry, id=entry_id) for entry, entry_id in zip(entries, ids, strict=True)]
 
     async def standing_events(
