@@ -20,7 +20,7 @@ things stood in the way of an index:
   The page itself is then read by the app role under RLS (``core/store/case_search.py``).
 
 The index is built here on an existing table, which blocks writes to ``case`` while it runs
-(about three minutes for 5M cases); on a large live database create it first by hand with
+(about four minutes for 5M cases on two shared cores); on a large live database create it first by hand with
 ``CREATE INDEX CONCURRENTLY case_text_pairs ...`` (same definition) and this migration skips it.
 SQLite keeps plain LIKE: nothing to do there.
 """
