@@ -37,6 +37,7 @@ from core.domain.commands import (
     SupplyMaterial,
 )
 from core.domain.decisions import AccountabilityKind, TimerRule
+from core.domain.duty import on_duty
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
 from core.domain.intake import IntakeDraft, check_intake
@@ -174,7 +175,12 @@ class CaseService:
 
     async def _data_key(self, repo: CaseRepository) -> tuple[int, bytes]:
         """The tenant's data key (version, key), made on the tenant's first identity."""
-        stored = await repo.data_key()
+        return await self._unwrapped_key(repo, await repo.data_key())
+
+    async def _unwrapped_key(
+        self, repo: CaseRepository, stored: tuple[int, bytes, bytes, str] | None
+    ) -> tuple[int, bytes]:
+        """`_data_key` from the wrapped key as the caller read it (`repo.data_key`)."""
         if stored is None:
             _, wrapped, nonce, master_id = self.vault.new_data_key()
             await repo.add_data_key(wrapped, nonce, master_id)
@@ -248,16 +254,18 @@ class CaseService:
                 priority=proposal.priority,
             )
             writer = IntakeWriter(tenant_id)
+            reads = await writer.reads(now)
             case = await writer.add_case(draft_case, year=year)
             if draft.identity and not draft.anonymous:
-                version, key = await self._data_key(repo)
+                version, key = await self._unwrapped_key(repo, reads.data_key)
                 await repo.add_identity(
                     case.id, self.vault.seal(key, version, tenant_id, case.id, draft.identity)
                 )
             if idempotency_key is not None:
                 await repo.bind_idempotency_key(idempotency_key, case.id)
             # 报: the leader on duty hears of every new case at once (12312 接报 rule).
-            leader = await leader_on_duty(tenant_id, now)
+            shift = on_duty(reads.shifts, now)
+            leader = shift.leader if shift else None
             timers, timer_changes = await _start_timers(writer, tenant, case, received_at)
             data: dict[str, Any] = {
                 "kind": case.kind.value,

@@ -13,14 +13,16 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from core.domain.audit import chain_record, event_hash, event_text_around_prev
 from core.domain.cases import Case
+from core.domain.duty import Shift
 from core.domain.events import CaseEvent as CaseEventValue
 from core.domain.sla import Timer
+from core.store.duty import DutyRepository
 from core.store.engine import is_postgres
 from core.store.repositories import (
     CaseRepository,
@@ -28,12 +30,36 @@ from core.store.repositories import (
     _case,
     _case_columns,
     _in_tenant,
+    _json,
     _timer,
     _timer_columns,
 )
-from core.store.tables import CaseEvent, CaseRow, EventChain, SlaTimer
+from core.store.tables import CaseEvent, CaseRow, EventChain, SlaTimer, TenantKey
 
-__all__ = ["IntakeWriter"]
+__all__ = ["IntakeReads", "IntakeWriter"]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeReads:
+    """What intake reads before it writes.
+
+    The newest wrapped data key as (version, wrapped, nonce, master key id), None before the
+    tenant's first identity; and the shifts on duty.
+    """
+
+    data_key: tuple[int, bytes, bytes, str] | None
+    shifts: tuple[Shift, ...]
+
+
+_READS = (
+    "SELECT true AS key, k.version, k.wrapped, k.nonce, k.master_key_id, NULL::int AS id, "
+    "NULL::timestamptz AS starts_at, NULL::timestamptz AS ends_at, NULL::text AS leader, "
+    "NULL::jsonb AS officers "
+    "FROM (SELECT version, wrapped, nonce, master_key_id FROM tenant_key WHERE tenant_id = {} "
+    "ORDER BY version DESC LIMIT 1) k "
+    "UNION ALL SELECT false, NULL, NULL, NULL, NULL, id, starts_at, ends_at, leader, officers "
+    "FROM duty_shift WHERE tenant_id = {} AND starts_at <= {} AND ends_at > {}"
+)
 
 _PROVISIONAL = "~"
 """Serials of cases not numbered yet start with this; no committed case keeps one."""
@@ -44,6 +70,34 @@ class IntakeWriter:
 
     def __init__(self, tenant_id: int) -> None:
         self.tenant_id = tenant_id
+
+    async def reads(self, at: datetime) -> IntakeReads:
+        """The tenant's newest wrapped data key and the duty shifts at `at`, in one statement.
+
+        The same rows as `CaseRepository.data_key` and `DutyRepository.shifts_at`, which SQLite
+        still reads one by one.
+        """
+        _in_tenant(self.tenant_id)
+        if not is_postgres():
+            return IntakeReads(
+                await CaseRepository(self.tenant_id).data_key(),
+                tuple(await DutyRepository(self.tenant_id).shifts_at(at)),
+            )
+        rows = await TenantKey.raw(_READS, self.tenant_id, self.tenant_id, at, at)
+        key = next(
+            (
+                (r["version"], bytes(r["wrapped"]), bytes(r["nonce"]), r["master_key_id"])
+                for r in rows
+                if r["key"]
+            ),
+            None,
+        )
+        shifts = tuple(
+            Shift(r["id"], r["starts_at"], r["ends_at"], r["leader"], tuple(_json(r["officers"])))
+            for r in rows
+            if not r["key"]
+        )
+        return IntakeReads(key, tuple(sorted(shifts, key=lambda s: (s.starts_at, s.id))))
 
     async def add_case(self, case: Case, *, year: int) -> Case:
         """Store `case` under a provisional serial; returns it as stored, with its id and no serial.
