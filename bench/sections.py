@@ -704,7 +704,7 @@ def _queries(rng, now: datetime):
         "intake queue (received/registered/accepted, queue order)": lambda: CaseQuery(
             states=(CaseState.RECEIVED, CaseState.REGISTERED, CaseState.ACCEPTED), sort="queue"
         ),
-        "text search (ILIKE, newest first)": lambda: CaseQuery(text=rng.choice(words)),
+        "text search (a word in title or content, newest first)": lambda: CaseQuery(text=rng.choice(words)),
     }
 
 
