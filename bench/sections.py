@@ -587,7 +587,8 @@ async def tenant_scale(results: Results, sizes: Sizes, registry) -> list[int]:
         "<50 KB",
         per_tenant * 1024 < 50_000,
     )
-    # Before a5cc801 every tenant got a manager of its own: what that cost, for the record.
+    # The pluggy build alone, apart from hooks_for's context and cache: what a tenant's own
+    # manager (DESIGN.md) costs to build and to keep, and in all for every tenant of a process.
     plugin = fresh.plugin("township")
     sample = contexts[: min(len(contexts), 2000)]
     builds = []
@@ -598,7 +599,7 @@ async def tenant_scale(results: Results, sizes: Sizes, registry) -> list[int]:
     per_manager = _weigh(lambda registry, ctx: PluginRegistry._build("township", plugin), sample)
     results.add(
         "tenants",
-        "before: a manager per tenant, build p50 / p95 ms; memory each",
+        "a tenant's manager alone (pluggy build), p50 / p95 ms; memory each",
         f"{statistics.median(builds):.2f} / {percentile(builds, 0.95):.2f}; {per_manager:.1f} KiB",
         note=f"{per_manager * len(records) / 1024:,.0f} MiB per process for {len(records):,} tenants",
     )
