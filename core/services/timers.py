@@ -74,8 +74,8 @@ class _Batch:
     """What the due timers of one tenant, fired together, share.
 
     One transaction, one tenant load, one read of its users and of the leader on duty. The
-    notifications, documents, events and stamps are written at the end, one statement for
-    each kind, so the tenant's event chain is locked only for the last moments.
+    ledger lines, notifications, documents and events are written at the end, one statement
+    for each kind, so the tenant's event chain is locked only for the last moments.
     """
 
     tenant: LoadedTenant
@@ -187,7 +187,7 @@ class TimerJobs:
         async with tenant_tx(tenant_id):
             repo = CaseRepository(tenant_id)
             found = await repo.timers_for_firing(timer_ids)
-            due: list[tuple[StoredTimer, list[TimerPhase], datetime | None, datetime | None]] = []
+            due: list[tuple[StoredTimer, TimerPhase, datetime | None, datetime | None]] = []
             for stored, warned_at, breached_at in found.timers.values():
                 timer = stored.timer
                 warning_due = warned_at is None and timer.warn_at <= now
@@ -197,9 +197,9 @@ class TimerJobs:
                 ):
                     continue  # a duplicate message, or nothing due yet
                 # Past due, a reminder would come too late: the breach says it all.
-                phases = [TimerPhase.BREACH] if breach_due else [TimerPhase.WARNING]
+                phase = TimerPhase.BREACH if breach_due else TimerPhase.WARNING
                 due.append(
-                    (stored, phases, now if warning_due else warned_at, now if breach_due else breached_at)
+                    (stored, phase, now if warning_due else warned_at, now if breach_due else breached_at)
                 )
             if not due:
                 return {}  # cheap, before loading the tenant
@@ -212,8 +212,7 @@ class TimerJobs:
                     phase,
                     tenant.hooks.timer_effects(found.cases[stored.case_id], stored.timer.kind, phase),
                 )
-                for stored, phases, _, _ in due
-                for phase in phases
+                for stored, phase, _, _ in due
             ]
             notices = sum(effects.count(TimerEffect.SUPERVISION_NOTICE) for _, _, effects in plans)
             year = now.astimezone(ZoneInfo(tenant.record.timezone)).year
@@ -233,14 +232,14 @@ class TimerJobs:
                 [
                     (
                         stored.id,
-                        (TimerState.BREACHED if breached_at == now else stored.timer.state).value,
+                        (TimerState.BREACHED if phase is TimerPhase.BREACH else stored.timer.state).value,
                         warned_at,
                         breached_at,
                     )
-                    for stored, _, warned_at, breached_at in due
+                    for stored, phase, warned_at, breached_at in due
                 ]
             )
-            return {stored.id: phases for stored, phases, _, _ in due}
+            return {stored.id: [phase] for stored, phase, _, _ in due}
 
     async def _carry_out(self, firing: _Firing, effect: TimerEffect) -> None:
         match effect:
