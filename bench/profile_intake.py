@@ -1,6 +1,6 @@
 """Profile intake over the real app stack in one process (``httpx.ASGITransport``), as the app role.
 
-Run after a bench run has created ``huiying_bench`` (it needs the ``bench-main`` tenant):
+Run after a bench run has created ``huiying_bench`` (it needs the ``bench-intake`` tenant):
 ``.venv/bin/python bench/profile_intake.py [N] [intake|list] [--trace]``. Prints the cProfile
 figures by cumulative and by own time; the fixes it led to are recorded in bench/NOTES.md.
 ``--trace`` prints, instead, every round trip of one request in order (BEGIN, COMMIT and the
@@ -74,7 +74,7 @@ async def main(n: int, path: str, trace: bool = False) -> None:
 
     logging.disable(logging.INFO)  # httpx logs every request
 
-    from bench.sections import BODY, MAIN_SLUG
+    from bench.sections import BODY, INTAKE_SLUG
     from core.api.app import create_app
 
     app = create_app()
@@ -83,7 +83,7 @@ async def main(n: int, path: str, trace: bool = False) -> None:
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://x") as http,
     ):
         token = await http.post(
-            "/api/v1/auth/token", json={"tenant": MAIN_SLUG, "username": "operator", "password": PASSWORD}
+            "/api/v1/auth/token", json={"tenant": INTAKE_SLUG, "username": "operator", "password": PASSWORD}
         )
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         body = json.dumps(BODY, ensure_ascii=False).encode()
