@@ -2,7 +2,7 @@
 
 Run after a bench run has created ``huiying_bench`` (it needs the ``bench-intake`` tenant):
 ``.venv/bin/python bench/profile_intake.py [N] [intake|list] [--trace]``. Prints the cProfile
-figures by cumulative and by own time; the fixes it led to are recorded in bench/NOTES.md.
+figures by cumulative and by own time; the fixes it led to are recorded in bench/results.md.
 ``--trace`` prints, instead, every round trip of one request in order (BEGIN, COMMIT and the
 pool's connection reset included, which the count of asyncpg executions leaves out).
 """

@@ -47,8 +47,8 @@ def machine() -> list[str]:
     pg = subprocess.run(["psql", "-V"], capture_output=True, text=True).stdout.strip()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return [
-        f"CPU: {os.cpu_count()} × {cpu}; {int(memory.split()[1]) // 1024 // 1024} GiB RAM; shared with other "
-        "engineers' test runs while measured",
+        f"CPU: {os.cpu_count()} × {cpu}; {int(memory.split()[1]) // 1024 // 1024} GiB RAM; load average"
+        f" {os.getloadavg()[0]:.2f} when the run started (anything else running widens the p95s and p99s)",
         f"{pg} (server on 127.0.0.1, default settings), Redis 7 (database 7),"
         f" Python {platform.python_version()}, "
         f"uvicorn (asyncio loop, h11), commit {commit.stdout.strip()}",
