@@ -17,6 +17,7 @@ __all__ = [
     "Satisfaction",
     "Severity",
     "SeverityFlag",
+    "case_serial",
 ]
 
 
@@ -169,6 +170,11 @@ _STATE_LABELS = {
     CaseState.CLOSED: "已办结",
     CaseState.ARCHIVED: "已归档",
 }
+
+
+def case_serial(prefix: str, year: int, number: int) -> str:
+    """A case's unified serial: the tenant's prefix, the year and the year's number, e.g. NX-2026-000042."""
+    return f"{prefix}-{year}-{number:06d}"
 
 
 def _frozen(mapping: dict[str, Any] | None) -> MappingProxyType[str, Any]:

@@ -14,11 +14,10 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from core.domain.audit import chain_record, event_hash, event_text_around_prev
-from core.domain.cases import Case
+from core.domain.audit import event_hash, event_text_around_prev
+from core.domain.cases import Case, case_serial
 from core.domain.duty import Shift
 from core.domain.events import CaseEvent as CaseEventValue
 from core.domain.sla import Timer
@@ -33,8 +32,9 @@ from core.store.repositories import (
     _json,
     _timer,
     _timer_columns,
+    chained_record,
 )
-from core.store.tables import CaseEvent, CaseRow, EventChain, SlaTimer, TenantKey
+from core.store.tables import CaseEvent, CaseRow, SlaTimer, TenantKey
 
 __all__ = ["IntakeReads", "IntakeWriter"]
 
@@ -155,22 +155,10 @@ class IntakeWriter:
         repo = CaseRepository(self.tenant_id)
         if not is_postgres():  # SQLite's write transactions are exclusive: no queue to shorten
             number = await repo.next_serial_number(year)
-            case = await self.number(case, _serial(prefix, year, number))
+            case = await self.number(case, case_serial(prefix, year, number))
             await repo.append_event(case.id, event)
             return case
-        at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
-        record = chain_record(
-            tenant_id=self.tenant_id,
-            case_id=case.id,
-            seq=1,
-            name=event.name,
-            action=event.action,
-            from_state=event.from_state.value if event.from_state else None,
-            to_state=event.to_state.value,
-            actor=event.actor,
-            at=at,
-            data=event.data,
-        )
+        record, at = chained_record(self.tenant_id, case.id, 1, event)
         before, after = event_text_around_prev(record)
         event_values = (
             self.tenant_id,
@@ -198,46 +186,17 @@ class IntakeWriter:
             self.tenant_id,
         )
         (row,) = rows
-        serial = _serial(prefix, year, row["last"])
-        if row["last_hash"] is None:  # the tenant's first event: make the head, or wait for whoever does
-            await self._first_link(serial, case.id, record, event_values)
-            return _with_serial(case, serial)
+        serial = case_serial(prefix, year, row["last"])
+        if row["last_hash"] is None:  # the tenant's first event: the plain append makes the head
+            case = await self.number(case, serial)
+            await repo.append_event(case.id, event)
+            return case
         # The SQL finished the hash: check it against the domain's before anything commits.
         if row["hash"] != event_hash(row["last_hash"], record) or row["serial"] != serial:
             raise RuntimeError(
                 f"intake of case {case.id}: the chained hash or serial differs from the domain's"
             )
         return _with_serial(case, serial)
-
-    async def _first_link(
-        self, serial: str, case_id: int, record: dict[str, Any], event_values: tuple[Any, ...]
-    ) -> None:
-        await EventChain.raw(
-            "INSERT INTO event_chain (tenant_id, last_hash, last_event_id) VALUES ({}, '', 0) "
-            "ON CONFLICT (tenant_id) DO NOTHING",
-            self.tenant_id,
-        )
-        head = await EventChain.raw(
-            "SELECT last_hash FROM event_chain WHERE tenant_id = {} FOR UPDATE", self.tenant_id
-        )
-        prev_hash = head[0]["last_hash"]
-        digest = event_hash(prev_hash, record)
-        await CaseEvent.raw(
-            'WITH numbered AS (UPDATE "case" SET serial = {} WHERE tenant_id = {} AND id = {}), '
-            "appended AS (INSERT INTO case_event (tenant_id, case_id, seq, name, action, from_state, "
-            "to_state, actor, at, data, prev_hash, hash) "
-            "VALUES ({}, {}, 1, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, {}) RETURNING id) "
-            "UPDATE event_chain SET last_hash = {}, last_event_id = (SELECT id FROM appended) "
-            "WHERE tenant_id = {}",
-            serial,
-            self.tenant_id,
-            case_id,
-            *event_values,
-            prev_hash,
-            digest,
-            digest,
-            self.tenant_id,
-        )
 
 
 # Draws the number (locking the counter), then locks the chain head (the LATERAL join runs per
@@ -262,10 +221,6 @@ _NUMBER_AND_RECORD = (
     "WHERE event_chain.tenant_id = {}) "
     "SELECT head.last, head.last_hash, head.hash, (SELECT serial FROM numbered) AS serial FROM head"
 )
-
-
-def _serial(prefix: str, year: int, number: int) -> str:
-    return f"{prefix}-{year}-{number:06d}"
 
 
 def _with_serial(case: Case, serial: str) -> Case:

@@ -152,6 +152,26 @@ async def insert_rows(
     return [r[returning] for r in inserted]
 
 
+def chained_record(
+    tenant_id: int, case_id: int, seq: int, event: CaseEventValue
+) -> tuple[dict[str, Any], datetime]:
+    """The record `event` is hashed as on the chain, and its instant in UTC (as stored)."""
+    at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
+    record = chain_record(
+        tenant_id=tenant_id,
+        case_id=case_id,
+        seq=seq,
+        name=event.name,
+        action=event.action,
+        from_state=event.from_state.value if event.from_state else None,
+        to_state=event.to_state.value,
+        actor=event.actor,
+        at=at,
+        data=event.data,
+    )
+    return record, at
+
+
 def ids_in(column: Column, ids: Sequence[int]) -> Combinable:
     """``column IN ids``; on PostgreSQL ``= ANY(array)``, one statement text for any count."""
     if is_postgres():
@@ -1014,19 +1034,7 @@ class CaseRepository:
         for case_id, event in events:
             seq = last_seq.get(case_id, 0) + 1
             last_seq[case_id] = seq
-            at = (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC)
-            record = chain_record(
-                tenant_id=self.tenant_id,
-                case_id=case_id,
-                seq=seq,
-                name=event.name,
-                action=event.action,
-                from_state=event.from_state.value if event.from_state else None,
-                to_state=event.to_state.value,
-                actor=event.actor,
-                at=at,
-                data=event.data,
-            )
+            record, at = chained_record(self.tenant_id, case_id, seq, event)
             digest = event_hash(prev_hash, record)
             rows.append(
                 (
