@@ -20,7 +20,7 @@ from core.services.documents import DocumentJobs
 from core.services.timers import TimerJobs
 from core.store.engine import DB, is_postgres
 
-__all__ = ["broker", "deliver_notification", "fire_timer", "fire_timers", "render_document"]
+__all__ = ["broker", "deliver_notification", "fire_timers", "render_document"]
 
 
 @cache
@@ -53,13 +53,6 @@ async def fire_timers(tenant_id: int, timer_ids: list[int]) -> None:
     """Carry out the due warning or breach effects of several timers of one tenant (once)."""
     await _ensure_pool()
     await _timer_jobs().fire_many(tenant_id, timer_ids)
-
-
-@dramatiq.actor(queue_name="huiying_timers", max_retries=10, min_backoff=1_000, max_backoff=60_000)
-async def fire_timer(tenant_id: int, timer_id: int) -> None:
-    """One timer: the message an older scheduler sent, still in the queue after an upgrade."""
-    await _ensure_pool()
-    await _timer_jobs().fire(tenant_id, timer_id)
 
 
 @dramatiq.actor(queue_name="huiying_notifications", max_retries=3, min_backoff=1_000, max_backoff=60_000)

@@ -10,11 +10,12 @@ explicit ``WHERE tenant_id``.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+from piccolo.utils.encoding import dump_json
 
 from core.domain.audit import event_hash, event_text_around_prev
 from core.domain.cases import Case, case_serial
@@ -169,7 +170,7 @@ class IntakeWriter:
             record["to_state"],
             record["actor"],
             at,
-            json.dumps(record["data"], ensure_ascii=False),  # stored as hashed
+            dump_json(record["data"]),  # stored as hashed (as append_events stores it)
         )
         rows = await CaseEvent.raw(
             _NUMBER_AND_RECORD,

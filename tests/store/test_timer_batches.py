@@ -71,7 +71,9 @@ async def test_a_batch_of_breaches_writes_every_effect_once(make_tenant, registr
         names[-3:] == ["case_reminded", "case_supervision_notice_issued", "case_accountability_recorded"]
         for names in events
     )
-    assert all({n.recipient for n in notes if n.subject.startswith("督办通知单")} for notes in told)
+    # The unit's handler (nobody signed for the cases) and the supervisor, each told once per case.
+    noticed = [sorted(n.recipient for n in notes if n.subject.startswith("督办通知单")) for notes in told]
+    assert noticed == [["handler", "supervisor"]] * 3
     chain = await chain_records(tenant.id)
     assert first_broken(chain) is None and head_mismatch(chain, await chain_head(tenant.id)) is None
 
