@@ -10,9 +10,9 @@ from litestar.params import PathParameter
 from msgspec import Meta, Struct
 
 from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
-from core.domain.commands import has_control_characters
 from core.domain.events import CaseEvent
 from core.domain.masking import mask_text
+from core.domain.payloads import has_control_characters
 from core.domain.roles import Role
 from core.services.cases import CaseView, PublicStatus
 from core.store.repositories import StoredTimer, UserRecord

@@ -42,7 +42,7 @@ from core.domain.cases import Case, CaseKind
 from core.domain.commands import ReplyMode
 from core.domain.decisions import DocumentTemplate, FieldSpec, IntakeSchema
 from core.domain.errors import InvalidCommand
-from core.domain.events import CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.masking import mask_identity
 from core.domain.tenancy import TenantContext
 
@@ -353,16 +353,16 @@ def case_facts(
         data = event.data
         when, who = _local(event.at, zone), event.actor
         match event.name:
-            case "case_dispatched":
+            case EventName.DISPATCHED:
                 facts |= {"dispatched_at": when, "dispatched_by": who}
-            case "case_extension_requested":
+            case EventName.EXTENSION_REQUESTED:
                 facts |= {
                     "extension_reason": str(data.get("reason", "")),
                     "extension_period": _period(data.get("period")),
                     "extension_requested_by": who,
                     "extension_requested_at": when,
                 }
-            case "case_extended":
+            case EventName.EXTENDED:
                 facts |= {
                     "extension_approved_by": who,
                     "extension_approved_at": when,
@@ -370,13 +370,13 @@ def case_facts(
                     # The leader's grant states its reason too; the request's stays when it has one.
                     "extension_reason": facts.get("extension_reason") or str(data.get("reason", "")),
                 }
-            case "case_returned":
+            case EventName.RETURNED:
                 facts |= {
                     "return_reason": str(data.get("reason", "")),
                     "returned_at": when,
                     "returned_by": who,
                 }
-            case "case_investigated":  # 调查取证: the record a 调查笔录 prints
+            case EventName.INVESTIGATED:  # 调查取证: the record a 调查笔录 prints
                 facts |= {
                     "investigated_at": when,
                     "investigated_by": who,
@@ -384,14 +384,14 @@ def case_facts(
                     "interviewee": str(data.get("interviewee", "")),
                     "findings": str(data.get("findings", "")),
                 }
-            case "case_deadline_set":  # 约定/承诺期限: the date told to the person, and why
+            case EventName.DEADLINE_SET:  # 约定/承诺期限: the date told to the person, and why
                 facts |= {
                     "agreed_due_on": str(data.get("due_on", "")),
                     "agreed_reason": str(data.get("reason", "")),
                 }
-            case "case_replied":
+            case EventName.REPLIED:
                 facts |= {"replied_at": when}
-            case "case_feedback_recorded":
+            case EventName.FEEDBACK_RECORDED:
                 facts |= {"feedback_note": str(data.get("note", "")), "feedback_at": when, "feedback_by": who}
     return facts
 

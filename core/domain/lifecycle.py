@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from core.domain.cases import CaseState
 from core.domain.errors import IllegalTransition
+from core.domain.events import EventName
 
 __all__ = ["TRANSITIONS", "Action", "allowed_actions", "next_state"]
 
@@ -49,73 +50,43 @@ class Action(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The Chinese name shown to people."""
-        return _ACTION_LABELS[self]
+        """The Chinese name shown to people: the words of the event it writes."""
+        return self.event_name.label
 
     @property
-    def event_name(self) -> str:
+    def event_name(self) -> EventName:
         """The past-tense event this action writes, e.g. `case_dispatched`."""
-        return f"case_{_PAST[self]}"
+        return _EVENTS[self]
 
 
-_ACTION_LABELS = {
-    Action.REGISTER: "登记",
-    Action.ACCEPT: "受理",
-    Action.REFUSE: "不予受理",
-    Action.REFER_OUT: "移送其他机关",
-    Action.REQUEST_SUPPLEMENT: "要求补正",
-    Action.SUPPLY: "补正材料",
-    Action.SUBMIT_FOR_APPROVAL: "呈报审批",
-    Action.APPROVE: "审批同意",
-    Action.REJECT: "审批退回",
-    Action.DISPATCH: "转办",
-    Action.SIGN_FOR: "签收",
-    Action.RETURN: "退信",
-    Action.REPLY: "答复",
-    Action.RECORD_FEEDBACK: "反馈",
-    Action.CLOSE: "办结",
-    Action.ARCHIVE: "归档",
-    Action.REQUEST_EXTENSION: "申请延期",
-    Action.EXTEND: "延期",
-    Action.ESCALATE: "督办升级",
-    Action.INSTRUCT: "领导批示",
-    Action.ARRIVE: "到达现场",
-    Action.FOLLOW_UP: "跟踪核实",
-    Action.REOPEN: "重办",
-    Action.INVESTIGATE: "调查取证",
-    Action.SET_DEADLINE: "约定办理期限",
-    Action.ORDER_REMEDY: "责令整改",
-    Action.CONFIRM_REMEDY: "整改验收",
-}
-
-_PAST = {
-    Action.REGISTER: "registered",
-    Action.ACCEPT: "accepted",
-    Action.REFUSE: "refused",
-    Action.REFER_OUT: "referred_out",
-    Action.REQUEST_SUPPLEMENT: "supplement_requested",
-    Action.SUPPLY: "supplied",
-    Action.SUBMIT_FOR_APPROVAL: "submitted_for_approval",
-    Action.APPROVE: "approved",
-    Action.REJECT: "rejected",
-    Action.DISPATCH: "dispatched",
-    Action.SIGN_FOR: "signed_for",
-    Action.RETURN: "returned",
-    Action.REPLY: "replied",
-    Action.RECORD_FEEDBACK: "feedback_recorded",
-    Action.CLOSE: "closed",
-    Action.ARCHIVE: "archived",
-    Action.REQUEST_EXTENSION: "extension_requested",
-    Action.EXTEND: "extended",
-    Action.ESCALATE: "escalated",
-    Action.INSTRUCT: "instructed",
-    Action.ARRIVE: "arrived_on_site",
-    Action.FOLLOW_UP: "followed_up",
-    Action.REOPEN: "reopened",
-    Action.INVESTIGATE: "investigated",
-    Action.SET_DEADLINE: "deadline_set",
-    Action.ORDER_REMEDY: "remedy_ordered",
-    Action.CONFIRM_REMEDY: "remedy_confirmed",
+_EVENTS = {
+    Action.REGISTER: EventName.REGISTERED,
+    Action.ACCEPT: EventName.ACCEPTED,
+    Action.REFUSE: EventName.REFUSED,
+    Action.REFER_OUT: EventName.REFERRED_OUT,
+    Action.REQUEST_SUPPLEMENT: EventName.SUPPLEMENT_REQUESTED,
+    Action.SUPPLY: EventName.SUPPLIED,
+    Action.SUBMIT_FOR_APPROVAL: EventName.SUBMITTED_FOR_APPROVAL,
+    Action.APPROVE: EventName.APPROVED,
+    Action.REJECT: EventName.REJECTED,
+    Action.DISPATCH: EventName.DISPATCHED,
+    Action.SIGN_FOR: EventName.SIGNED_FOR,
+    Action.RETURN: EventName.RETURNED,
+    Action.REPLY: EventName.REPLIED,
+    Action.RECORD_FEEDBACK: EventName.FEEDBACK_RECORDED,
+    Action.CLOSE: EventName.CLOSED,
+    Action.ARCHIVE: EventName.ARCHIVED,
+    Action.REQUEST_EXTENSION: EventName.EXTENSION_REQUESTED,
+    Action.EXTEND: EventName.EXTENDED,
+    Action.ESCALATE: EventName.ESCALATED,
+    Action.INSTRUCT: EventName.INSTRUCTED,
+    Action.ARRIVE: EventName.ARRIVED_ON_SITE,
+    Action.FOLLOW_UP: EventName.FOLLOWED_UP,
+    Action.REOPEN: EventName.REOPENED,
+    Action.INVESTIGATE: EventName.INVESTIGATED,
+    Action.SET_DEADLINE: EventName.DEADLINE_SET,
+    Action.ORDER_REMEDY: EventName.REMEDY_ORDERED,
+    Action.CONFIRM_REMEDY: EventName.REMEDY_CONFIRMED,
 }
 
 S, A = CaseState, Action

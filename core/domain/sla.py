@@ -40,15 +40,13 @@ class TimerState(enum.StrEnum):
     @property
     def label(self) -> str:
         """The Chinese name shown to people."""
-        return {"running": "计时中", "paused": "已暂停", "stopped": "已结束", "breached": "已超期"}[
-            self.value
-        ]
+        return _STATE_LABELS[self]
 
 
 _STATE_LABELS = {
     TimerState.RUNNING: "计时中",
     TimerState.PAUSED: "已暂停",
-    TimerState.STOPPED: "已停止",
+    TimerState.STOPPED: "已结束",
     TimerState.BREACHED: "已超期",
 }
 
@@ -313,7 +311,7 @@ def _require_state(timer: Timer, action: str, action_en: str, *allowed: TimerSta
     """Raise if the timer's state does not allow the action."""
     if timer.state not in allowed:
         raise InvalidCommand(
-            f"计时“{timer.kind}”{_STATE_LABELS[timer.state]}，不能{action} "
+            f"计时“{timer.kind}”{timer.state.label}，不能{action} "
             f"(cannot {action_en} a {timer.state} timer)",
             field="state",
         )

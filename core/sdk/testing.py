@@ -74,7 +74,7 @@ from core.domain.documents import (
     render_document,
     resolve_templates,
 )
-from core.domain.events import CASE_RECEIVED, CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.lifecycle import TRANSITIONS, Action, allowed_actions
 from core.domain.roles import Role
 from core.domain.tenancy import SettingSpec, TenantContext, Unit, resolve_settings
@@ -288,7 +288,7 @@ class PluginConformance:
         )
         if edge is None:
             return CaseEvent(
-                name=CASE_RECEIVED, at=NOW, actor="conformance", from_state=None, to_state=case.state
+                name=EventName.RECEIVED, at=NOW, actor="conformance", from_state=None, to_state=case.state
             )
         from_state, action = edge
         return CaseEvent(

@@ -17,9 +17,7 @@ from core.domain.ledger import EntryType, LedgerEntry
 from core.services.tenants import LoadedTenant
 from core.store.repositories import CaseRepository
 
-__all__ = ["ACCOUNTABILITY_RECORDED", "accountability_lines", "record_accountability", "standing_this_year"]
-
-ACCOUNTABILITY_RECORDED = "case_accountability_recorded"
+__all__ = ["accountability_lines", "record_accountability", "standing_this_year"]
 
 
 async def record_accountability(

@@ -43,8 +43,7 @@ from core.domain.audit import GENESIS, event_hash
 from core.domain.cases import Case, CaseState
 from core.domain.documents import ANONYMOUS, WITHHELD, document_number, layout, to_html
 from core.domain.errors import NotPermitted, RuleViolation
-from core.domain.events import CaseEvent
-from core.domain.lifecycle import Action
+from core.domain.events import CaseEvent, EventName, event_label
 from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
@@ -80,19 +79,6 @@ ARCHIVABLE = (CaseState.CLOSED, CaseState.ARCHIVED)
 
 _LINK_PAGE = 5000  # chain links read per query while the zip is written
 
-_EVENT_LABELS = {
-    **{action.event_name: action.label for action in Action},
-    "case_received": "接收",
-    "case_identity_revealed": "查阅身份原文",
-    "case_attachment_added": "添加材料",
-    "case_complainant_message": "投诉人补充说明",
-    "case_escalated": "督办升级",
-    "case_reminded": "催办",
-    "case_supervision_notice_issued": "发出督办通知单",
-    "case_accountability_recorded": "记录责任追究",
-    "case_document_issued": "出具文书",
-}
-_TIMER_STATES = {"running": "计时中", "paused": "暂停", "stopped": "已停止", "breached": "已超期"}
 
 
 class ArchiveService:
@@ -111,8 +97,6 @@ class ArchiveService:
             RuleViolation: the case is not closed or archived yet.
             CaseNotFound: no such case in this tenant.
         """
-        from core.services.documents import DOCUMENT_ISSUED
-
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             view = await self.cases.get(tenant_id, case_id, actor)  # CASE_READ; another tenant's: 404
@@ -165,7 +149,7 @@ class ArchiveService:
             await repo.append_event(
                 case_id,
                 CaseEvent(
-                    name=DOCUMENT_ISSUED,
+                    name=EventName.DOCUMENT_ISSUED,
                     at=now,
                     actor=actor.username,
                     from_state=case.state,
@@ -267,13 +251,13 @@ def case_file_text(
         "四、办理时限",
         "时限\t期限\t状态",
         *(
-            f"{t.label}\t{local(t.timer.due_at)}\t{_TIMER_STATES.get(t.timer.state.value, '')}"
+            f"{t.label}\t{local(t.timer.due_at)}\t{t.timer.state.label}"
             for t in timers
         ),
         "五、流转记录",
         "序号\t时间\t事项\t操作人\t状态",
         *(
-            f"{seq}\t{local(e.at)}\t{_EVENT_LABELS.get(e.name, e.name)}\t{e.actor}\t{e.to_state.label}"
+            f"{seq}\t{local(e.at)}\t{event_label(e.name)}\t{e.actor}\t{e.to_state.label}"
             for seq, e in enumerate(events, start=1)
         ),
         "六、文书目录",

@@ -39,7 +39,7 @@ from core.domain.commands import (
 from core.domain.decisions import AccountabilityKind, TimerRule
 from core.domain.duty import on_duty
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
-from core.domain.events import ATTACHMENT_ADDED, CASE_RECEIVED, CaseEvent
+from core.domain.events import CaseEvent, EventName, on_portal
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.ledger import LedgerEntry
 from core.domain.lifecycle import Action, allowed_actions
@@ -69,7 +69,6 @@ from core.store.repositories import (
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
-    "IDENTITY_REVEALED",
     "CaseService",
     "CaseView",
     "IdentityView",
@@ -84,13 +83,6 @@ __all__ = [
 
 # A case logged more than this after it arrived is marked back-dated in its intake event.
 _BACKDATE_TOLERANCE = timedelta(minutes=5)
-
-
-COMPLAINANT_MESSAGE = "case_complainant_message"
-"""The submitter answered a question or explained more, through the portal."""
-
-IDENTITY_REVEALED = "case_identity_revealed"
-"""Someone read the complainant's identity in clear; the event names the reader and reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +271,7 @@ class CaseService:
             if leader:
                 data["reported_to"] = leader
             received = CaseEvent(
-                name=CASE_RECEIVED,
+                name=EventName.RECEIVED,
                 at=now,
                 actor=actor.username,
                 from_state=None,
@@ -461,7 +453,7 @@ class CaseService:
             await repo.append_event(
                 case_id,
                 CaseEvent(
-                    name=ATTACHMENT_ADDED,
+                    name=EventName.ATTACHMENT_ADDED,
                     at=self.clock.now(),
                     actor=actor.username,
                     from_state=case.state,
@@ -544,7 +536,7 @@ class CaseService:
             await repo.append_event(
                 case_id,
                 CaseEvent(
-                    name=IDENTITY_REVEALED,
+                    name=EventName.IDENTITY_REVEALED,
                     at=now,
                     actor=actor.username,
                     from_state=case.state,
@@ -572,15 +564,12 @@ class CaseService:
         return tuple(a for a in allowed_actions(view.case.state) if actor.can(permission_for(a)))
 
 
-AUTO_ESCALATED = "case_escalated"
-
-
 async def _escalate_if_needed(repo: CaseRepository, tenant: LoadedTenant, case: Case, now: datetime) -> None:
     """Escalate a new case to the head at once when the plugin says so (once per case)."""
     reason = tenant.hooks.case_escalation(case)
     if not reason:
         return
-    if any(e.name == AUTO_ESCALATED and e.data.get("at_once") for e in await repo.events(case.id)):
+    if any(e.name == EventName.AUTO_ESCALATED and e.data.get("at_once") for e in await repo.events(case.id)):
         return
     heads = [u.username for u in await TenantDirectory(case.tenant_id).users() if Role.APPROVER in u.roles]
     on_duty = await leader_on_duty(case.tenant_id, now)
@@ -597,7 +586,7 @@ async def _escalate_if_needed(repo: CaseRepository, tenant: LoadedTenant, case: 
     await repo.append_event(
         case.id,
         CaseEvent(
-            name=AUTO_ESCALATED,
+            name=EventName.AUTO_ESCALATED,
             at=now,
             actor="system",
             from_state=case.state,
@@ -881,31 +870,6 @@ async def _extend_timer(
 
 # --- the public portal --------------------------------------------------------------------------
 
-# Events a member of the public sees about their own case, with the words they see.
-_PUBLIC_MILESTONES = {
-    CASE_RECEIVED: "已收到",
-    Action.ACCEPT.event_name: "已受理",
-    Action.REFUSE.event_name: "不予受理",
-    Action.REFER_OUT.event_name: "已告知向有权机关反映",
-    Action.REQUEST_SUPPLEMENT.event_name: "请补充材料",
-    Action.DISPATCH.event_name: "已转有关单位办理",
-    Action.EXTEND.event_name: "办理期限已延长",
-    Action.REPLY.event_name: "已答复",
-    Action.RECORD_FEEDBACK.event_name: "已评价",
-    Action.REOPEN.event_name: "重新办理",
-    Action.CLOSE.event_name: "已办结",
-    ATTACHMENT_ADDED: "已补充材料",
-    COMPLAINANT_MESSAGE: "已补充说明",
-}
-# What the public may read of an event's data (the reason told to them, never internal notes).
-_PUBLIC_DATA = {
-    Action.REFUSE.event_name: ("reason",),
-    Action.REFER_OUT.event_name: ("agency",),
-    Action.REQUEST_SUPPLEMENT.event_name: ("items",),
-    Action.EXTEND.event_name: ("reason",),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class PublicMilestone:
     """One step of a case as its submitter sees it: no staff, no units, no internal notes."""
@@ -992,16 +956,14 @@ class PublicPortal:
             repo = CaseRepository(tenant_id)
             case = await repo.get(case_id)
             events = await repo.events(case_id)
+        shown = ((shown_as, event) for event in events if (shown_as := on_portal(event.name)))
         milestones = tuple(
             PublicMilestone(
-                label=_PUBLIC_MILESTONES[event.name],
+                label=name.portal_label or "",
                 at=event.at,
-                detail=MappingProxyType(
-                    {k: event.data[k] for k in _PUBLIC_DATA.get(event.name, ()) if k in event.data}
-                ),
+                detail=MappingProxyType({k: event.data[k] for k in name.portal_fields if k in event.data}),
             )
-            for event in events
-            if event.name in _PUBLIC_MILESTONES
+            for name, event in shown
         )
         return PublicStatus(
             receipt=case.serial,
@@ -1048,7 +1010,7 @@ class PublicPortal:
             await repo.append_event(
                 case_id,
                 CaseEvent(
-                    name=COMPLAINANT_MESSAGE,
+                    name=EventName.COMPLAINANT_MESSAGE,
                     at=now,
                     actor=Actor.from_public().username,
                     from_state=case.state,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from types import MappingProxyType
 
 from core.domain.cases import CaseState
-from core.domain.events import CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import load_tenant
@@ -14,9 +14,8 @@ from core.services.vault import Vault, default_vault
 from core.store.repositories import CaseRepository, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
-__all__ = ["IDENTITY_PURGED", "KeyKeeper"]
+__all__ = ["KeyKeeper"]
 
-IDENTITY_PURGED = "case_identity_purged"
 """The retention period ran out: the identity was deleted; the case stays for statistics."""
 
 
@@ -75,7 +74,7 @@ class KeyKeeper:
                     await repo.append_event(
                         case_id,
                         CaseEvent(
-                            name=IDENTITY_PURGED,
+                            name=EventName.IDENTITY_PURGED,
                             at=now,
                             actor="system",
                             from_state=CaseState.ARCHIVED,

@@ -38,7 +38,7 @@ from core.domain.documents import (
     to_html,
 )
 from core.domain.errors import DomainError, InvalidCommand, NotPermitted, RuleViolation
-from core.domain.events import CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.roles import Actor, Permission
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
@@ -53,7 +53,6 @@ from core.store.repositories import CaseRepository, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
-    "DOCUMENT_ISSUED",
     "DocumentJobs",
     "DocumentNotFound",
     "DocumentNotReady",
@@ -64,7 +63,6 @@ __all__ = [
 
 log = logging.getLogger("huiying.documents")
 
-DOCUMENT_ISSUED = "case_document_issued"
 """The event written on a case when a document is issued on it; the state does not change."""
 
 MAX_RENDER_ATTEMPTS = 3
@@ -203,7 +201,7 @@ class DocumentService:
             await repo.append_event(
                 case_id,
                 CaseEvent(
-                    name=DOCUMENT_ISSUED,
+                    name=EventName.DOCUMENT_ISSUED,
                     at=now,
                     actor=actor.username,
                     from_state=case.state,

@@ -36,11 +36,11 @@ from core.domain import sla
 from core.domain.cases import Case
 from core.domain.documents import ANONYMOUS
 from core.domain.errors import InvalidCommand, NotPermitted
-from core.domain.events import ATTACHMENT_ADDED, CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.masking import mask_identity, mask_text
 from core.domain.roles import Actor, Permission
 from core.domain.visibility import unit_bound
-from core.services.cases import IDENTITY_REVEALED, CaseService, may_reveal, scoped_query
+from core.services.cases import CaseService, may_reveal, scoped_query
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.repositories import CaseNotFound, CaseRepository, StoredDocument, StoredTimer, TenantDirectory
@@ -66,7 +66,10 @@ WITHHELD = "[已隐去]"
 _CHOICES = "unit（承办单位，不含投诉人身份）、supervisor（督查，身份脱敏）、archive（归档）"
 _PHONE_KEYS = frozenset({"phone", "mobile", "tel"})
 # Event data a unit does not get: why someone read the identity, and which files were handed in.
-_UNIT_DROPS = {IDENTITY_REVEALED: frozenset({"reason"}), ATTACHMENT_ADDED: frozenset({"filename", "sha256"})}
+_UNIT_DROPS = {
+    EventName.IDENTITY_REVEALED: frozenset({"reason"}),
+    EventName.ATTACHMENT_ADDED: frozenset({"filename", "sha256"}),
+}
 
 LIST_FORMATS = ("csv", "xlsx")
 """The case list's formats: CSV (UTF-8 with a byte-order mark, so Excel reads Chinese) and XLSX."""
@@ -371,7 +374,7 @@ def _list_row(case: Case, timers: Any, units: Mapping[str, str], zone: ZoneInfo,
     late = [stored.label for stored in timers if sla.is_overdue(stored.timer, now)]
     deadlines = "；".join(
         f"{stored.label} {local(stored.timer.due_at)}"
-        + ("" if stored.timer.state is sla.TimerState.RUNNING else f"（{_TIMER_STATES[stored.timer.state]}）")
+        + ("" if stored.timer.state is sla.TimerState.RUNNING else f"（{stored.timer.state.label}）")
         for stored in timers
     )
     unit = units.get(case.unit_code or "", case.unit_code or "")
@@ -390,14 +393,6 @@ def _list_row(case: Case, timers: Any, units: Mapping[str, str], zone: ZoneInfo,
         f"是（{'、'.join(late)}）" if late else "否",
         case.satisfaction.label if case.satisfaction else "",
     ]
-
-
-_TIMER_STATES = {
-    sla.TimerState.PAUSED: "暂停",
-    sla.TimerState.STOPPED: "已停止",
-    sla.TimerState.BREACHED: "已超期",
-    sla.TimerState.RUNNING: "计时中",
-}
 
 
 def _identity_cells(

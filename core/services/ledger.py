@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from core.domain.calendar import Period, PeriodUnit
 from core.domain.decisions import AccountabilityKind
 from core.domain.errors import DomainError, InvalidCommand, NotPermitted, RuleViolation
-from core.domain.events import CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.ledger import (
     AppealDecision,
     EntryType,
@@ -34,7 +34,7 @@ from core.domain.ledger import (
 )
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
-from core.services.accountability import ACCOUNTABILITY_RECORDED, record_accountability
+from core.services.accountability import record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import load_tenant
 from core.store.repositories import CaseRepository, TenantDirectory, TenantRepository
@@ -241,7 +241,7 @@ class LedgerService:
             await repo.append_event(
                 case_id,
                 CaseEvent(
-                    name=ACCOUNTABILITY_RECORDED,
+                    name=EventName.ACCOUNTABILITY_RECORDED,
                     at=now,
                     actor=actor.username,
                     from_state=case.state,

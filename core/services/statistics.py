@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from core.domain.calendar import BusinessCalendar
 from core.domain.errors import InvalidCommand, NotPermitted
+from core.domain.events import EventName
 from core.domain.roles import Actor, Permission
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import calendar_for
@@ -234,20 +235,20 @@ async def _compile(
     for case_id, name, data, at in facts.events:
         here = line(facts.units.get(case_id))
         match name:
-            case "case_dispatched":
+            case EventName.DISPATCHED:
                 line(data.get("unit_code")).dispatched += 1
-            case "case_replied":
+            case EventName.REPLIED:
                 replied[facts.units.get(case_id)].add(case_id)
                 replied_at[case_id] = at  # the last reply of the month counts
-            case "case_accepted":
+            case EventName.ACCEPTED:
                 here.accepted += 1
-            case "case_refused":
+            case EventName.REFUSED:
                 here.refused += 1
-            case "case_referred_out":
+            case EventName.REFERRED_OUT:
                 here.referred += 1
-            case "case_extended":
+            case EventName.EXTENDED:
                 here.extensions += 1
-            case "case_feedback_recorded":
+            case EventName.FEEDBACK_RECORDED:
                 verdict = data.get("satisfaction")
                 if verdict in _VERDICTS:
                     here.feedback += 1

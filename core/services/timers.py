@@ -22,12 +22,12 @@ from zoneinfo import ZoneInfo
 from core.domain.calendar import Period
 from core.domain.cases import Case
 from core.domain.decisions import AccountabilityKind, TimerEffect, TimerPhase
-from core.domain.events import CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.ledger import LedgerEntry
 from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState
 from core.plugins import PluginRegistry
-from core.services.accountability import ACCOUNTABILITY_RECORDED, accountability_lines, standing_this_year
+from core.services.accountability import accountability_lines, standing_this_year
 from core.services.clock import Clock, SystemClock
 from core.services.duty import leader_on_duty
 from core.services.notify import notifications_for
@@ -44,11 +44,6 @@ from core.store.repositories import (
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
-    "ACCOUNTABILITY_RECORDED",
-    "DEADLINE_RECOMPUTED",
-    "ESCALATED",
-    "REMINDED",
-    "SUPERVISION_NOTICE",
     "SYSTEM",
     "TimerJobs",
 ]
@@ -58,10 +53,6 @@ log = logging.getLogger("huiying.timers")
 SYSTEM = "system"
 """The actor of events the platform writes by itself."""
 
-REMINDED = "case_reminded"
-SUPERVISION_NOTICE = "case_supervision_notice_issued"
-ESCALATED = "case_escalated"
-DEADLINE_RECOMPUTED = "case_deadline_recomputed"
 
 _NOTICE_BODY = (
     "督办通知单\n编号：{number}\n案件：{serial}《{title}》\n期限：{label}（依据：{basis}）\n"
@@ -317,7 +308,7 @@ class TimerJobs:
             "即将到期，请抓紧办理。"
         )
         recipients = self._notify(firing, "remind", await self._responsible(firing), subject, body)
-        self._event(firing, REMINDED, {"recipients": recipients})
+        self._event(firing, EventName.REMINDED, {"recipients": recipients})
 
     async def _supervision_notice(self, firing: _Firing) -> None:
         timer, case, tenant = firing.stored.timer, firing.case, firing.tenant
@@ -346,7 +337,7 @@ class TimerJobs:
         recipients = [*await self._responsible(firing), *firing.batch.users_with(Role.SUPERVISOR)]
         subject = f"督办通知单 {number}：{case.serial} {firing.stored.label}已逾期"
         sent = self._notify(firing, "notice", recipients, subject, body)
-        self._event(firing, SUPERVISION_NOTICE, {"number": number, "recipients": sent})
+        self._event(firing, EventName.SUPERVISION_NOTICE_ISSUED, {"number": number, "recipients": sent})
 
     def _escalate(self, firing: _Firing) -> None:
         case = firing.case
@@ -354,7 +345,7 @@ class TimerJobs:
         subject = f"逾期升级：{case.serial} {firing.stored.label}已逾期"
         body = f"案件 {case.serial}《{case.title}》{firing.stored.label}已逾期，已升级至领导督办。"
         sent = self._notify(firing, "escalate", leaders, subject, body)
-        self._event(firing, ESCALATED, {"reason": "逾期自动升级", "recipients": sent})
+        self._event(firing, EventName.AUTO_ESCALATED, {"reason": "逾期自动升级", "recipients": sent})
 
     async def _accountability(self, firing: _Firing) -> None:
         case, batch = firing.case, firing.batch
@@ -384,7 +375,7 @@ class TimerJobs:
         batch.ledger.append((len(batch.events), lines))  # the event learns the lines' ids in flush
         self._event(
             firing,
-            ACCOUNTABILITY_RECORDED,
+            EventName.ACCOUNTABILITY_RECORDED,
             {
                 "subject": subject,
                 "count_in_year": event.count_in_year,
@@ -438,7 +429,7 @@ class TimerJobs:
             await repo.append_event(
                 case.id,
                 CaseEvent(
-                    name=DEADLINE_RECOMPUTED,
+                    name=EventName.DEADLINE_RECOMPUTED,
                     at=now,
                     actor=SYSTEM,
                     from_state=case.state,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from core.domain.cases import Case, CaseKind, CaseState, Channel
-from core.domain.commands import has_control_characters
 from core.domain.errors import InvalidCommand
+from core.domain.payloads import has_control_characters
 from core.store.engine import is_postgres
 from core.store.repositories import _case, _in_tenant
 from core.store.tables import CaseRow

@@ -6,19 +6,20 @@ from datetime import UTC, datetime
 
 from piccolo.query.functions.aggregate import Count
 
+from core.domain.events import EventName
 from core.store.repositories import _in_tenant
 from core.store.tables import CaseEvent, CaseRow, Document, SlaTimer
 
 __all__ = ["COUNTED_EVENTS", "MonthFacts", "month_facts", "satisfaction_counts"]
 
 COUNTED_EVENTS = [
-    "case_accepted",
-    "case_refused",
-    "case_referred_out",
-    "case_dispatched",
-    "case_replied",
-    "case_extended",
-    "case_feedback_recorded",
+    EventName.ACCEPTED,
+    EventName.REFUSED,
+    EventName.REFERRED_OUT,
+    EventName.DISPATCHED,
+    EventName.REPLIED,
+    EventName.EXTENDED,
+    EventName.FEEDBACK_RECORDED,
 ]
 
 
@@ -55,7 +56,7 @@ async def month_facts(tenant_id: int, start: datetime, end: datetime) -> MonthFa
         .output(load_json=True)
     )
     facts.events = [(row["case_id"], row["name"], row["data"] or {}, row["at"]) for row in events]
-    replied = sorted({e[0] for e in facts.events if e[1] == "case_replied"})
+    replied = sorted({e[0] for e in facts.events if e[1] == EventName.REPLIED})
     if replied:
         # Handling time runs from the first dispatch (or, never dispatched, the acceptance),
         # which may lie in an earlier month.
@@ -64,14 +65,14 @@ async def month_facts(tenant_id: int, start: datetime, end: datetime) -> MonthFa
             .where(
                 (CaseEvent.tenant_id == tenant_id)
                 & CaseEvent.case_id.is_in(replied)
-                & CaseEvent.name.is_in(["case_dispatched", "case_accepted"])
+                & CaseEvent.name.is_in([EventName.DISPATCHED, EventName.ACCEPTED])
                 & (CaseEvent.at < end)
             )
             .order_by(CaseEvent.id)
         )
         accepted: dict[int, datetime] = {}
         for row in starts:
-            target = facts.starts if row["name"] == "case_dispatched" else accepted
+            target = facts.starts if row["name"] == EventName.DISPATCHED else accepted
             target.setdefault(row["case_id"], row["at"])
         for case_id, at in accepted.items():
             facts.starts.setdefault(case_id, at)

@@ -15,6 +15,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from core.domain.events import event_label
 from core.web.admin import PlatformPages
 from core.web.labels import SATISFACTION_LABELS, TIMER_STATE_LABELS, local_time
 from core.web.portal import PortalController
@@ -41,6 +42,7 @@ def _engine_setup(engine: JinjaTemplateEngine) -> None:
     env.filters["localtime"] = local_time
     env.globals["satisfaction_labels"] = SATISFACTION_LABELS
     env.globals["timer_state_labels"] = TIMER_STATE_LABELS
+    env.globals["event_label"] = event_label
     env.trim_blocks = True
     env.lstrip_blocks = True
 

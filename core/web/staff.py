@@ -22,10 +22,11 @@ from core.api.controllers.deps import Services
 from core.api.security import SESSION_COOKIE
 from core.domain import sla
 from core.domain.cases import CaseKind, CaseState, Channel
-from core.domain.commands import COMMANDS, command_from_payload
+from core.domain.commands import COMMANDS
 from core.domain.errors import DomainError, InvalidCommand
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
+from core.domain.payloads import command_from_payload
 from core.domain.roles import Permission
 from core.domain.visibility import unit_bound
 from core.services.auth import Principal, authenticate_user
@@ -51,19 +52,6 @@ from core.web.session import (
 __all__ = ["StaffController"]
 
 OPEN_STATES = tuple(state for state in CaseState if state.is_open)
-
-EVENT_LABELS = {
-    **{action.event_name: action.label for action in Action},
-    "case_received": "接收",
-    "case_identity_revealed": "查阅身份原文",
-    "case_attachment_added": "添加材料",
-    "case_complainant_message": "投诉人补充说明",
-    "case_escalated": "督办升级",
-    "case_reminded": "催办",
-    "case_supervision_notice_issued": "发出督办通知单",
-    "case_accountability_recorded": "记录责任追究",
-    "case_document_issued": "出具文书",
-}
 
 QUEUES = {
     "all": "全部在办",
@@ -443,7 +431,6 @@ class StaffController(Controller):
                 "countdown": countdown,
                 "second": timedelta(seconds=1),
                 "can_reveal": principal.actor.can(Permission.IDENTITY_REVEAL),
-                "event_labels": EVENT_LABELS,
                 "render_states": RENDER_STATES,
                 "can_attach": principal.actor.can(Permission.CASE_ATTACH) and page.view.case.state.is_open,
                 "sees_materials": principal.actor.can(Permission.CASE_MATERIALS),

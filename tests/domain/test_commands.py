@@ -17,10 +17,10 @@ from core.domain.commands import (
     ReplyMode,
     ReplyToCase,
     RequestSupplement,
-    command_from_payload,
 )
 from core.domain.errors import InvalidCommand
 from core.domain.lifecycle import Action
+from core.domain.payloads import command_from_payload
 
 # A valid payload for every action, as JSON would bring it (enums and periods as text, lists).
 VALID: dict[Action, dict[str, Any]] = {

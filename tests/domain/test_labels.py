@@ -8,6 +8,7 @@ import pytest
 
 from core.domain.cases import CaseKind, CaseState, Channel, Complexity, Satisfaction, Severity, SeverityFlag
 from core.domain.commands import DispatchMode, Outcome, ReplyMode
+from core.domain.events import EventName
 from core.domain.ledger import AppealDecision, EntryType
 from core.domain.lifecycle import Action
 from core.domain.sla import TimerState
@@ -32,6 +33,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
         EntryType,
         DispatchMode,
         TimerState,
+        EventName,
     ],
     ids=lambda e: e.__name__,
 )

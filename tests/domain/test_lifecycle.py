@@ -9,7 +9,7 @@ import pytest
 
 from core.domain.cases import CaseState
 from core.domain.errors import IllegalTransition
-from core.domain.events import CASE_RECEIVED
+from core.domain.events import EventName
 from core.domain.lifecycle import TRANSITIONS, Action, allowed_actions, next_state
 
 ILLEGAL = [(state, action) for state in CaseState for action in Action if (state, action) not in TRANSITIONS]
@@ -176,7 +176,7 @@ def test_labels_and_event_names_are_distinct() -> None:
     events = [action.event_name for action in Action]
     assert len(set(labels)) == len(labels)
     assert len(set(events)) == len(events)
-    assert CASE_RECEIVED not in events  # intake's event is not an action's
+    assert EventName.RECEIVED not in events  # intake's event is not an action's
     assert Action.DISPATCH.event_name == "case_dispatched"
     assert Action.REQUEST_SUPPLEMENT.event_name == "case_supplement_requested"
     assert Action.RECORD_FEEDBACK.event_name == "case_feedback_recorded"

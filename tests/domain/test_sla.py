@@ -220,7 +220,7 @@ MOVES: dict[str, Callable[[Timer], Timer]] = {
 @pytest.mark.parametrize("move", sorted(MOVES))
 def test_nothing_happens_to_a_stopped_timer(move: str) -> None:
     stopped = stop(reply_timer(), at("2026-10-08T09:00:00+08:00"))
-    with pytest.raises(InvalidCommand, match="已停止"):
+    with pytest.raises(InvalidCommand, match="已结束"):
         MOVES[move](stopped)
 
 

@@ -7,9 +7,10 @@ from datetime import datetime
 import pytest
 
 from core.domain.cases import Case, CaseKind, CaseState, Channel
-from core.domain.commands import SupplyMaterial, command_from_payload
+from core.domain.commands import SupplyMaterial
 from core.domain.errors import InvalidCommand
 from core.domain.lifecycle import Action
+from core.domain.payloads import command_from_payload
 from core.domain.roles import Actor, Role
 from core.domain.transitions import decide
 

@@ -488,7 +488,8 @@ async def test_the_handler_asks_for_more_time_and_a_leader_grants_it(make_tenant
 
 
 async def test_an_upheld_complaint_holds_its_respondent_to_account(make_tenant, registry, actors):
-    from core.domain.commands import Outcome, command_from_payload
+    from core.domain.commands import Outcome
+    from core.domain.payloads import command_from_payload
 
     tenant = await make_tenant()
     service = CaseService(registry, FixedClock(SHANGHAI_0930))

@@ -14,11 +14,11 @@ import plugins.township.hooks as township
 import plugins.township.rules as township_rules
 from core.domain.calendar import Period
 from core.domain.cases import CaseKind, CaseState, Channel
-from core.domain.commands import command_from_payload
 from core.domain.decisions import ApprovalStep
 from core.domain.errors import RuleViolation
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import TRANSITIONS, Action
+from core.domain.payloads import command_from_payload
 from core.domain.roles import Actor, Role
 from core.hookspecs import hookimpl
 from core.plugins import PluginRegistry

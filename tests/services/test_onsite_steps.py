@@ -16,11 +16,11 @@ from core.domain.commands import (
     FollowUp,
     InstructCase,
     RegisterCase,
-    command_from_payload,
 )
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
+from core.domain.payloads import command_from_payload
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
 from core.services.cases import CaseService
@@ -120,11 +120,13 @@ async def test_a_mass_incident_goes_to_the_head_at_once(make_tenant, actors):
     await service.perform(
         tenant.id, loud, RegisterCase(flags=frozenset({SeverityFlag.MASS})), actors["operator"]
     )
-    assert "case_escalated" not in [
+    assert "case_auto_escalated" not in [
         e.name for e in await service.events(tenant.id, quiet, actors["operator"])
     ]
     escalated = [
-        e for e in await service.events(tenant.id, loud, actors["operator"]) if e.name == "case_escalated"
+        e
+        for e in await service.events(tenant.id, loud, actors["operator"])
+        if e.name == "case_auto_escalated"
     ]
     assert (
         len(escalated) == 1

@@ -16,10 +16,10 @@ from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import CaseOut, CasePageOut, EventOut, Input, IntakeIn, RowId, case_out, event_out
 from core.api.security import requires
-from core.domain.commands import command_from_payload
 from core.domain.errors import InvalidCommand
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
+from core.domain.payloads import command_from_payload
 from core.domain.roles import Permission
 from core.services.auth import Principal
 from core.store.case_search import CaseQuery

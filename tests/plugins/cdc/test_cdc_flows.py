@@ -426,7 +426,7 @@ async def test_the_24h_general_duty_takes_a_night_call_and_a_major_case_goes_to_
     # 三.7: a complex case is reported to the leader in charge at once, and gets the written procedure.
     view = await service.perform(tenant.id, view.case.id, RegisterCase(complexity=Complexity.COMPLEX), night)
     events = await service.events(tenant.id, view.case.id, night)
-    escalated = [e for e in events if e.name == "case_escalated"]
+    escalated = [e for e in events if e.name == "case_auto_escalated"]
     assert len(escalated) == 1 and "三.7" in escalated[0].data["reason"]
     view = await service.perform(tenant.id, view.case.id, AcceptCase(), night)
     assert {stored.timer.kind for stored in view.timers} == {"written_reply"}

@@ -170,11 +170,13 @@ async def test_a_mass_case_is_escalated_at_once(make_tenant, actors):
         RegisterCase(category="消费纠纷", flags=frozenset({SeverityFlag.MASS})),
         actors["operator"],
     )
-    assert "case_escalated" not in [
+    assert "case_auto_escalated" not in [
         e.name for e in await service.events(tenant.id, quiet, actors["operator"])
     ]
     (escalated,) = [
-        e for e in await service.events(tenant.id, loud, actors["operator"]) if e.name == "case_escalated"
+        e
+        for e in await service.events(tenant.id, loud, actors["operator"])
+        if e.name == "case_auto_escalated"
     ]
     assert escalated.data["at_once"] is True and "leader" in escalated.data["told"]
     assert "群体性" in escalated.data["reason"] and "站长" in escalated.data["reason"]

@@ -256,7 +256,7 @@ async def test_unclear_responsibility_goes_to_the_vp_or_gm_who_picks_the_departm
         people["operator"],
     )
     events = await service.events(tenant.id, case_id, people["supervisor"])
-    escalated = [e for e in events if e.name == "case_escalated"]
+    escalated = [e for e in events if e.name == "case_auto_escalated"]
     assert len(escalated) == 1 and "四.10" in escalated[0].data["reason"]
     async with tenant_tx(tenant.id):
         told = {
