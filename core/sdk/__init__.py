@@ -1,7 +1,9 @@
 """The surface plugins import: the hookimpl marker, the domain values hooks use, and helpers.
 
-A plugin imports from here (and may import `core.domain` modules directly), never from the
-store, services or API. `core.sdk.testing` is the conformance suite every plugin runs.
+A plugin imports only from here: every command, decision and domain value a hook takes or
+returns is re-exported, so the core's own modules can move without breaking a plugin (an
+import-linter contract holds plugins to it). `core.sdk.testing` is the conformance suite every
+plugin runs.
 """
 
 from core.domain.calendar import Period, PeriodUnit
@@ -16,14 +18,37 @@ from core.domain.cases import (
     SeverityFlag,
 )
 from core.domain.commands import (
+    AcceptCase,
+    ApproveCase,
+    ArchiveCase,
+    ArriveOnSite,
     CaseCommand,
     CloseCase,
+    ConfirmRemedy,
     DispatchCase,
+    DispatchMode,
+    EscalateCase,
+    ExtendCase,
+    FollowUp,
+    InstructCase,
+    OrderRemedy,
     Outcome,
     RecordFeedback,
+    RecordInvestigation,
+    ReferCaseOut,
+    RefuseCase,
+    RegisterCase,
+    RejectCase,
+    ReopenCase,
     ReplyMode,
     ReplyToCase,
+    RequestExtension,
+    RequestSupplement,
     ReturnCase,
+    SetDeadline,
+    SignForCase,
+    SubmitForApproval,
+    SupplyMaterial,
 )
 from core.domain.decisions import (
     AcceptanceCheck,
@@ -53,11 +78,15 @@ from core.domain.tenancy import SettingSpec, TenantContext, Unit
 from core.hookspecs import hookimpl
 
 __all__ = [
+    "AcceptCase",
     "AcceptanceCheck",
     "AccountabilityEvent",
     "AccountabilityKind",
     "Action",
     "ApprovalStep",
+    "ApproveCase",
+    "ArchiveCase",
+    "ArriveOnSite",
     "Case",
     "CaseCommand",
     "CaseEvent",
@@ -67,28 +96,47 @@ __all__ = [
     "Classification",
     "CloseCase",
     "Complexity",
+    "ConfirmRemedy",
     "DispatchCase",
+    "DispatchMode",
     "DocumentTemplate",
+    "EscalateCase",
+    "ExtendCase",
     "FieldSpec",
+    "FollowUp",
+    "InstructCase",
     "IntakeSchema",
+    "OrderRemedy",
     "Outcome",
     "Period",
     "PeriodUnit",
     "RecordFeedback",
+    "RecordInvestigation",
+    "ReferCaseOut",
+    "RefuseCase",
+    "RegisterCase",
+    "RejectCase",
+    "ReopenCase",
     "ReplyMode",
     "ReplyRequirements",
     "ReplyToCase",
+    "RequestExtension",
+    "RequestSupplement",
     "ReturnCase",
     "Role",
     "Routing",
     "Sanction",
     "SanctionKind",
     "Satisfaction",
+    "SetDeadline",
     "SettingSpec",
     "Severity",
     "SeverityFlag",
+    "SignForCase",
     "StandardPhrase",
     "StatisticsDimension",
+    "SubmitForApproval",
+    "SupplyMaterial",
     "TenantContext",
     "Tier",
     "TimerEffect",

@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.domain.commands import RecordInvestigation, RequestSupplement
 from core.sdk import (
     AcceptanceCheck,
     AccountabilityEvent,
@@ -30,9 +29,11 @@ from core.sdk import (
     IntakeSchema,
     Period,
     PeriodUnit,
+    RecordInvestigation,
     ReplyMode,
     ReplyRequirements,
     ReplyToCase,
+    RequestSupplement,
     Routing,
     Sanction,
     SanctionKind,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from core.domain.commands import ReferCaseOut  # not re-exported by the SDK; the contract allows the domain
 from core.sdk import (
     AccountabilityEvent,
     AccountabilityKind,
@@ -25,6 +24,7 @@ from core.sdk import (
     FieldSpec,
     IntakeSchema,
     Period,
+    ReferCaseOut,
     Routing,
     Sanction,
     SanctionKind,
