@@ -19,7 +19,7 @@ from core.domain.events import event_label
 from core.web.admin import PlatformPages
 from core.web.labels import SATISFACTION_LABELS, TIMER_STATE_LABELS, local_time
 from core.web.portal import PortalController
-from core.web.staff import StaffController
+from core.web.staff import STAFF_PAGES
 
 __all__ = ["WEB_PATHS", "WebParts", "build_web"]
 
@@ -55,7 +55,7 @@ def build_web(*, public_middleware: list[Any], portal_max_body: int, staff_max_b
         middleware=public_middleware,
         request_max_body_size=portal_max_body,
     )
-    staff = Router(path="/", route_handlers=[StaffController], request_max_body_size=staff_max_body)
+    staff = Router(path="/", route_handlers=list(STAFF_PAGES), request_max_body_size=staff_max_body)
     static = create_static_files_router(
         path="/static", directories=[_HERE / "static"], include_in_schema=False, name="web-static"
     )

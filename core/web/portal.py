@@ -23,7 +23,7 @@ from core.domain.intake import IntakeDraft
 from core.services.console import Console, IntakeForm
 from core.web.labels import SATISFACTION_LABELS
 from core.web.pages import form_data, handlers_for_errors
-from core.web.staff import field_errors
+from core.web.staff.intake import field_errors
 
 __all__ = ["PortalController"]
 
