@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["DomainError", "IllegalTransition", "InvalidCommand", "NotPermitted", "RuleViolation"]
+__all__ = [
+    "DocumentNotFound",
+    "DocumentNotReady",
+    "DomainError",
+    "IllegalTransition",
+    "InvalidCommand",
+    "NotPermitted",
+    "RuleViolation",
+]
 
 
 class DomainError(Exception):
@@ -55,3 +63,18 @@ class NotPermitted(DomainError):
     """The actor's roles do not grant what the step needs."""
 
     code = "forbidden"
+
+
+class DocumentNotFound(DomainError):
+    """No such document in this tenant (or not one the reader may know of)."""
+
+    code = "not_found"
+
+    def __init__(self, document_id: int) -> None:
+        super().__init__(f"文书 {document_id} 不存在")
+
+
+class DocumentNotReady(DomainError):
+    """The document is still being rendered (or rendering failed)."""
+
+    code = "conflict"

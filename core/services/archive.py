@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 from core.domain.audit import GENESIS, event_hash
 from core.domain.cases import Case, CaseState
 from core.domain.documents import ANONYMOUS, WITHHELD, document_number, layout, to_html
-from core.domain.errors import NotPermitted, RuleViolation
+from core.domain.errors import DocumentNotFound, DocumentNotReady, NotPermitted, RuleViolation
 from core.domain.events import CaseEvent, EventName, event_label
 from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission
@@ -167,8 +167,6 @@ class ArchiveService:
             DocumentNotFound: no such bundle (or the case is not the actor's to read).
             DocumentNotReady: the worker has not built it yet, or building it failed.
         """
-        from core.services.documents import DocumentNotFound, DocumentNotReady
-
         async with tenant_tx(tenant_id):
             store = DocumentStore(tenant_id)
             info = await store.get(document_id)

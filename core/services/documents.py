@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -37,25 +37,30 @@ from core.domain.documents import (
     resolve_templates,
     to_html,
 )
-from core.domain.errors import DomainError, InvalidCommand, NotPermitted, RuleViolation
+from core.domain.errors import (
+    DocumentNotFound,
+    DocumentNotReady,
+    InvalidCommand,
+    NotPermitted,
+    RuleViolation,
+)
 from core.domain.events import CaseEvent, EventName
 from core.domain.roles import Actor, Permission
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
-from core.services.archive import ARCHIVE_KIND
+from core.services.archive import ARCHIVE_KIND, build_bundle
 from core.services.cases import CaseService
 from core.services.clock import Clock, SystemClock
 from core.services.export import clear_identity, scrubber
 from core.services.tenants import LoadedTenant, load_tenant
-from core.store.documents import COPIES, DocumentInfo, DocumentStore
+from core.store.documents import COPIES, DocumentInfo, DocumentStore, RenderSource
 from core.store.duty import DutyRepository
-from core.store.repositories import CaseRepository, TenantRepository
+from core.store.repositories import CaseRepository, TenantRecord, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
+    "RENDERERS",
     "DocumentJobs",
-    "DocumentNotFound",
-    "DocumentNotReady",
     "DocumentService",
     "Download",
     "may_issue",
@@ -63,24 +68,13 @@ __all__ = [
 
 log = logging.getLogger("huiying.documents")
 
-"""The event written on a case when a document is issued on it; the state does not change."""
-
 MAX_RENDER_ATTEMPTS = 3
 
+Renderer = Callable[[int, TenantRecord, RenderSource, datetime], Awaitable[bool]]
 
-class DocumentNotFound(DomainError):
-    """No such document in this tenant (or not one the reader may know of)."""
-
-    code = "not_found"
-
-    def __init__(self, document_id: int) -> None:
-        super().__init__(f"文书 {document_id} 不存在")
-
-
-class DocumentNotReady(DomainError):
-    """The document is still being rendered (or rendering failed)."""
-
-    code = "conflict"
+RENDERERS: Mapping[str, Renderer] = MappingProxyType({ARCHIVE_KIND: build_bundle})
+"""Kinds of document not rendered from their text: their renderer stores what it made and says
+whether there was anything to do. Every other kind is laid out as a text document."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -378,10 +372,9 @@ class DocumentJobs:
         if source is None or source.render_state != "pending":
             return False
         try:
-            if source.kind == ARCHIVE_KIND:  # the case file, its documents and its events in a zip
-                from core.services.archive import build_bundle
-
-                return await build_bundle(tenant_id, record, source, self.clock.now())
+            special = RENDERERS.get(source.kind)
+            if special is not None:
+                return await special(tenant_id, record, source, self.clock.now())
             copies: dict[str, tuple[str, bytes]] = {}
             for copy, body in (("unit", source.body), ("internal", source.masked_body)):
                 if not body:

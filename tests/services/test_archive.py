@@ -21,12 +21,12 @@ import pytest
 
 from core.domain.audit import event_hash, first_broken
 from core.domain.commands import ArchiveCase, CloseCase
-from core.domain.errors import NotPermitted, RuleViolation
+from core.domain.errors import DocumentNotReady, NotPermitted, RuleViolation
 from core.domain.masking import mask_name, mask_phone
 from core.services.archive import ARCHIVE_KIND, ArchiveService, verify_bundle
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
-from core.services.documents import DocumentJobs, DocumentNotReady, DocumentService
+from core.services.documents import DocumentJobs, DocumentService
 from core.store.audit import chain_records
 from tests.services.test_documents import ADDRESS, NAME, NOW, PHONE, PLUGINS, act, drive, text_of
 

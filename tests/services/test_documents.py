@@ -41,7 +41,7 @@ from core.domain.commands import (
     SubmitForApproval,
 )
 from core.domain.documents import WITHHELD
-from core.domain.errors import DomainError, InvalidCommand, NotPermitted, RuleViolation
+from core.domain.errors import DocumentNotReady, DomainError, InvalidCommand, NotPermitted, RuleViolation
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
 from core.domain.masking import mask_address, mask_name, mask_phone
@@ -49,7 +49,7 @@ from core.domain.roles import Actor
 from core.jobs.scheduler import Scheduler
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
-from core.services.documents import DocumentJobs, DocumentNotReady, DocumentService
+from core.services.documents import DocumentJobs, DocumentService
 from core.services.tenants import load_tenant, onboard, read_tenant_file
 from core.store.tx import tenant_tx
 
@@ -558,7 +558,7 @@ async def test_a_handover_record_is_issued_for_duty_staff_and_supervisors_only(m
     for who in ("handler", "admin"):
         with pytest.raises(NotPermitted, match="值班记录保密"):
             await documents.issue_handover(tenant.id, handover.id, actors[who])
-    from core.services.documents import DocumentNotFound
+    from core.domain.errors import DocumentNotFound
 
     with pytest.raises(DocumentNotFound):
         await documents.issue_handover(tenant.id, handover.id + 10_000, actors["operator"])

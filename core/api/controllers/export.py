@@ -16,10 +16,11 @@ from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import RowId
 from core.api.security import requires
+from core.domain.errors import DocumentNotFound
 from core.domain.roles import Permission
 from core.services.archive import ArchiveService
 from core.services.auth import Principal
-from core.services.documents import DocumentNotFound, DocumentService
+from core.services.documents import DocumentService
 from core.services.export import CaseExport
 from core.store.case_search import CaseQuery
 from core.store.documents import DocumentInfo

@@ -15,12 +15,11 @@ from litestar.response import Redirect, Template
 from core.api.controllers.deps import Services
 from core.domain import sla
 from core.domain.commands import COMMANDS
-from core.domain.errors import DomainError, InvalidCommand
+from core.domain.errors import DocumentNotFound, DomainError, InvalidCommand
 from core.domain.lifecycle import Action
 from core.domain.payloads import command_from_payload
 from core.domain.roles import Permission
 from core.services.auth import Principal
-from core.services.documents import DocumentNotFound
 from core.web.forms import action_fields, payload_from_form
 from core.web.labels import countdown, urgency
 from core.web.pages import form_data
