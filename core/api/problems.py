@@ -19,13 +19,21 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from core.domain.errors import DomainError, InvalidCommand
 from core.services.auth import AccountLocked
 
-__all__ = ["PROBLEMS", "PROBLEM_JSON", "ProblemOut", "exception_handlers", "problem", "problem_responses"]
+__all__ = [
+    "DOMAIN_STATUS",
+    "PROBLEMS",
+    "PROBLEM_JSON",
+    "ProblemOut",
+    "exception_handlers",
+    "problem",
+    "problem_responses",
+]
 
 PROBLEM_JSON = "application/problem+json"
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 log = logging.getLogger("huiying.api")
 
-_STATUS_BY_CODE = {
+DOMAIN_STATUS = {
     "not_found": 404,
     "conflict": 409,
     "illegal_transition": 409,
@@ -38,6 +46,7 @@ _STATUS_BY_CODE = {
     "unknown_plugin": 422,
     "plugin_contract": 422,
 }
+"""The HTTP status of each domain error code, for the API's problems and the pages' errors alike."""
 
 _TITLES = {
     400: "Bad Request",
@@ -89,7 +98,7 @@ def problem(
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
-    status = _STATUS_BY_CODE.get(exc.code, 400)
+    status = DOMAIN_STATUS.get(exc.code, 400)
     if exc.code == "conflict" and request.headers.get("if-match"):
         status = 412  # the version the client named is not the current one
     errors = None

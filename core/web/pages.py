@@ -9,25 +9,13 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
+from core.api.problems import DOMAIN_STATUS
 from core.domain.errors import DomainError
 from core.web.session import CsrfFailed, SignInRequired
 
 __all__ = ["error_page", "form_data", "handlers_for_errors"]
 
 log = logging.getLogger("huiying.web")
-
-# Statuses of domain errors, as the API maps them (core/api/problems.py).
-_STATUS_BY_CODE = {
-    "not_found": 404,
-    "conflict": 409,
-    "illegal_transition": 409,
-    "rule_violation": 422,
-    "invalid_command": 422,
-    "forbidden": 403,
-    "authentication_failed": 401,
-    "account_locked": 429,
-    "tenant_inactive": 403,
-}
 
 _TITLES = {
     401: "请先登录",
@@ -79,7 +67,7 @@ def handlers_for_errors(area: str) -> dict:
         return error_page(request, 403, exc.detail, home=_home(request, area))
 
     def domain(request: Request, exc: DomainError) -> Response:
-        status = _STATUS_BY_CODE.get(exc.code, 422)
+        status = DOMAIN_STATUS.get(exc.code, 422)
         return error_page(request, status, str(exc), home=_home(request, area))
 
     def http(request: Request, exc: HTTPException) -> Response:
