@@ -14,7 +14,8 @@ from core.domain.events import CaseEvent
 from core.domain.masking import mask_text
 from core.domain.payloads import has_control_characters
 from core.domain.roles import Role
-from core.services.cases import CaseView, PublicStatus
+from core.services.cases import CaseView
+from core.services.portal import PublicStatus
 from core.store.repositories import StoredTimer, UserRecord
 
 __all__ = [

@@ -10,9 +10,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from core.domain.calendar import BusinessCalendar, Period, PeriodUnit, require_aware
 from core.domain.errors import InvalidCommand
+
+if TYPE_CHECKING:
+    from core.domain.decisions import TimerRule
+    from core.domain.lifecycle import Action
 
 __all__ = [
     "Timer",
@@ -21,6 +26,7 @@ __all__ = [
     "extend",
     "is_due_for_warning",
     "is_overdue",
+    "next_timer",
     "pause",
     "remaining",
     "resume",
@@ -321,3 +327,15 @@ def _require_not_before(now: datetime, earlier: datetime, what: str) -> None:
     """Raise if `now` is naive or earlier than `earlier`."""
     if require_aware(now, "now") < earlier:
         raise InvalidCommand(f"时间 {now.isoformat()} 早于{what} (time goes backwards)", field="now")
+
+
+def next_timer(rule: TimerRule, timer: Timer, action: Action, at: datetime) -> Timer | None:
+    """The timer after `action`, or None when the action does not touch it."""
+    live = timer.state in (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED)
+    if action in rule.stops_on and live:
+        return stop(timer, at)
+    if action in rule.pauses_on and timer.state is TimerState.RUNNING:
+        return pause(timer, at)
+    if action in rule.resumes_on and timer.state is TimerState.PAUSED:
+        return resume(timer, at)
+    return None

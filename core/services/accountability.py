@@ -9,15 +9,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.domain.cases import Case
+from core.domain.commands import CloseCase, Outcome
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, Sanction
 from core.domain.ledger import EntryType, LedgerEntry
 from core.services.tenants import LoadedTenant
 from core.store.repositories import CaseRepository
 
-__all__ = ["accountability_lines", "record_accountability", "standing_this_year"]
+__all__ = ["accountability_lines", "close_accountability", "record_accountability", "standing_this_year"]
 
 
 async def record_accountability(
@@ -140,3 +142,46 @@ def _without_subject(sanction: Sanction) -> Sanction:
         appealable=sanction.appealable,
         note=sanction.note,
     )
+
+
+async def close_accountability(
+    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: CloseCase, now: datetime
+) -> dict[str, Any] | None:
+    """An upheld complaint holds its respondent to account; a verified report rewards its reporter."""
+    if command.outcome is Outcome.UPHELD:
+        kind, subject = AccountabilityKind.COMPLAINT_UPHELD, command.respondent
+    elif command.outcome is Outcome.VERIFIED:
+        kind, subject = AccountabilityKind.REPORT_VERIFIED, f"举报人（{case.serial}）"
+    else:
+        return None
+    event, lines = await record_accountability(
+        repo,
+        tenant,
+        case,
+        kind=kind,
+        subject=subject,
+        now=now,
+        evidence=f"案件 {case.serial} 办结：{command.outcome.label}",
+        detail=command.summary,
+        amount=command.amount,
+        commission=command.commission,
+        unit_code=command.respondent_unit,
+        responsible=(case.owner, case.handler or ""),
+    )
+    return {
+        "subject": subject,
+        "count_in_year": event.count_in_year,
+        "sanctions": [_line_summary(line) for line in lines],
+    }
+
+
+def _line_summary(line: LedgerEntry) -> dict[str, Any]:
+    sanction = line.sanction
+    assert sanction is not None  # record_accountability writes lines only
+    return {
+        "entry": line.id,
+        "subject": line.subject,
+        "kind": sanction.kind.value,
+        "points": sanction.points,
+        "amount": str(sanction.amount),
+    }

@@ -1,22 +1,134 @@
-"""Keeping identities safe over time: master key rotation and the retention purge."""
+"""Complainants' identities, kept apart from their cases.
+
+Reading them (masked, or in clear with the reason logged), the tenant's data key, master key
+rotation and the retention purge.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 from core.domain.cases import CaseState
+from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent, EventName
+from core.domain.masking import mask_identity
+from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
+from core.services.access import may_reveal, visible_case
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import load_tenant
 from core.services.vault import Vault, default_vault
-from core.store.repositories import CaseRepository, TenantRepository
+from core.store.repositories import CaseNotFound, CaseRepository, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
-__all__ = ["KeyKeeper"]
+__all__ = ["IdentityDesk", "IdentityView", "KeyKeeper", "tenant_data_key"]
 
-"""The retention period ran out: the identity was deleted; the case stays for statistics."""
+
+@dataclass(frozen=True, slots=True)
+class IdentityView:
+    """What most roles see of a complainant: masked values, and related cases by blind index."""
+
+    anonymous: bool
+    masked: Mapping[str, str]
+    related: tuple[str, ...]
+
+
+async def tenant_data_key(
+    vault: Vault, repo: CaseRepository, stored: tuple[int, bytes, bytes, str] | None = None
+) -> tuple[int, bytes]:
+    """The tenant's data key (version, key), made on the tenant's first identity.
+
+    `stored` is the wrapped key when the caller already read it (`repo.data_key`).
+    """
+    stored = stored or await repo.data_key()
+    if stored is None:
+        _, wrapped, nonce, master_id = vault.new_data_key()
+        await repo.add_data_key(wrapped, nonce, master_id)
+        stored = await repo.data_key()  # a concurrent first intake may have won: use its key
+    version, wrapped, nonce, master_id = stored
+    return version, vault.unwrap(wrapped, nonce, master_id)
+
+
+class IdentityDesk:
+    """Reading a case's complainant: masked for the case-materials roles, in clear with a reason."""
+
+    def __init__(self, registry: PluginRegistry, clock: Clock, vault: Vault | None = None) -> None:
+        self.registry = registry
+        self.clock = clock
+        self._vault = vault
+
+    @property
+    def vault(self) -> Vault:
+        return self._vault or default_vault()
+
+    async def masked(self, tenant_id: int, case_id: int, actor: Actor) -> IdentityView:
+        """The complainant's identity, masked, and the other cases with the same phone or ID number.
+
+        Not for the handling unit: even masked, a name and a phone can point at a neighbour.
+        """
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            case = await visible_case(repo, case_id, actor)
+            actor.require(Permission.CASE_MATERIALS)
+            sealed = await repo.identity(case_id)
+            if sealed is None:
+                return IdentityView(anonymous=case.anonymous, masked={}, related=())
+            _, key = await tenant_data_key(self.vault, repo)
+            clear = self.vault.open(key, tenant_id, case_id, sealed)
+            related = tuple(await repo.cases_sharing_identity(case_id, sealed))
+        return IdentityView(anonymous=False, masked=mask_identity(clear), related=related)
+
+    async def reveal(self, tenant_id: int, case_id: int, actor: Actor, reason: str) -> dict[str, Any]:
+        """The identity in clear, for a role that needs it; the reading and its reason are recorded.
+
+        Raises:
+            NotPermitted: the actor's roles may not read identities.
+            InvalidCommand: no reason was given.
+            CaseNotFound: no such case (or it has no identity: anonymous).
+        """
+        if len(reason.strip()) < 2:
+            raise InvalidCommand("查看投诉人身份须说明理由", field="reason")
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            case = await visible_case(repo, case_id, actor)
+            actor.require(Permission.IDENTITY_REVEAL)
+            tenant = await load_tenant(tenant_id, self.registry)
+            allowed = tenant.hooks.identity_access(case)  # a plugin may narrow, never widen
+            if not may_reveal(actor, allowed):
+                raise NotPermitted("本单位规定此类案件的投诉人身份仅限特定角色查看")
+            sealed = await repo.identity(case_id)
+            if sealed is None:
+                raise CaseNotFound(f"{case.serial} 的投诉人身份（匿名案件）")
+            _, key = await tenant_data_key(self.vault, repo)
+            clear = self.vault.open(key, tenant_id, case_id, sealed)
+            await repo.log_reveal(case_id, reader=actor.username, reason=reason.strip(), at=now)
+            await repo.append_event(
+                case_id,
+                CaseEvent(
+                    name=EventName.IDENTITY_REVEALED,
+                    at=now,
+                    actor=actor.username,
+                    from_state=case.state,
+                    to_state=case.state,
+                    # The reason stays in the reveal log (supervisors, auditors), not on the timeline.
+                    data=MappingProxyType({}),
+                ),
+            )
+        return clear
+
+    async def reveals(self, tenant_id: int, case_id: int, actor: Actor) -> list[tuple[str, str, datetime]]:
+        """Who read the identity in clear, why and when: for supervisors and auditors."""
+        if not (actor.can(Permission.CASE_SUPERVISE) or actor.can(Permission.AUDIT_READ)):
+            raise NotPermitted("只有督查员、审计员和领导可以查看身份查阅记录")
+        async with tenant_tx(tenant_id):
+            repo = CaseRepository(tenant_id)
+            await visible_case(repo, case_id, actor)
+            return await repo.reveals(case_id)
 
 
 class KeyKeeper:

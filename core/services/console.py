@@ -22,22 +22,15 @@ from core.domain.lifecycle import Action
 from core.domain.roles import Actor, Permission, Role
 from core.domain.tenancy import Unit
 from core.plugins import PluginRegistry
+from core.services.access import may_reveal, scoped_query
 from core.services.admin import MIN_PASSWORD, PlatformAdmin
 from core.services.auth import authenticate_user
-
-# One hashing rule for receipt secrets, the portal's (private there; shared within services).
-from core.services.cases import (
-    CaseService,
-    CaseView,
-    IdentityView,
-    PublicReceipt,
-    _secret_hash,
-    may_reveal,
-    scoped_query,
-)
+from core.services.cases import CaseService, CaseView
 from core.services.clock import Clock
+from core.services.confidentiality import IdentityView
 from core.services.documents import DocumentService, may_issue
 from core.services.passwords import hash_password
+from core.services.portal import PublicReceipt, secret_hash
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.deadlines import overdue_by_unit
@@ -152,7 +145,7 @@ class Console:
         actions = await self.cases.allowed_actions(tenant_id, case_id, actor)
         events = await self.cases.events(tenant_id, case_id, actor)
         sees_materials = actor.can(Permission.CASE_MATERIALS)
-        identity = await self.cases.identity(tenant_id, case_id, actor) if sees_materials else None
+        identity = await self.cases.identities.masked(tenant_id, case_id, actor) if sees_materials else None
         attachments = await self.cases.attachments(tenant_id, case_id, actor) if sees_materials else []
         case = view.case
         async with tenant_tx(tenant_id):
@@ -330,7 +323,7 @@ class Console:
             repo = CaseRepository(tenant_id)
             await repo.get(view.case.id)
             if await repo.receipt(view.case.serial) is None:
-                await repo.add_receipt(view.case.id, view.case.serial, _secret_hash(secret))
+                await repo.add_receipt(view.case.id, view.case.serial, secret_hash(secret))
             else:
-                await repo.replace_receipt_secret(view.case.serial, _secret_hash(secret))
+                await repo.replace_receipt_secret(view.case.serial, secret_hash(secret))
         return PublicReceipt(view, view.case.serial, secret)

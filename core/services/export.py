@@ -40,7 +40,8 @@ from core.domain.events import CaseEvent, EventName
 from core.domain.masking import mask_identity, mask_text
 from core.domain.roles import Actor, Permission
 from core.domain.visibility import unit_bound
-from core.services.cases import CaseService, may_reveal, scoped_query
+from core.services.access import may_reveal, scoped_query
+from core.services.cases import CaseService
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.repositories import CaseNotFound, CaseRepository, StoredDocument, StoredTimer, TenantDirectory
@@ -162,7 +163,7 @@ class CaseExport:
             revealed = clear is not None and reveal_reason is not None
             if revealed:
                 # Through the service, so the reading is logged and becomes an event like any other.
-                clear = await self.cases.reveal_identity(
+                clear = await self.cases.identities.reveal(
                     tenant_id, case_id, actor, f"归档导出：{reveal_reason.strip()}"
                 )
             if recipient != "unit" and not actor.can(Permission.CASE_MATERIALS):
@@ -172,7 +173,7 @@ class CaseExport:
                 masked = None
                 attachments = await repo.attachments(case_id)  # counted only, never listed
             else:
-                masked = await self.cases.identity(tenant_id, case_id, actor)
+                masked = await self.cases.identities.masked(tenant_id, case_id, actor)
                 attachments = await self.cases.attachments(tenant_id, case_id, actor)
             documents = await repo.documents(case_id)
         case = view.case
@@ -297,7 +298,7 @@ class CaseExport:
                     revealed = None
                     if readable and reason is not None and clear is not None:
                         try:  # through the service: the rule again, the reveal log, the event
-                            revealed = await self.cases.reveal_identity(tenant_id, case.id, actor, reason)
+                            revealed = await self.cases.identities.reveal(tenant_id, case.id, actor, reason)
                         except CaseNotFound:  # the identity was purged meanwhile (retention)
                             clear = None
                     line = _list_row(case, timers.get(case.id, ()), units, zone, now)

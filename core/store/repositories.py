@@ -919,7 +919,8 @@ class CaseRepository:
         rows = (
             await self._select()
             .where(CaseRow.id.is_in(ids) & (CaseRow.received_at >= since))
-            .order_by(CaseRow.received_at, ascending=False)
+            # Two calls logged in the same instant keep their intake order: newest first.
+            .order_by(CaseRow.received_at, CaseRow.id, ascending=False)
             .limit(limit)
         )
         return [_case(row) for row in rows]

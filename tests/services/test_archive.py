@@ -51,7 +51,7 @@ async def archived_case(tenant, registry, actors):
         data=PDF,
         max_bytes=1_000_000,
     )
-    await cases.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访核实")
+    await cases.identities.reveal(tenant.id, case_id, actors["supervisor"], "回访核实")
     rendered = await documents.issue(tenant.id, case_id, "transfer_slip", actors["operator"])
     assert await DocumentJobs(clock).render(tenant.id, rendered.id)
     unrendered = await documents.issue(tenant.id, case_id, "phone_feedback", actors["operator"])

@@ -76,7 +76,7 @@ async def full_case(tenant, service, clock, registry, actors) -> int:
     )
     await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
     await service.perform(tenant.id, case_id, AcceptCase(), actors["operator"])
-    await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访核实：钱多多要求回电")
+    await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "回访核实：钱多多要求回电")
     clock.at = LATE
     async with tenant_tx(tenant.id):
         timers = await CaseRepository(tenant.id).timers(case_id)
@@ -89,7 +89,7 @@ async def full_case(tenant, service, clock, registry, actors) -> int:
 
 
 async def reveals(service, tenant, case_id, actors) -> list[tuple[str, str]]:
-    found = await service.identity_reveals(tenant.id, case_id, actors["supervisor"])
+    found = await service.identities.reveals(tenant.id, case_id, actors["supervisor"])
     return [(reader, reason) for reader, reason, _ in found]
 
 

@@ -14,6 +14,7 @@ from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.intake import IntakeDraft
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
+from core.services.confidentiality import tenant_data_key
 from core.services.vault import MasterKeyError, MasterKeys, Vault, generate_master_key
 from core.store.repositories import CaseNotFound, CaseRepository
 from core.store.tx import tenant_tx
@@ -47,8 +48,8 @@ async def test_most_roles_see_masks_and_related_cases(make_tenant, registry, act
         tenant.id, complaint({"name": "赵六", "phone": "+86 13900002222"}), actors["operator"]
     )
     with pytest.raises(CaseNotFound):  # not sent to the handler's unit: not even its existence
-        await service.identity(tenant.id, first.case.id, actors["handler"])
-    view = await service.identity(tenant.id, first.case.id, actors["operator"])
+        await service.identities.masked(tenant.id, first.case.id, actors["handler"])
+    view = await service.identities.masked(tenant.id, first.case.id, actors["operator"])
     assert view.masked == {
         "name": "赵*",
         "phone": "139****2222",
@@ -63,27 +64,27 @@ async def test_reveal_needs_a_role_and_a_reason_and_is_recorded(make_tenant, reg
     service = CaseService(registry, FixedClock(NOW))
     case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
     with pytest.raises(CaseNotFound):  # not sent to the handler's unit
-        await service.reveal_identity(tenant.id, case_id, actors["handler"], "想看看")
+        await service.identities.reveal(tenant.id, case_id, actors["handler"], "想看看")
     with pytest.raises(InvalidCommand):
-        await service.reveal_identity(tenant.id, case_id, actors["supervisor"], " ")
-    clear = await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访核实满意度")
+        await service.identities.reveal(tenant.id, case_id, actors["supervisor"], " ")
+    clear = await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "回访核实满意度")
     assert clear == IDENTITY
-    reveals = await service.identity_reveals(tenant.id, case_id, actors["supervisor"])
+    reveals = await service.identities.reveals(tenant.id, case_id, actors["supervisor"])
     assert [(reader, reason) for reader, reason, _ in reveals] == [("supervisor", "回访核实满意度")]
     events = await service.events(tenant.id, case_id, actors["operator"])
     assert events[-1].name == "case_identity_revealed" and events[-1].actor == "supervisor"
     assert "赵六" not in repr(events[-1].data)
     with pytest.raises(NotPermitted):
-        await service.identity_reveals(tenant.id, case_id, actors["handler"])
+        await service.identities.reveals(tenant.id, case_id, actors["handler"])
 
 
 async def test_anonymous_cases_have_nothing_to_reveal(make_tenant, registry, actors):
     tenant = await make_tenant()
     service = CaseService(registry, FixedClock(NOW))
     case_id = (await service.intake(tenant.id, complaint({}, anonymous=True), actors["operator"])).case.id
-    assert (await service.identity(tenant.id, case_id, actors["operator"])).anonymous is True
+    assert (await service.identities.masked(tenant.id, case_id, actors["operator"])).anonymous is True
     with pytest.raises(CaseNotFound):
-        await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访")
+        await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "回访")
 
 
 async def test_a_ciphertext_moved_to_another_case_does_not_open(make_tenant, registry, actors):
@@ -98,7 +99,7 @@ async def test_a_ciphertext_moved_to_another_case_does_not_open(make_tenant, reg
     async with tenant_tx(tenant.id):
         repo = CaseRepository(tenant.id)
         sealed_one = await repo.identity(one)
-        _, key = await service._data_key(repo)
+        _, key = await tenant_data_key(service.vault, repo)
     with pytest.raises(MasterKeyError):
         service.vault.open(key, tenant.id, two, sealed_one)
 
@@ -157,7 +158,7 @@ async def test_rotating_the_master_key_rewraps_data_keys_and_keeps_identities(ma
     during = Vault(MasterKeys(new_key, older=(old.keys.current,)))
     assert await KeyKeeper(registry, vault=during).rotate_master_key() >= 1
     after = CaseService(registry, FixedClock(NOW), vault=Vault(MasterKeys(new_key)))  # old key gone
-    clear = await after.reveal_identity(tenant.id, case_id, actors["supervisor"], "轮换后核验")
+    clear = await after.identities.reveal(tenant.id, case_id, actors["supervisor"], "轮换后核验")
     assert clear == IDENTITY
     # Put the platform's key back, so later tests (and `huiying keys rotate`) find a key they know.
     back = Vault(MasterKeys(old.keys.current, older=(new_key,)))
@@ -199,10 +200,10 @@ async def test_identities_are_purged_after_the_retention_period(make_tenant, reg
     keeper = KeyKeeper(registry, clock=clock)
     clock.advance(timedelta(days=300))
     await keeper.purge_expired_identities()
-    assert (await service.identity(tenant.id, case_id, actors["supervisor"])).masked["name"] == "赵*"
+    assert (await service.identities.masked(tenant.id, case_id, actors["supervisor"])).masked["name"] == "赵*"
     clock.advance(timedelta(days=100))
     assert await keeper.purge_expired_identities() >= 1
-    view = await service.identity(tenant.id, case_id, actors["supervisor"])
+    view = await service.identities.masked(tenant.id, case_id, actors["supervisor"])
     assert view.masked == {}
     events = await service.events(tenant.id, case_id, actors["supervisor"])
     assert events[-1].name == "case_identity_purged"
@@ -213,7 +214,7 @@ async def test_a_wrong_secret_and_an_unknown_receipt_take_the_same_time(make_ten
     import statistics
     import time
 
-    from core.services.cases import PublicPortal
+    from core.services.portal import PublicPortal
 
     tenant = await make_tenant()
     portal = PublicPortal(CaseService(registry, FixedClock(NOW)))
@@ -252,7 +253,8 @@ async def test_a_plugin_may_narrow_identity_access_but_not_widen_it(make_tenant,
     service = CaseService(registry, FixedClock(NOW))
     case_id = (await service.intake(tenant.id, complaint(fields={}), actors["operator"])).case.id
     with pytest.raises(NotPermitted, match="特定角色"):
-        await service.reveal_identity(tenant.id, case_id, actors["operator"], "回访")  # narrowed away
+        await service.identities.reveal(tenant.id, case_id, actors["operator"], "回访")  # narrowed away
     with pytest.raises(CaseNotFound):  # not widened (and not the handler's unit's case)
-        await service.reveal_identity(tenant.id, case_id, actors["handler"], "回访")
-    assert (await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "回访"))["name"] == "赵六"
+        await service.identities.reveal(tenant.id, case_id, actors["handler"], "回访")
+    shown = await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "回访")
+    assert shown["name"] == "赵六"

@@ -224,7 +224,7 @@ class IdentityController(Controller):
         self, request: Request[Principal, Any, Any], case_id: RowId, services: NamedDependency[Services]
     ) -> IdentityOut:
         user = request.user
-        view = await services.cases.identity(user.tenant_id, case_id, user.actor)
+        view = await services.cases.identities.masked(user.tenant_id, case_id, user.actor)
         return IdentityOut(view.anonymous, dict(view.masked), list(view.related))
 
     @post(
@@ -242,7 +242,7 @@ class IdentityController(Controller):
         services: NamedDependency[Services],
     ) -> Response[RevealOut]:
         user = request.user
-        clear = await services.cases.reveal_identity(user.tenant_id, case_id, user.actor, data.reason)
+        clear = await services.cases.identities.reveal(user.tenant_id, case_id, user.actor, data.reason)
         return Response(RevealOut(clear), headers={"Cache-Control": "no-store"})
 
     @get("/reveals", guards=[requires(Permission.CASE_READ)], summary="身份查阅记录", responses=PROBLEMS)
@@ -252,7 +252,7 @@ class IdentityController(Controller):
         user = request.user
         return [
             RevealLogOut(reader, reason, at)
-            for reader, reason, at in await services.cases.identity_reveals(
+            for reader, reason, at in await services.cases.identities.reveals(
                 user.tenant_id, case_id, user.actor
             )
         ]

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from core.plugins import PluginRegistry
 from core.services.admin import PlatformAdmin, TenantAdmin
-from core.services.cases import CaseService, PublicPortal
+from core.services.cases import CaseService
 from core.services.clock import Clock
+from core.services.portal import PublicPortal
 
 __all__ = ["Services"]
 

@@ -24,12 +24,7 @@ from core.web.forms import action_fields, payload_from_form
 from core.web.labels import countdown, urgency
 from core.web.pages import form_data
 from core.web.session import check_csrf
-from core.web.staff.base import (
-    RENDER_STATES,
-    StaffPages,
-    console_for,
-    documents_for,
-)
+from core.web.staff.base import RENDER_STATES, StaffPages, console_for, documents_for
 
 __all__ = ["CasePages"]
 
@@ -184,7 +179,7 @@ class CasePages(StaffPages):
         await console_for(services).visible_case(principal.tenant_id, case_id, principal.actor)
         reason = str(form.get("reason", ""))
         try:
-            clear = await services.cases.reveal_identity(
+            clear = await services.cases.identities.reveal(
                 principal.tenant_id, case_id, principal.actor, reason
             )
         except DomainError as exc:

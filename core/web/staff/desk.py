@@ -18,10 +18,7 @@ from core.services.statistics import StatisticsService
 from core.store.case_search import CaseQuery
 from core.web.pages import form_data
 from core.web.session import check_csrf
-from core.web.staff.base import (
-    StaffPages,
-    console_for,
-)
+from core.web.staff.base import StaffPages, console_for
 
 __all__ = ["DeskPages"]
 

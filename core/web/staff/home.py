@@ -30,14 +30,7 @@ from core.web.session import (
     session_cookie,
     signed_in,
 )
-from core.web.staff.base import (
-    OPEN_STATES,
-    QUEUES,
-    Row,
-    StaffPages,
-    console_for,
-    nearest_timer,
-)
+from core.web.staff.base import OPEN_STATES, QUEUES, Row, StaffPages, console_for, nearest_timer
 
 __all__ = ["HomePages"]
 

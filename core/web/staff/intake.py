@@ -17,10 +17,7 @@ from core.domain.intake import IntakeDraft
 from core.domain.roles import Permission
 from core.web.pages import form_data
 from core.web.session import check_csrf
-from core.web.staff.base import (
-    StaffPages,
-    console_for,
-)
+from core.web.staff.base import StaffPages, console_for
 
 __all__ = ["IntakePages", "field_errors", "intake_draft"]
 

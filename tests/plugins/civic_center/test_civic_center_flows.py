@@ -298,10 +298,10 @@ async def test_a_complex_complaint_goes_to_the_windows_department(centre, regist
         )
     # The handling window's own people never read who complained; the section does.
     with pytest.raises(CaseNotFound):  # not yet sent to the window: not even its existence
-        await service.reveal_identity(tenant.id, complex_id, people["handler"], "核实")
+        await service.identities.reveal(tenant.id, complex_id, people["handler"], "核实")
     with pytest.raises(NotPermitted):
-        await service.reveal_identity(tenant.id, complex_id, people["leader"], "阅知")
-    shown = await service.reveal_identity(tenant.id, complex_id, people["operator"], "反馈结果")
+        await service.identities.reveal(tenant.id, complex_id, people["leader"], "阅知")
+    shown = await service.identities.reveal(tenant.id, complex_id, people["operator"], "反馈结果")
     assert shown["name"] == "李娜"
 
 

@@ -36,9 +36,10 @@ from core.domain.intake import IntakeDraft
 from core.domain.roles import Actor, Role
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
-from core.services.cases import CaseService, PublicPortal
+from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.duty import DutyService
+from core.services.portal import PublicPortal
 from core.services.statistics import StatisticsService
 from core.services.tenants import TenantConfig, onboard
 from core.services.timers import TimerJobs

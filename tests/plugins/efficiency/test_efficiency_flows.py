@@ -304,11 +304,11 @@ async def test_only_the_complaint_office_reads_the_identity(make_tenant, registr
     service = CaseService(registry, FixedClock(ACCEPTED_AT))
     case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
     with pytest.raises(NotPermitted):
-        await service.reveal_identity(tenant.id, case_id, actors["leader"], "阅批需要")
+        await service.identities.reveal(tenant.id, case_id, actors["leader"], "阅批需要")
     # A handler of another unit does not even see the undispatched case ("not found").
     with pytest.raises((NotPermitted, CaseNotFound)):
-        await service.reveal_identity(tenant.id, case_id, actors["handler"], "核实需要")
-    clear = await service.reveal_identity(tenant.id, case_id, actors["operator"], "告知查办结果")
+        await service.identities.reveal(tenant.id, case_id, actors["handler"], "核实需要")
+    clear = await service.identities.reveal(tenant.id, case_id, actors["operator"], "告知查办结果")
     assert clear["name"] == "王芳"
 
 

@@ -157,13 +157,13 @@ async def test_only_the_office_and_leaders_read_the_identity(make_tenant, actors
     case_id = (await service.intake(tenant.id, report(), actors["operator"])).case.id
 
     for who in ("operator", "leader"):
-        clear = await service.reveal_identity(tenant.id, case_id, actors[who], "电话告知办理结果")
+        clear = await service.identities.reveal(tenant.id, case_id, actors[who], "电话告知办理结果")
         assert clear["name"] == "陈某" and clear["address"] == "城东路 1 号"
     with pytest.raises(NotPermitted, match="特定角色"):
-        await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "督查")
+        await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "督查")
     with pytest.raises(CaseNotFound):  # not sent to the handler's unit: not even its existence
-        await service.reveal_identity(tenant.id, case_id, actors["handler"], "办案需要")
-    masked = await service.identity(tenant.id, case_id, actors["supervisor"])
+        await service.identities.reveal(tenant.id, case_id, actors["handler"], "办案需要")
+    masked = await service.identities.masked(tenant.id, case_id, actors["supervisor"])
     assert "陈某" not in masked.masked.values()
 
 
@@ -173,7 +173,7 @@ async def test_a_tenant_may_let_supervisors_read_identities(make_tenant, actors)
     )
     service = CaseService(REGISTRY, FixedClock(SHANGHAI_0930))
     case_id = (await service.intake(tenant.id, report(), actors["operator"])).case.id
-    clear = await service.reveal_identity(tenant.id, case_id, actors["supervisor"], "督查核实")
+    clear = await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "督查核实")
     assert clear["name"] == "陈某"
 
 

@@ -1,0 +1,95 @@
+"""Who hears of a step at once: the heads of a grave new case, the unit a case is sent to (传)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import MappingProxyType
+
+from core.domain.cases import Case
+from core.domain.commands import CaseCommand, DispatchCase, InstructCase
+from core.domain.events import CaseEvent, EventName
+from core.domain.roles import Role
+from core.services.duty import leader_on_duty
+from core.services.notify import notify_users
+from core.services.tenants import LoadedTenant
+from core.store.repositories import CaseRepository, TenantDirectory
+
+__all__ = ["escalate_at_once", "relay"]
+
+
+async def escalate_at_once(repo: CaseRepository, tenant: LoadedTenant, case: Case, now: datetime) -> None:
+    """Escalate a new case to the head at once when the plugin says so (once per case)."""
+    reason = tenant.hooks.case_escalation(case)
+    if not reason:
+        return
+    if any(e.name == EventName.AUTO_ESCALATED and e.data.get("at_once") for e in await repo.events(case.id)):
+        return
+    heads = [u.username for u in await TenantDirectory(case.tenant_id).users() if Role.APPROVER in u.roles]
+    on_duty = await leader_on_duty(case.tenant_id, now)
+    told = await notify_users(
+        case.tenant_id,
+        [*heads, *([on_duty] if on_duty else [])],
+        subject=f"重大事项即报：{case.serial} {case.title}",
+        body=f"{case.kind.label}（{case.channel.label}），{reason}",
+        key=f"escalate-at-once:{case.id}",
+        now=now,
+        case_id=case.id,
+        webhook_url=tenant.ctx.settings.get("webhook_url", ""),
+    )
+    await repo.append_event(
+        case.id,
+        CaseEvent(
+            name=EventName.AUTO_ESCALATED,
+            at=now,
+            actor="system",
+            from_state=case.state,
+            to_state=case.state,
+            data=MappingProxyType({"reason": reason, "at_once": True, "told": told}),
+        ),
+    )
+
+
+async def relay(
+    tenant: LoadedTenant, case: Case, command: CaseCommand, version: int, now: datetime
+) -> list[str]:
+    """传: a dispatch reaches the receiving unit, and a leader's instruction whoever acts on it.
+
+    The unit's handlers and heads hear of a case sent to them (with its cause and opinion); an
+    instruction goes to the unit handling the case, or before dispatch to the intake officers
+    and the leader on duty. Nothing of the complainant's identity is in the message.
+    """
+    if isinstance(command, DispatchCase):
+        people = await _unit_people(case.tenant_id, command.unit_code)
+        subject = f"新转办案件：{case.serial} {case.title}"
+        body = f"案由：{command.cause}\n转办意见：{command.opinion}"
+    elif isinstance(command, InstructCase):
+        if case.unit_code:
+            people = await _unit_people(case.tenant_id, case.unit_code)
+        else:
+            users = await TenantDirectory(case.tenant_id).users()
+            people = [u.username for u in users if u.active and Role.INTAKE_OFFICER in u.roles]
+            on_duty = await leader_on_duty(case.tenant_id, now)
+            people += [on_duty] if on_duty else []
+        subject = f"领导批示：{case.serial} {case.title}"
+        body = command.instruction
+    else:
+        return []
+    return await notify_users(
+        case.tenant_id,
+        people,
+        subject=subject,
+        body=body,
+        key=f"relay:{case.id}:{version}",
+        now=now,
+        case_id=case.id,
+        webhook_url=tenant.ctx.settings.get("webhook_url", ""),
+    )
+
+
+async def _unit_people(tenant_id: int, unit_code: str) -> list[str]:
+    users = await TenantDirectory(tenant_id).users()
+    return [
+        u.username
+        for u in users
+        if u.active and u.unit_code == unit_code and u.roles & {Role.HANDLER, Role.UNIT_HEAD}
+    ]
