@@ -715,7 +715,7 @@ def _queries(rng, now: datetime):
     }
 
 
-NEW_INDEXES = ("case_tenant_received", "case_tenant_handler")  # migration store_2026_11_28t16_04_31
+NEW_INDEXES = ("case_tenant_received", "case_tenant_handler")  # the case-list indexes the bench added
 
 
 async def case_lists(results: Results, sizes: Sizes, main_id: int, others: list[int]) -> None:

@@ -181,12 +181,12 @@ async def tamper(statement: str, *args) -> None:
     """Change stored events behind the app's back: a superuser with the trigger switched off."""
     if not is_postgres():
         # SQLite: someone with the file drops the append-only triggers, tampers, and puts them back.
-        from core.store.migrations.store_2026_11_28t14_05_00_000000 import SQLITE_TRIGGERS
+        from core.store.migrations.baseline_sql import SQLITE_CASE_EVENT_APPEND_ONLY
 
         for trigger in ("case_event_no_update", "case_event_no_delete"):
             await DB.run_ddl(f"DROP TRIGGER {trigger}")
         await DB.run_ddl(statement.replace("$1", str(*args)))
-        for create in SQLITE_TRIGGERS:
+        for create in SQLITE_CASE_EVENT_APPEND_ONLY:
             await DB.run_ddl(create)
         return
     connection = await asyncpg.connect(os.environ["HUIYING_OWNER_DATABASE_URL"])
