@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from tests.helpers import PASSWORD, sign_in
+
 SECRET = "test-signing-key-" + "x" * 32
 NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the day before National Day
-PASSWORD = "demo12345"
 
 
 @pytest.fixture
@@ -44,16 +45,12 @@ async def client(app):
 
 @pytest.fixture
 def login(client):
-    """Sign a tenant user in; returns the Authorization header."""
+    """Sign a tenant user in on the test's client; returns the Authorization header."""
 
-    async def sign_in(slug: str, username: str, password: str = PASSWORD) -> dict[str, str]:
-        response = await client.post(
-            "/api/v1/auth/token", json={"tenant": slug, "username": username, "password": password}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    async def signed_in(slug: str, username: str, password: str = PASSWORD) -> dict[str, str]:
+        return await sign_in(client, slug, username, password)
 
-    return sign_in
+    return signed_in
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-PASSWORD = "demo12345"
-PROBLEM_JSON = "application/problem+json"
+from tests.helpers import assert_problem, error_fields, request_token
+
 DEMO_ROLES = {
     "admin": ["tenant_admin"],
     "operator": ["intake_officer"],
@@ -23,28 +22,6 @@ COMPLAINT = {
     "identity": {"name": "张三", "phone": "13812345678"},
     "fields": {"situation": "not_compiled", "respondent": "南溪村委会"},
 }
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    """The response is an RFC 9457 problem with the given status; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys(), body
-    assert body["status"] == status
-    assert body["type"].startswith("urn:huiying:problem:")
-    assert body["title"] and body["detail"]
-    return body
-
-
-def error_fields(body: dict) -> list[str]:
-    return [error["field"] for error in body.get("errors", [])]
-
-
-async def sign_in(client: httpx.AsyncClient, slug: str, username: str, password: str = PASSWORD):
-    return await client.post(
-        "/api/v1/auth/token", json={"tenant": slug, "username": username, "password": password}
-    )
 
 
 @pytest.fixture
@@ -68,7 +45,7 @@ async def test_the_user_list_shows_the_demo_users_with_their_roles(client, towns
 
 async def test_the_user_list_shows_a_locked_account(client, township, admin):
     for _ in range(5):
-        assert_problem(await sign_in(client, township.slug, "supervisor", "wrong-pass"), 401)
+        assert_problem(await request_token(client, township.slug, "supervisor", "wrong-pass"), 401)
     users = {u["username"]: u for u in (await client.get("/api/v1/admin/users", headers=admin)).json()}
     assert users["supervisor"]["locked"] is True
     assert users["operator"]["locked"] is False
@@ -95,7 +72,7 @@ async def test_a_user_created_with_a_password_can_sign_in(client, township, admi
         "active": True,
         "locked": False,
     }
-    signed_in = await sign_in(client, township.slug, "wang.wu", "s3cret-pass")
+    signed_in = await request_token(client, township.slug, "wang.wu", "s3cret-pass")
     assert signed_in.status_code == 200, signed_in.text
     listed = [u["username"] for u in (await client.get("/api/v1/admin/users", headers=admin)).json()]
     assert "wang.wu" in listed
@@ -107,12 +84,13 @@ async def test_a_user_created_without_a_password_cannot_sign_in(client, township
     )
     assert response.status_code == 201, response.text
     assert response.json()["display_name"] == "zhao"
-    assert_problem(await sign_in(client, township.slug, "zhao", ""), 400)  # an empty password is invalid
-    assert_problem(await sign_in(client, township.slug, "zhao", "anything-at-all"), 401)
+    # An empty password is invalid.
+    assert_problem(await request_token(client, township.slug, "zhao", ""), 400)
+    assert_problem(await request_token(client, township.slug, "zhao", "anything-at-all"), 401)
     # Once a password is set, the user can sign in.
     response = await client.patch("/api/v1/admin/users/zhao", headers=admin, json={"password": "new-pass-1"})
     assert response.status_code == 200, response.text
-    assert (await sign_in(client, township.slug, "zhao", "new-pass-1")).status_code == 200
+    assert (await request_token(client, township.slug, "zhao", "new-pass-1")).status_code == 200
 
 
 async def test_a_duplicate_username_is_refused_naming_the_field(client, admin):
@@ -185,8 +163,8 @@ async def test_a_role_change_applies_to_the_next_request(client, township, admin
 
 async def test_a_password_reset_replaces_the_old_password_and_unlocks(client, township, admin):
     for _ in range(5):
-        assert_problem(await sign_in(client, township.slug, "operator", "wrong-pass"), 401)
-    assert_problem(await sign_in(client, township.slug, "operator"), 429)
+        assert_problem(await request_token(client, township.slug, "operator", "wrong-pass"), 401)
+    assert_problem(await request_token(client, township.slug, "operator"), 429)
     response = await client.patch(
         "/api/v1/admin/users/operator", headers=admin, json={"password": "brand-new-pass"}
     )
@@ -194,13 +172,13 @@ async def test_a_password_reset_replaces_the_old_password_and_unlocks(client, to
     assert "brand-new-pass" not in response.text
     users = {u["username"]: u for u in (await client.get("/api/v1/admin/users", headers=admin)).json()}
     assert users["operator"]["locked"] is False
-    assert_problem(await sign_in(client, township.slug, "operator"), 401)
-    assert (await sign_in(client, township.slug, "operator", "brand-new-pass")).status_code == 200
+    assert_problem(await request_token(client, township.slug, "operator"), 401)
+    assert (await request_token(client, township.slug, "operator", "brand-new-pass")).status_code == 200
 
 
 async def test_the_answer_to_a_password_reset_shows_the_account_unlocked(client, township, admin):
     for _ in range(5):
-        assert_problem(await sign_in(client, township.slug, "operator", "wrong-pass"), 401)
+        assert_problem(await request_token(client, township.slug, "operator", "wrong-pass"), 401)
     users = {u["username"]: u for u in (await client.get("/api/v1/admin/users", headers=admin)).json()}
     assert users["operator"]["locked"] is True
     response = await client.patch(
@@ -208,7 +186,7 @@ async def test_the_answer_to_a_password_reset_shows_the_account_unlocked(client,
     )
     assert response.status_code == 200, response.text
     # The reset cleared the lock (the user list and a sign-in agree); the answer must say so too.
-    assert (await sign_in(client, township.slug, "operator", "brand-new-pass")).status_code == 200
+    assert (await request_token(client, township.slug, "operator", "brand-new-pass")).status_code == 200
     assert response.json()["locked"] is False
 
 
@@ -458,4 +436,4 @@ async def test_an_admin_sees_and_changes_only_their_own_tenant(client, township,
     }
     assert values["general_working_days"] == 5
     # Tenant A's user cannot sign in to tenant B.
-    assert_problem(await sign_in(client, other.slug, "only.in.a", "only-in-a-1"), 401)
+    assert_problem(await request_token(client, other.slug, "only.in.a", "only-in-a-1"), 401)

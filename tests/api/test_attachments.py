@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.helpers import assert_problem, sign_in
+
 PDF = b"%PDF-1.7\n" + b"0" * 2000
 CASE = {
     "kind": "report",
@@ -63,9 +65,7 @@ async def test_refused_files_are_explained(client, township, login, name, conten
     response = await client.post(
         f"/api/v1/cases/{case_id}/attachments", files=upload(name, content, media_type), headers=operator
     )
-    assert response.status_code == 422, response.text
-    assert message in response.json()["detail"]
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert_problem(response, 422, mentions=(message,))
 
 
 async def test_size_limit_and_json_body_are_refused(registry, clock, make_tenant):
@@ -79,11 +79,7 @@ async def test_size_limit_and_json_body_are_refused(registry, clock, make_tenant
     )
     tenant = await make_tenant(demo=True)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        token = await client.post(
-            "/api/v1/auth/token",
-            json={"tenant": tenant.slug, "username": "operator", "password": "demo12345"},
-        )
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = await sign_in(client, tenant.slug, "operator")
         case_id = await new_case(client, headers)
         too_big = await client.post(
             f"/api/v1/cases/{case_id}/attachments",

@@ -8,31 +8,9 @@ import httpx
 import jwt
 import pytest
 
-PASSWORD = "demo12345"
-PROBLEM_JSON = "application/problem+json"
+from tests.helpers import PASSWORD, assert_problem, bearer, request_token, sign_in_platform
+
 OTHER_KEY = "not-the-signing-key-" + "y" * 32
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    """The response is an RFC 9457 problem with the given status; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys(), body
-    assert body["status"] == status
-    assert body["type"].startswith("urn:huiying:problem:")
-    assert body["title"] and body["detail"]
-    return body
-
-
-async def sign_in(client: httpx.AsyncClient, slug: str, username: str, password: str = PASSWORD):
-    return await client.post(
-        "/api/v1/auth/token", json={"tenant": slug, "username": username, "password": password}
-    )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def claims_of(token: str) -> dict:
@@ -53,7 +31,7 @@ def responses(client):
 
 
 async def test_sign_in_returns_a_token_pair_with_tenant_claims(client, township):
-    response = await sign_in(client, township.slug, "leader")
+    response = await request_token(client, township.slug, "leader")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -73,37 +51,37 @@ async def test_sign_in_returns_a_token_pair_with_tenant_claims(client, township)
 
 
 async def test_failures_all_say_the_same_thing(client, township):
-    wrong_password = assert_problem(await sign_in(client, township.slug, "operator", "wrong-pass"), 401)
-    unknown_user = assert_problem(await sign_in(client, township.slug, "nobody"), 401)
-    unknown_tenant = assert_problem(await sign_in(client, "no-such-tenant-anywhere", "operator"), 401)
+    wrong_password = assert_problem(await request_token(client, township.slug, "operator", "wrong-pass"), 401)
+    unknown_user = assert_problem(await request_token(client, township.slug, "nobody"), 401)
+    unknown_tenant = assert_problem(await request_token(client, "no-such-tenant-anywhere", "operator"), 401)
     assert wrong_password == unknown_user == unknown_tenant
 
 
 async def test_five_failures_lock_the_account_until_the_lock_runs_out(client, township, clock):
     for _ in range(5):
-        assert_problem(await sign_in(client, township.slug, "operator", "wrong-pass"), 401)
-    locked = await sign_in(client, township.slug, "operator")  # the right password
+        assert_problem(await request_token(client, township.slug, "operator", "wrong-pass"), 401)
+    locked = await request_token(client, township.slug, "operator")  # the right password
     body = assert_problem(locked, 429)
     assert body["type"] == "urn:huiying:problem:account_locked"
     assert locked.headers["retry-after"] == str(15 * 60)  # the business clock has not moved
     # Other users of the tenant are not affected.
-    assert (await sign_in(client, township.slug, "leader")).status_code == 200
+    assert (await request_token(client, township.slug, "leader")).status_code == 200
 
     clock.advance(timedelta(minutes=14))
-    still_locked = await sign_in(client, township.slug, "operator")
+    still_locked = await request_token(client, township.slug, "operator")
     assert_problem(still_locked, 429)
     assert still_locked.headers["retry-after"] == "60"
 
     clock.advance(timedelta(minutes=2))
-    assert (await sign_in(client, township.slug, "operator")).status_code == 200
+    assert (await request_token(client, township.slug, "operator")).status_code == 200
     # The success reset the counter: four more failures do not lock the account again.
     for _ in range(4):
-        assert_problem(await sign_in(client, township.slug, "operator", "wrong-pass"), 401)
-    assert (await sign_in(client, township.slug, "operator")).status_code == 200
+        assert_problem(await request_token(client, township.slug, "operator", "wrong-pass"), 401)
+    assert (await request_token(client, township.slug, "operator")).status_code == 200
 
 
 async def test_refresh_returns_a_new_pair(client, township):
-    first = (await sign_in(client, township.slug, "operator")).json()
+    first = (await request_token(client, township.slug, "operator")).json()
     response = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert response.status_code == 200, response.text
     renewed = response.json()
@@ -117,18 +95,18 @@ async def test_refresh_returns_a_new_pair(client, township):
 
 
 async def test_an_access_token_does_not_refresh(client, township):
-    pair = (await sign_in(client, township.slug, "operator")).json()
+    pair = (await request_token(client, township.slug, "operator")).json()
     response = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["access_token"]})
     assert_problem(response, 401)
 
 
 async def test_a_refresh_token_is_not_an_access_token(client, township):
-    pair = (await sign_in(client, township.slug, "operator")).json()
+    pair = (await request_token(client, township.slug, "operator")).json()
     assert_problem(await client.get("/api/v1/cases", headers=bearer(pair["refresh_token"])), 401)
 
 
 async def test_garbage_forged_and_missing_tokens_are_refused(client, township):
-    pair = (await sign_in(client, township.slug, "operator")).json()
+    pair = (await request_token(client, township.slug, "operator")).json()
     genuine = claims_of(pair["access_token"])
     forged = jwt.encode(genuine, OTHER_KEY, algorithm="HS256")
     assert_problem(await client.get("/api/v1/cases", headers=bearer(forged)), 401)
@@ -142,7 +120,7 @@ async def test_garbage_forged_and_missing_tokens_are_refused(client, township):
 
 
 async def test_an_expired_token_is_refused(client, township, api_config):
-    pair = (await sign_in(client, township.slug, "operator")).json()
+    pair = (await request_token(client, township.slug, "operator")).json()
     claims = claims_of(pair["access_token"])
     past = datetime.now(UTC) - timedelta(hours=1)
     expired = jwt.encode(
@@ -162,7 +140,7 @@ async def test_a_deactivated_users_token_stops_working_at_once(client, township,
     assert response.status_code == 200, response.text
     assert response.json()["active"] is False
     assert_problem(await client.get("/api/v1/cases", headers=handler), 401)
-    assert_problem(await sign_in(client, township.slug, "handler"), 401)
+    assert_problem(await request_token(client, township.slug, "handler"), 401)
     # Reactivated, the very same token works again.
     response = await client.patch("/api/v1/admin/users/handler", headers=admin, json={"active": True})
     assert response.status_code == 200, response.text
@@ -171,7 +149,7 @@ async def test_a_deactivated_users_token_stops_working_at_once(client, township,
 
 async def test_a_deactivated_users_refresh_token_is_refused(client, township, login):
     admin = await login(township.slug, "admin")
-    pair = (await sign_in(client, township.slug, "supervisor")).json()
+    pair = (await request_token(client, township.slug, "supervisor")).json()
     response = await client.patch("/api/v1/admin/users/supervisor", headers=admin, json={"active": False})
     assert response.status_code == 200, response.text
     refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
@@ -182,8 +160,8 @@ async def test_suspending_a_tenant_stops_its_tokens_and_logins_until_resumed(
     client, township, login, platform_admin
 ):
     operator = await login(township.slug, "operator")
-    pair = (await sign_in(client, township.slug, "leader")).json()
-    root = await platform_login(client, platform_admin)
+    pair = (await request_token(client, township.slug, "leader")).json()
+    root = await sign_in_platform(client, platform_admin)
 
     response = await client.post(
         f"/api/v1/platform/tenants/{township.slug}/suspend", headers=root, json={"reason": "合同到期"}
@@ -192,7 +170,7 @@ async def test_suspending_a_tenant_stops_its_tokens_and_logins_until_resumed(
     assert response.json()["status"] == "suspended"
 
     assert_problem(await client.get("/api/v1/cases", headers=operator), 401)
-    assert_problem(await sign_in(client, township.slug, "operator"), 401)
+    assert_problem(await request_token(client, township.slug, "operator"), 401)
     refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert_problem(refreshed, 401)
 
@@ -201,15 +179,7 @@ async def test_suspending_a_tenant_stops_its_tokens_and_logins_until_resumed(
     assert response.json()["status"] == "active"
 
     assert (await client.get("/api/v1/cases", headers=operator)).status_code == 200
-    assert (await sign_in(client, township.slug, "operator")).status_code == 200
-
-
-async def platform_login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/platform/auth/token", json={"username": username, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return bearer(response.json()["access_token"])
+    assert (await request_token(client, township.slug, "operator")).status_code == 200
 
 
 async def test_platform_admin_signs_in_with_a_platform_token(client, platform_admin):
@@ -238,7 +208,7 @@ async def test_platform_admin_wrong_password_is_refused(client, platform_admin):
 
 
 async def test_a_platform_token_opens_no_tenant_data(client, platform_admin, township):
-    root = await platform_login(client, platform_admin)
+    root = await sign_in_platform(client, platform_admin)
     body = assert_problem(await client.get("/api/v1/cases", headers=root), 403)
     assert "platform" in body["detail"]
     assert_problem(await client.get("/api/v1/admin/users", headers=root), 403)
@@ -250,10 +220,10 @@ async def test_a_tenant_token_opens_no_platform_administration(client, township,
 
 
 async def test_no_response_ever_contains_a_password(client, township, login, responses):
-    assert (await sign_in(client, township.slug, "operator")).status_code == 200
-    assert_problem(await sign_in(client, township.slug, "operator", "wrong-pass-123"), 401)
-    assert_problem(await sign_in(client, township.slug, "nobody", "wrong-pass-456"), 401)
-    pair = (await sign_in(client, township.slug, "leader")).json()
+    assert (await request_token(client, township.slug, "operator")).status_code == 200
+    assert_problem(await request_token(client, township.slug, "operator", "wrong-pass-123"), 401)
+    assert_problem(await request_token(client, township.slug, "nobody", "wrong-pass-456"), 401)
+    pair = (await request_token(client, township.slug, "leader")).json()
     refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert refreshed.status_code == 200, refreshed.text
     admin = await login(township.slug, "admin")

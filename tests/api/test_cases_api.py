@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from tests.helpers import assert_problem
+
 COMPLAINT = {
     "kind": "complaint",
     "channel": "phone",
@@ -14,14 +16,6 @@ COMPLAINT = {
     "identity": {"name": "张三", "phone": "13812345678"},
     "fields": {"situation": "not_compiled", "respondent": "南溪村委会"},
 }
-
-
-def is_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status and body["type"].startswith("urn:huiying:problem:") and body["detail"]
-    return body
 
 
 async def test_the_same_idempotency_key_twenty_times_at_once_makes_one_case(client, township, login):
@@ -36,7 +30,7 @@ async def test_the_same_idempotency_key_twenty_times_at_once_makes_one_case(clie
     assert len(listed.json()["items"]) == 1
 
     different = await client.post("/api/v1/cases", json=COMPLAINT | {"title": "另一件"}, headers=headers)
-    assert is_problem(different, 422)["errors"][0]["field"] == "Idempotency-Key"
+    assert assert_problem(different, 422)["errors"][0]["field"] == "Idempotency-Key"
 
 
 async def test_list_filters_sort_and_cursor(client, township, login, clock):
@@ -95,7 +89,7 @@ async def test_if_match_stops_two_handlers_overwriting_each_other(client, townsh
         json={"reason": "重复投诉"},
         headers=headers | {"If-Match": etag},
     )
-    assert "请刷新后重试" in is_problem(second, 412)["detail"]
+    assert "请刷新后重试" in assert_problem(second, 412)["detail"]
 
 
 async def test_another_tenants_case_is_not_found_on_every_endpoint(client, make_tenant, login):
@@ -103,7 +97,7 @@ async def test_another_tenants_case_is_not_found_on_every_endpoint(client, make_
     mine = await login(a.slug, "operator")
     theirs = await login(b.slug, "operator")
     case_id = (await client.post("/api/v1/cases", json=COMPLAINT, headers=mine)).json()["id"]
-    missing = is_problem(await client.get("/api/v1/cases/999999999", headers=theirs), 404)
+    missing = assert_problem(await client.get("/api/v1/cases/999999999", headers=theirs), 404)
     for method, path, body in (
         ("GET", f"/api/v1/cases/{case_id}", None),
         ("GET", f"/api/v1/cases/{case_id}/events", None),
@@ -112,7 +106,7 @@ async def test_another_tenants_case_is_not_found_on_every_endpoint(client, make_
         ("POST", f"/api/v1/cases/{case_id}/actions/escalate", {"reason": "x"}),
     ):
         response = await client.request(method, path, json=body, headers=theirs)
-        problem = is_problem(response, 404)
+        problem = assert_problem(response, 404)
         assert problem["type"] == missing["type"] and problem["title"] == missing["title"]
     listed = await client.get("/api/v1/cases", headers=theirs)
     assert listed.json()["items"] == []
@@ -157,7 +151,7 @@ async def test_each_roles_allowed_and_forbidden_steps(client, township, login, r
                 f"/api/v1/cases/{case_id}/actions/dispatch", json=dispatch, headers=headers
             )
     if status >= 400:
-        is_problem(response, status)
+        assert_problem(response, status)
     else:
         assert response.status_code == status, response.text
 

@@ -40,12 +40,12 @@ from core.store.outbox import OutboxRepository
 from core.store.repositories import CaseRepository
 from core.store.tables import CaseRow
 from core.store.tx import tenant_tx
+from tests.helpers import PASSWORD, sign_in_platform
 
 NAME, PHONE, ADDRESS = "钱多多", "13912345678", "南溪镇幸福路8号"
 IDENTITY = {"name": NAME, "phone": PHONE, "address": ADDRESS}
 NEEDLES = (NAME, PHONE, "幸福路")
 MASKED_PHONE = "139****5678"
-PASSWORD = "demo12345"
 STAFF = ("admin", "operator", "leader", "handler", "supervisor")
 CALLERS = (*STAFF, "platform", "anonymous")
 PDF = b"%PDF-1.7\n" + b"0" * 2000  # material without the identity in it: see the separate test below
@@ -304,11 +304,7 @@ async def test_the_identity_never_leaves_the_vault(
     app, client, township, login, clock, registry, platform_admin, server_log
 ):
     headers = {username: await login(township.slug, username) for username in STAFF}
-    signed_in = await client.post(
-        "/api/v1/platform/auth/token", json={"username": platform_admin, "password": PASSWORD}
-    )
-    assert signed_in.status_code == 200, signed_in.text
-    headers["platform"] = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    headers["platform"] = await sign_in_platform(client, platform_admin)
     headers["anonymous"] = {}
     # The pages (core/web) read a browser session, not a bearer token: each caller gets one too.
     for username in STAFF:

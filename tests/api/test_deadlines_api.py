@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.helpers import assert_problem
+
 MONDAY = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)  # 10:00 Shanghai; handling is due 10-13 23:59:59
 LATE = datetime(2026, 10, 14, 2, 0, tzinfo=UTC)
 
@@ -104,11 +106,9 @@ async def test_overdue_by_unit_over_http(client, township, login, clock):
 async def test_refusals(client, township, login):
     handler = await login(township.slug, "handler")
     forbidden = await client.get("/api/v1/stats/overdue-by-unit", headers=handler)
-    assert forbidden.status_code == 403
-    assert forbidden.headers["content-type"].startswith("application/problem+json")
+    assert_problem(forbidden, 403)
     bad = await client.get("/api/v1/me/deadlines", params={"window": "month"}, headers=handler)
-    assert bad.status_code == 400, bad.text
-    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert_problem(bad, 400)
     assert "window" in bad.text
     assert (await client.get("/api/v1/me/deadlines")).status_code == 401
     assert (await client.get("/api/v1/stats/overdue-by-unit")).status_code == 401

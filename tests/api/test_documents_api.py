@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.services.documents import DocumentJobs
+from tests.helpers import assert_problem
 
-PROBLEM_JSON = "application/problem+json"
 IDENTITY = {"name": "钱多多", "phone": "13912345678", "address": "南溪镇幸福路8号"}
 
 
@@ -41,7 +41,7 @@ async def test_a_document_is_issued_rendered_later_and_handed_out_by_role(client
     assert body["render_state"] == "pending" and body["number"].startswith("登记-2026-")
     assert issued.headers["location"] == f"/api/v1/cases/{case_id}/documents/{body['id']}"
     early = await client.get(body["pdf"], headers=supervisor)
-    assert early.status_code == 409 and early.headers["content-type"].startswith(PROBLEM_JSON)
+    assert_problem(early, 409)
 
     assert await DocumentJobs(clock).render(township.id, body["id"])
     status = await client.get(issued.headers["location"], headers=operator)
@@ -104,7 +104,7 @@ async def test_an_archive_bundle_is_asked_for_built_by_the_worker_and_downloaded
     assert early.status_code == 422 and "尚未办结" in early.json()["detail"]
     await act(cases, township.id, case_id, CloseCase(summary="已整改"), actors, ("supervisor",))
     refused = await client.post(f"/api/v1/cases/{case_id}/archive", headers=handler)
-    assert refused.status_code == 403 and refused.headers["content-type"].startswith(PROBLEM_JSON)
+    assert_problem(refused, 403)
 
     asked = await client.post(f"/api/v1/cases/{case_id}/archive", headers=supervisor)
     assert asked.status_code == 202, asked.text

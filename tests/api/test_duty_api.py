@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-PASSWORD = "demo12345"
-PROBLEM_JSON = "application/problem+json"
+from tests.helpers import assert_problem, error_fields, sign_in_platform
+
 DAY_SHIFT = {
     "starts_at": "2026-09-30T08:00:00+08:00",
     "ends_at": "2026-09-30T20:00:00+08:00",
@@ -21,19 +20,6 @@ HANDOVER = {
     "equipment": "电话、录音设备、电脑运行正常",
     "notes": "",
 }
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    """The response is an RFC 9457 problem with the given status; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status and body["detail"], body
-    return body
-
-
-def error_fields(body: dict) -> list[str]:
-    return [error["field"] for error in body.get("errors", [])]
 
 
 @pytest.fixture
@@ -243,10 +229,6 @@ async def test_another_tenant_sees_nothing_of_ours(client, headers, shift, make_
 
 
 async def test_platform_admins_hold_no_duty_access(client, platform_admin):
-    response = await client.post(
-        "/api/v1/platform/auth/token", json={"username": platform_admin, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    root = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    root = await sign_in_platform(client, platform_admin)
     assert_problem(await client.get("/api/v1/duty/on-duty", headers=root), 403)
     assert_problem(await client.get("/api/v1/duty/shifts", headers=root, params=DAY), 403)

@@ -1,25 +1,23 @@
 """Bad input always gets a clear 4xx ``application/problem+json``, never a 500 or a traceback.
 
-Every answer here is checked the same way (`assert_problem`): the status is the one expected,
-the media type is ``application/problem+json``, ``type`` is a ``urn:huiying:problem:`` URN,
-``status`` repeats the HTTP status and ``detail`` is a non-empty message with Chinese in it.
+Every answer here is checked the same way (`tests.helpers.assert_problem`): the status is the one
+expected, the media type is ``application/problem+json``, ``type`` is a ``urn:huiying:problem:``
+URN, ``status`` repeats the HTTP status and ``detail`` is a non-empty message with Chinese in it.
 When a single field is at fault, its name appears in ``detail`` or in ``errors[].field``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import httpx
 import pytest
 
 from core.api.config import ApiConfig
-from core.api.problems import PROBLEM_JSON
+from tests.helpers import assert_problem, sign_in
 
 CASES = "/api/v1/cases"
-CJK = re.compile(r"[\u4e00-\u9fff]")
 INTAKE: dict[str, Any] = {
     "kind": "complaint",
     "channel": "phone",
@@ -28,31 +26,6 @@ INTAKE: dict[str, Any] = {
     "identity": {"name": "张三", "phone": "13812345678"},
     "fields": {"situation": "not_compiled", "respondent": "南溪村委会"},
 }
-
-
-def assert_problem(
-    response: httpx.Response, *statuses: int, field: str | None = None, mentions: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """Check `response` is a clear problem+json with one of `statuses`; returns the body."""
-    request = response.request
-    where = f"{request.method} {request.url} -> {response.status_code} {response.text[:500]}"
-    assert response.status_code in statuses, where
-    media_type = response.headers.get("content-type", "").split(";")[0].strip()
-    assert media_type == PROBLEM_JSON, where
-    body = response.json()
-    assert isinstance(body, dict), where
-    assert str(body.get("type", "")).startswith("urn:huiying:problem:"), where
-    assert body.get("status") == response.status_code, where
-    detail = body.get("detail")
-    assert isinstance(detail, str) and detail.strip(), where
-    assert CJK.search(detail), f"detail has no Chinese: {where}"
-    assert "Traceback" not in response.text, where
-    if field is not None:
-        named = {str(error.get("field", "")) for error in body.get("errors") or []}
-        assert field in detail or any(field in name for name in named), f"{field!r} not named: {where}"
-    for word in mentions:
-        assert word in detail, f"{word!r} not in detail: {where}"
-    return body
 
 
 def intake(**changes: Any) -> dict[str, Any]:
@@ -145,12 +118,7 @@ async def test_an_oversized_body_is_413(registry, clock, api_config, township, c
     )
     transport = httpx.ASGITransport(app=small)
     async with httpx.AsyncClient(transport=transport, base_url="http://huiying.test") as client:
-        token = await client.post(
-            "/api/v1/auth/token",
-            json={"tenant": township.slug, "username": "operator", "password": "demo12345"},
-        )
-        assert token.status_code == 200, token.text
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = await sign_in(client, township.slug, "operator")
         if target == "intake":
             url, payload = CASES, intake(content="很长的内容" * 400)
         else:

@@ -10,8 +10,8 @@ import pytest
 from core.services.timers import TimerJobs
 from core.store.repositories import CaseRepository
 from core.store.tx import tenant_tx
+from tests.helpers import assert_problem, sign_in_platform
 
-PROBLEM_JSON = "application/problem+json"
 IDENTITY = {"name": "钱多多", "phone": "13912345678", "address": "南溪镇幸福路8号"}
 CLEAR = ("钱多多", "13912345678", "幸福路")
 PDF = b"%PDF-1.7\n" + b"0" * 2000
@@ -25,12 +25,6 @@ def app(app):
     if "/api/v1/cases/{case_id:int}/export" not in {route.path for route in app.routes}:
         app.register(ExportController)
     return app
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
-    return response.json()
 
 
 def assert_no_identity(response: httpx.Response) -> None:
@@ -174,10 +168,7 @@ async def test_another_tenants_case_is_not_found(client, township, make_tenant, 
 
 async def test_only_tenant_users_get_in(client, township, login, platform_admin):
     case_id = await accepted_case(client, login, township.slug)
-    signed_in = await client.post(
-        "/api/v1/platform/auth/token", json={"username": platform_admin, "password": "demo12345"}
-    )
-    token = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    token = await sign_in_platform(client, platform_admin)
     for path in (f"/api/v1/cases/{case_id}/export?recipient=unit", f"/api/v1/cases/{case_id}/documents"):
         assert_problem(await client.get(path), 401)
         assert_problem(await client.get(path, headers=token), 403)

@@ -43,7 +43,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-PASSWORD = "demo12345"
+from tests.helpers import PASSWORD, sign_in, sign_in_platform
+
 SECRET = "fuzz-signing-key-" + "f" * 32
 ROOT = Path(__file__).resolve().parents[2]
 ALL_ROLES = [
@@ -159,14 +160,7 @@ def caller_for(test_name: str, path: str) -> str:
 async def identities(server, township, platform_admin) -> Identities:
     """Tokens from the server: the township's admin, a user with every role, a platform admin."""
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
-
-        async def sign_in(url: str, body: dict[str, str]) -> dict[str, str]:
-            response = await http.post(url, json=body)
-            assert response.status_code == 200, response.text
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-        tenant = {"tenant": township.slug, "password": PASSWORD}
-        admin = await sign_in("/api/v1/auth/token", {**tenant, "username": "admin"})
+        admin = await sign_in(http, township.slug, "admin")
         created = await http.post(
             "/api/v1/admin/users",
             headers=admin,
@@ -179,10 +173,8 @@ async def identities(server, township, platform_admin) -> Identities:
             },
         )
         assert created.status_code in (200, 201), created.text
-        everyone = await sign_in("/api/v1/auth/token", {**tenant, "username": "fuzzer"})
-        platform = await sign_in(
-            "/api/v1/platform/auth/token", {"username": platform_admin, "password": PASSWORD}
-        )
+        everyone = await sign_in(http, township.slug, "fuzzer")
+        platform = await sign_in_platform(http, platform_admin)
         case_ids = []
         for _ in range(3):
             case = await http.post("/api/v1/cases", headers=everyone, json=INTAKE)

@@ -11,10 +11,9 @@ import pytest
 from core.api.controllers.inbox import InboxController
 from core.store.outbox import OutboxRepository
 from core.store.tx import tenant_tx
+from tests.helpers import assert_problem, sign_in_platform
 
 INBOX = "/api/v1/me/inbox"
-PROBLEM_JSON = "application/problem+json"
-PASSWORD = "demo12345"
 
 
 def _has_inbox(app) -> bool:
@@ -30,14 +29,6 @@ def app(api_config, registry, clock):
     if not _has_inbox(app):
         app.register(InboxController)  # same middleware, dependencies and exception handlers
     return app
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status and body["type"].startswith("urn:huiying:problem:")
-    return body
 
 
 async def notify(tenant_id: int, recipient: str, subject: str, *, channel: str = "inbox", now) -> int:
@@ -176,10 +167,7 @@ async def test_another_tenants_notification_is_not_found(client, township, login
 
 async def test_the_inbox_needs_a_tenant_users_token(client, platform_admin):
     assert_problem(await client.get(INBOX), 401)
-    response = await client.post(
-        "/api/v1/platform/auth/token", json={"username": platform_admin, "password": PASSWORD}
-    )
-    root = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    root = await sign_in_platform(client, platform_admin)
     assert_problem(await client.get(INBOX, headers=root), 403)
     assert_problem(await mark_read(client, 1, root), 403)
 

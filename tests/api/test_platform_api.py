@@ -8,34 +8,12 @@ import pytest
 from core.services.passwords import hash_password
 from core.store.repositories import TenantDirectory, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
-
-PASSWORD = "demo12345"
-PROBLEM_JSON = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    """The response is an RFC 9457 problem with the given status; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys(), body
-    assert body["status"] == status
-    assert body["type"].startswith("urn:huiying:problem:")
-    assert body["title"] and body["detail"]
-    return body
-
-
-def error_fields(body: dict) -> list[str]:
-    return [error["field"] for error in body.get("errors", [])]
+from tests.helpers import PASSWORD, assert_problem, error_fields, request_token, sign_in, sign_in_platform
 
 
 @pytest.fixture
 async def root(client, platform_admin):
-    response = await client.post(
-        "/api/v1/platform/auth/token", json={"username": platform_admin, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return await sign_in_platform(client, platform_admin)
 
 
 @pytest.fixture
@@ -95,10 +73,7 @@ async def test_onboarding_from_a_tenant_file_body(client, root, tenant_file):
     }
     assert (await listed(client, root))[body["slug"]] == created
     # Onboarded users have no password until their admin sets one.
-    response = await client.post(
-        "/api/v1/auth/token", json={"tenant": body["slug"], "username": "admin", "password": PASSWORD}
-    )
-    assert_problem(response, 401)
+    assert_problem(await request_token(client, body["slug"], "admin", PASSWORD), 401)
 
 
 async def test_onboarding_stores_units_users_and_settings(client, root, tenant_file):
@@ -109,11 +84,7 @@ async def test_onboarding_stores_units_users_and_settings(client, root, tenant_f
         record = await TenantRepository().by_slug(body["slug"])
     async with tenant_tx(record.id):
         await TenantDirectory(record.id).set_password_hash("admin", hash_password("first-pass-1"))
-    response = await client.post(
-        "/api/v1/auth/token", json={"tenant": body["slug"], "username": "admin", "password": "first-pass-1"}
-    )
-    assert response.status_code == 200, response.text
-    admin = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    admin = await sign_in(client, body["slug"], "admin", "first-pass-1")
     users = {u["username"]: u for u in (await client.get("/api/v1/admin/users", headers=admin)).json()}
     assert {name: u["roles"] for name, u in users.items()} == {
         "admin": ["tenant_admin"],

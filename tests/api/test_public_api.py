@@ -7,9 +7,8 @@ import pytest
 
 from core.api.app import create_app
 from core.api.config import ApiConfig
+from tests.helpers import assert_problem, sign_in, sign_in_platform
 
-PASSWORD = "demo12345"
-PROBLEM_JSON = "application/problem+json"
 SECRET_KEY = "public-portal-test-key-" + "z" * 32
 
 NAME, PHONE = "张三丰", "13912345678"
@@ -32,18 +31,6 @@ ANONYMOUS = {
     "anonymous": True,
     "fields": {"situation": "not_compiled", "respondent": "北坡村委会"},
 }
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict:
-    """The response is an RFC 9457 problem with the given status; returns its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0] == PROBLEM_JSON
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys(), body
-    assert body["status"] == status
-    assert body["type"].startswith("urn:huiying:problem:")
-    assert body["title"] and body["detail"]
-    return body
 
 
 def cases_path(slug: str) -> str:
@@ -269,10 +256,7 @@ async def test_an_unknown_tenant_has_no_portal(client, township):
 
 async def test_a_suspended_tenant_has_no_portal_until_resumed(client, township, platform_admin):
     receipt = await submit(client, township.slug)
-    signed_in = await client.post(
-        "/api/v1/platform/auth/token", json={"username": platform_admin, "password": PASSWORD}
-    )
-    root = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    root = await sign_in_platform(client, platform_admin)
     suspended = await client.post(
         f"/api/v1/platform/tenants/{township.slug}/suspend", headers=root, json={"reason": "暂停服务"}
     )
@@ -316,11 +300,7 @@ async def test_the_portal_is_rate_limited(portal, township):
         assert body["type"] == "urn:huiying:problem:rate_limited"
         assert_problem(await status_of(client, township.slug, first["receipt"], first["secret"]), 429)
         # Staff are not throttled by the portal's limit, and the refused submission made no case.
-        signed_in = await client.post(
-            "/api/v1/auth/token", json={"tenant": township.slug, "username": "operator", "password": PASSWORD}
-        )
-        assert signed_in.status_code == 200, signed_in.text
-        operator = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        operator = await sign_in(client, township.slug, "operator")
         listed = await client.get("/api/v1/cases", headers=operator)
         assert listed.status_code == 200, listed.text
         assert len(listed.json()["items"]) == 2
@@ -333,10 +313,7 @@ async def test_an_oversized_public_body_is_refused(portal, township, client):
         assert body["type"] == "urn:huiying:problem:too_large"
         # A body under the limit is fine, and the staff API keeps its own, larger limit.
         assert (await small.post(cases_path(township.slug), json=NAMED)).status_code == 201
-        signed_in = await small.post(
-            "/api/v1/auth/token", json={"tenant": township.slug, "username": "operator", "password": PASSWORD}
-        )
-        operator = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        operator = await sign_in(small, township.slug, "operator")
         staff = await small.post("/api/v1/cases", headers=operator, json=big)
         assert staff.status_code == 201, staff.text
     # With the default limit (64 KB) the same body is accepted on the portal.

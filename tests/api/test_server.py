@@ -12,6 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import assert_problem, sign_in
+
 HUIYING = str(Path(sys.executable).with_name("huiying"))
 SERVER_SECRET = "server-signing-key-" + "s" * 32
 
@@ -65,12 +67,7 @@ async def test_a_real_server_signs_in_takes_cases_and_serves_the_portal(server, 
         schema = await http.get("/schema/openapi.json")
         assert schema.status_code == 200 and schema.json()["openapi"].startswith("3.1")
 
-        token = await http.post(
-            "/api/v1/auth/token",
-            json={"tenant": tenant.slug, "username": "operator", "password": "demo12345"},
-        )
-        assert token.status_code == 200, token.text
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = await sign_in(http, tenant.slug, "operator")
         case = {"kind": "consultation", "channel": "phone", "title": "咨询公开目录", "content": "在哪里查？"}
         created = await http.post("/api/v1/cases", json=case, headers=headers)
         assert created.status_code == 201, created.text
@@ -95,5 +92,4 @@ async def test_a_real_server_signs_in_takes_cases_and_serves_the_portal(server, 
         broken = await http.post(
             "/api/v1/cases", content=b"{not json", headers=headers | {"Content-Type": "application/json"}
         )
-        assert broken.status_code == 400
-        assert broken.headers["content-type"].startswith("application/problem+json")
+        assert_problem(broken, 400)

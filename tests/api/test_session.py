@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.helpers import PASSWORD
+
 CASE = {"kind": "consultation", "channel": "phone", "title": "咨询", "content": "公开目录在哪里查？"}
 
 
@@ -20,7 +22,7 @@ async def test_cookie_session_with_csrf(browser, township):
     client = browser
     signed_in = await client.post(
         "/api/v1/auth/session",
-        json={"tenant": township.slug, "username": "operator", "password": "demo12345"},
+        json={"tenant": township.slug, "username": "operator", "password": PASSWORD},
     )
     assert signed_in.status_code == 200, signed_in.text
     cookie = signed_in.headers["set-cookie"]

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from tests.helpers import PASSWORD
+
 SECRET = "web-test-signing-key-" + "x" * 32
 NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Wednesday
-PASSWORD = "demo12345"
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
 

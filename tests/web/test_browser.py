@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 CHROMIUM = os.environ.get("HUIYING_CHROMIUM", "/usr/bin/chromium")
 HUIYING = str(Path(sys.executable).with_name("huiying"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.web.test_staff_pages import COMPLAINT, act, take_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

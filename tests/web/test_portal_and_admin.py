@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import PASSWORD, csrf_of
+from tests.helpers import PASSWORD
+from tests.web.conftest import csrf_of
 
 
 def receipt_and_secret(html: str) -> tuple[str, str]:

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.web.conftest import PASSWORD, csrf_of
+from tests.helpers import PASSWORD
+from tests.web.conftest import csrf_of
 
 COMPLAINT = {
     "kind": "complaint",

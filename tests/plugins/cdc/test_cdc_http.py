@@ -19,10 +19,10 @@ from core.api.app import create_app
 from core.api.config import ApiConfig
 from core.services.clock import FixedClock
 from core.services.tenants import onboard, read_tenant_file
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.postgres
 
-PASSWORD = "demo12345"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TENANT_FILE = Path(__file__).parents[3] / "tenants" / "city-cdc.toml"
 REPLY = (
@@ -39,11 +39,7 @@ async def test_a_cdc_complaint_over_http(registry, unique_slug):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
 
         async def login(username: str) -> dict[str, str]:
-            response = await client.post(
-                "/api/v1/auth/token", json={"tenant": tenant.slug, "username": username, "password": PASSWORD}
-            )
-            assert response.status_code == 200, response.text
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+            return await sign_in(client, tenant.slug, username)
 
         operator, leader, handler = await login("operator"), await login("leader"), await login("handler")
         supervisor = await login("supervisor")

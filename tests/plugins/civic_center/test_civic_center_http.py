@@ -20,10 +20,10 @@ from core.api.app import create_app
 from core.api.config import ApiConfig
 from core.services.clock import FixedClock
 from core.services.tenants import onboard, read_tenant_file
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.postgres
 
-PASSWORD = "demo12345"
 TENANT_FILE = Path(__file__).parents[3] / "tenants" / "yongji-civic.toml"
 STAFF = "不动产登记窗口 王磊"
 
@@ -41,11 +41,7 @@ async def test_a_letter_about_a_window_over_http(registry, unique_slug):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
 
         async def login(username: str) -> dict[str, str]:
-            response = await client.post(
-                "/api/v1/auth/token", json={"tenant": tenant.slug, "username": username, "password": PASSWORD}
-            )
-            assert response.status_code == 200, response.text
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+            return await sign_in(client, tenant.slug, username)
 
         operator, supervisor, handler = (
             await login("operator"),

@@ -12,6 +12,7 @@ from core.api.app import create_app
 from core.api.config import ApiConfig
 from core.plugins import PluginRegistry
 from core.services.clock import FixedClock
+from tests.helpers import sign_in
 
 REGISTRY = PluginRegistry.discover(
     extra={"commerce12312": importlib.import_module("plugins.commerce12312.hooks")}
@@ -41,11 +42,7 @@ async def test_an_on_site_complaint_over_http(client, make_tenant, clock):
     )
 
     async def login(username: str) -> dict[str, str]:
-        response = await client.post(
-            "/api/v1/auth/token", json={"tenant": tenant.slug, "username": username, "password": "demo12345"}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return await sign_in(client, tenant.slug, username)
 
     operator, leader, handler = [await login(name) for name in ("operator", "leader", "handler")]
 

@@ -20,12 +20,12 @@ from core.api.app import create_app
 from core.api.config import ApiConfig
 from core.services.clock import FixedClock
 from core.services.tenants import onboard, read_tenant_file
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.postgres
 
 TENANT_FILE = Path(__file__).parents[3] / "tenants" / "demo-company.toml"
 NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the eve of National Day
-PASSWORD = "demo12345"
 
 
 @pytest.fixture
@@ -55,11 +55,7 @@ async def test_a_complaint_from_the_first_asked_person_to_the_gms_appeal_decisio
     tenant = await onboard(dataclasses.replace(config, slug=unique_slug("company")), registry, demo=True)
 
     async def login(username: str) -> dict[str, str]:
-        response = await client.post(
-            "/api/v1/auth/token", json={"tenant": tenant.slug, "username": username, "password": PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return await sign_in(client, tenant.slug, username)
 
     sales1, supervisor, handler, gm = [
         await login(name) for name in ("sales1", "supervisor", "handler", "gm")

@@ -18,10 +18,10 @@ import pytest
 from core.api.app import create_app
 from core.api.config import ApiConfig
 from core.services.clock import FixedClock
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.postgres
 
-PASSWORD = "demo12345"
 CHENGDU: dict[str, Any] = {"regulation": "jgswj", "day_unit": "calendar", "leader_approval": True}
 
 
@@ -41,11 +41,7 @@ async def test_a_chengdu_complaint_over_http(make_tenant, registry):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
 
         async def login(username: str) -> dict[str, str]:
-            response = await client.post(
-                "/api/v1/auth/token", json={"tenant": tenant.slug, "username": username, "password": PASSWORD}
-            )
-            assert response.status_code == 200, response.text
-            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+            return await sign_in(client, tenant.slug, username)
 
         operator, leader, handler = await login("operator"), await login("leader"), await login("handler")
 

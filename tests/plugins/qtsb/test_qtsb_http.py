@@ -22,10 +22,10 @@ from core.services.clock import FixedClock
 from core.store.repositories import CaseRepository
 from core.store.tx import tenant_tx
 from plugins.qtsb import hooks
+from tests.helpers import sign_in
 
 REGISTRY = PluginRegistry({"qtsb": hooks})
 NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the eve of National Day
-PASSWORD = "demo12345"
 
 
 @pytest.fixture
@@ -56,11 +56,7 @@ async def test_a_report_from_registration_to_reward_over_http(client, make_tenan
     )
 
     async def login(username: str) -> dict[str, str]:
-        response = await client.post(
-            "/api/v1/auth/token", json={"tenant": tenant.slug, "username": username, "password": PASSWORD}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return await sign_in(client, tenant.slug, username)
 
     operator, leader, handler, supervisor = [
         await login(name) for name in ("operator", "leader", "handler", "supervisor")

@@ -1,10 +1,9 @@
-"""Nanxi Town: the conformance suite, and the township rules as plain functions."""
+"""Nanxi Town's rules as plain functions, and the hooks that adapt them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
@@ -19,30 +18,13 @@ from core.domain.decisions import (
     TimerPhase,
 )
 from core.domain.lifecycle import Action
-from core.domain.tenancy import TenantContext, Unit
+from core.domain.tenancy import TenantContext
 from core.plugins import PluginRegistry, TenantHooks
-from core.sdk.testing import PluginConformance
 from plugins.township import hooks, rules
 
 ACCEPTED_AT = datetime.fromisoformat("2026-09-30T10:00:00+08:00")
 CALENDAR = BusinessCalendar(statutory_schedules(), CalendarPolicy(timezone="Asia/Shanghai"))
 DEFAULTS: dict[str, Any] = {"general_days": 5, "complex_days": 10, "extension_cap_days": 10}
-
-
-class TestTownshipConformance(PluginConformance):
-    plugin = hooks
-    name = "township"
-    units: ClassVar[tuple[Unit, ...]] = (Unit("jcs", "镇监察室"), Unit("dzb", "党政办"))
-
-    def case_fields(self, hooks: TenantHooks, kind: CaseKind) -> dict[str, Any]:
-        # A situation the regulation lists, so the samples are acceptable complaints.
-        return {**super().case_fields(hooks, kind), "situation": "no_disclosure"}
-
-
-class TestTownshipConformanceWithTenantSettings(TestTownshipConformance):
-    settings: ClassVar[MappingProxyType[str, Any]] = MappingProxyType(
-        {"general_working_days": 3, "complex_working_days": 15, "extension_cap_working_days": 5}
-    )
 
 
 def make_case(
