@@ -37,6 +37,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.store.tenant_store import TenantStore
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -87,7 +89,6 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 async def load(owner, tenant_id: int, units: list[str], count: int, now: datetime) -> dict[str, int]:
     """COPY `count` cases into the tenant with timers, events and sealed identities."""
     from core.services.vault import default_vault
-    from core.store.repositories import CaseRepository
     from core.store.tx import tenant_tx
 
     rng = random.Random(20261128)
@@ -182,11 +183,11 @@ async def load(owner, tenant_id: int, units: list[str], count: int, now: datetim
     # Identities, sealed as intake seals them; a Zipf-like pool of phones makes repeat callers.
     vault = default_vault()
     async with tenant_tx(tenant_id):
-        repo = CaseRepository(tenant_id)
-        if await repo.data_key() is None:
+        repo = TenantStore(tenant_id)
+        if await repo.keys.current() is None:
             _, wrapped, nonce, master_id = vault.new_data_key()
-            await repo.add_data_key(wrapped, nonce, master_id)
-        version, wrapped, nonce, master_id = await repo.data_key()
+            await repo.keys.add_first(wrapped, nonce, master_id)
+        version, wrapped, nonce, master_id = await repo.keys.current()
     key = vault.unwrap(wrapped, nonce, master_id)
     named = await owner.fetch(
         'SELECT id FROM "case" WHERE tenant_id = $1 AND NOT anonymous ORDER BY id', tenant_id
@@ -291,7 +292,7 @@ async def measure(runs: int, warmup: int) -> list[dict]:
     from core.services.clock import SystemClock
     from core.services.console import Console
     from core.store.engine import DB
-    from core.store.repositories import TenantRepository
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
 
     registry = PluginRegistry.discover()

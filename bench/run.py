@@ -117,7 +117,7 @@ async def database_sections(results: Results, sizes: Sizes, only: set[str], args
         if "tenants" in only or "lists" in only:
             print("5. tenant scale", flush=True)
             all_ids = await sections.tenant_scale(results, sizes, registry)
-            from core.store.repositories import TenantRepository
+            from core.store.tenants import TenantRepository
             from core.store.tx import platform_tx
 
             async with platform_tx():

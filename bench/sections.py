@@ -138,7 +138,7 @@ def calendar(results: Results, sizes: Sizes) -> None:
 async def onboard_base(registry, keep: bool = False) -> dict[str, int]:
     """The main tenant (demo password, 40 units), the HTTP sections' tenant and those whose timers fire."""
     from core.services.tenants import onboard
-    from core.store.repositories import TenantRepository
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
 
     if keep:
@@ -528,7 +528,7 @@ async def tenant_scale(results: Results, sizes: Sizes, registry) -> list[int]:
     from core.domain.tenancy import TenantContext, Unit
     from core.plugins import PluginRegistry
     from core.services.tenants import onboard
-    from core.store.repositories import TenantRepository
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
 
     async with platform_tx():

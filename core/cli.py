@@ -95,7 +95,7 @@ def tenants() -> None:
 @tenants.command("list", help="列出所有租户及其状态。")
 @_run
 async def tenants_list() -> None:
-    from core.store.repositories import TenantRepository
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
 
     await _require_schema()
@@ -154,7 +154,8 @@ def users() -> None:
 @_run
 async def users_set_password(slug: str, username: str) -> None:
     from core.services.passwords import hash_password
-    from core.store.repositories import TenantDirectory, TenantRepository
+    from core.store.directory import TenantDirectory
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx, tenant_tx
 
     password = _read_password()
@@ -198,8 +199,9 @@ async def calendar_due(slug: str, start: str, period: str) -> None:
 
 async def _tenant_calendar(slug: str):
     from core.services.tenants import calendar_for, read_tenant_file
-    from core.store.repositories import HolidayRepository, TenantRepository
+    from core.store.platform import HolidayRepository
     from core.store.tables import Tenant
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
 
     if await Tenant.table_exists():
@@ -225,7 +227,7 @@ async def calendar_import(file: Path) -> None:
 
     from core.domain.calendar import YearSchedule
     from core.domain.errors import InvalidCommand
-    from core.store.repositories import HolidayRepository
+    from core.store.platform import HolidayRepository
     from core.store.tx import platform_tx
 
     try:
@@ -295,7 +297,7 @@ def platform() -> None:
 @_run
 async def platform_create_admin(username: str) -> None:
     from core.services.passwords import hash_password
-    from core.store.repositories import PlatformAdminRepository
+    from core.store.platform import PlatformAdminRepository
     from core.store.tx import platform_tx
 
     password = _read_password()
@@ -428,8 +430,9 @@ def _demo_secret(data_dir: Path, name: str) -> str:
 async def _prepare_demo() -> list[str]:
     from core.services.passwords import hash_password
     from core.services.tenants import DEMO_PASSWORD, onboard, read_tenant_file
-    from core.store.repositories import PlatformAdminRepository, TenantRepository
+    from core.store.platform import PlatformAdminRepository
     from core.store.schema import migrate as run_migrations
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
 
     await run_migrations()
@@ -460,8 +463,8 @@ def audit() -> None:
 @_run
 async def audit_verify(slug: str | None) -> None:
     from core.domain.audit import first_broken, head_mismatch
-    from core.store.audit import case_serials, chain_head, chain_records
-    from core.store.repositories import TenantRepository
+    from core.store.events import case_serials, chain_head, chain_records
+    from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
 
     await _require_schema()

@@ -112,12 +112,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session", autouse=True)
 async def connection_pool():
     """One pool for the session's event loop on PostgreSQL (SQLite has none)."""
-    from core.store.engine import DB, is_postgres
+    from core.store.engine import DB
+    from tests.helpers import on_postgres
 
-    if is_postgres():
+    if on_postgres():
         await DB.start_connection_pool(min_size=1, max_size=20)
     yield
-    if is_postgres():
+    if on_postgres():
         await DB.close_connection_pool()
 
 

@@ -83,3 +83,10 @@ async def sign_in_platform(
     )
     assert response.status_code == 200, response.text
     return bearer(response.json()["access_token"])
+
+
+def on_postgres() -> bool:
+    """True when the suite runs on PostgreSQL (RLS, row locks, pg_trgm); False on the SQLite run."""
+    from core.store.engine import DB
+
+    return DB.engine_type == "postgres"

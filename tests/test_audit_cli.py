@@ -15,7 +15,7 @@ from core.domain.cases import CaseKind, Channel
 from core.domain.intake import IntakeDraft
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
-from core.store.audit import case_serials, chain_records
+from core.store.events import case_serials, chain_records
 
 HUIYING = str(Path(sys.executable).with_name("huiying"))
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)

@@ -40,7 +40,8 @@ from core.api.security import PUBLIC_PATHS, AuthMiddleware, TokenService
 from core.plugins import PluginRegistry
 from core.services.clock import Clock, SystemClock
 from core.services.vault import MasterKeyError, MasterKeys
-from core.store.engine import DB, is_postgres
+from core.store import dialect
+from core.store.engine import DB
 from core.web import WEB_PATHS, build_web
 
 __all__ = ["create_app"]
@@ -50,12 +51,12 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 @asynccontextmanager
 async def _database(app: Litestar) -> AsyncIterator[None]:
-    if is_postgres():
+    if dialect.pools_connections():
         await DB.start_connection_pool(min_size=1, max_size=10)
     try:
         yield
     finally:
-        if is_postgres():
+        if dialect.pools_connections():
             await DB.close_connection_pool()
 
 

@@ -16,7 +16,8 @@ from core.domain.payloads import has_control_characters
 from core.domain.roles import Role
 from core.services.cases import CaseView
 from core.services.portal import PublicStatus
-from core.store.repositories import StoredTimer, UserRecord
+from core.store.directory import UserRecord
+from core.store.timers import StoredTimer
 
 __all__ = [
     "CaseOut",

@@ -23,6 +23,7 @@ __all__ = [
     "Timer",
     "TimerState",
     "breach",
+    "due_phases",
     "extend",
     "is_due_for_warning",
     "is_overdue",
@@ -317,8 +318,7 @@ def _require_state(timer: Timer, action: str, action_en: str, *allowed: TimerSta
     """Raise if the timer's state does not allow the action."""
     if timer.state not in allowed:
         raise InvalidCommand(
-            f"计时“{timer.kind}”{timer.state.label}，不能{action} "
-            f"(cannot {action_en} a {timer.state} timer)",
+            f"计时“{timer.kind}”{timer.state.label}，不能{action} (cannot {action_en} a {timer.state} timer)",
             field="state",
         )
 
@@ -339,3 +339,17 @@ def next_timer(rule: TimerRule, timer: Timer, action: Action, at: datetime) -> T
     if action in rule.resumes_on and timer.state is TimerState.PAUSED:
         return resume(timer, at)
     return None
+
+
+def due_phases(
+    timer: Timer, warned_at: datetime | None, breached_at: datetime | None, now: datetime
+) -> tuple[bool, bool]:
+    """Whether a timer's warning and its breach are due at `now`, as (warning, breach).
+
+    A phase is due once its instant has passed and it has not fired yet, while the timer runs
+    (or has breached, which still leaves an unfired warning to stamp). `core.store.timers.DUE_SQL`
+    is this rule in SQL, for the scheduler's claim; tests/store/test_sql_rules.py compares them.
+    """
+    if timer.state not in (TimerState.RUNNING, TimerState.BREACHED):
+        return False, False
+    return warned_at is None and timer.warn_at <= now, breached_at is None and timer.due_at <= now

@@ -25,7 +25,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["Signal", "TrendParams", "TrendRecord", "detect", "jaccard", "shingles"]
+__all__ = ["RESPONDENT_FIELDS", "Signal", "TrendParams", "TrendRecord", "detect", "jaccard", "shingles"]
+
+
+RESPONDENT_FIELDS = ("respondent", "accused", "product", "respondent_unit", "window")
+"""Intake fields that name who or what a case is about, in the order they are looked for."""
 
 
 @dataclass(frozen=True, slots=True)

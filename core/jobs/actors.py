@@ -18,7 +18,8 @@ from core.services.clock import SystemClock
 from core.services.delivery import Deliverer, DeliveryConfig
 from core.services.documents import DocumentJobs
 from core.services.timers import TimerJobs
-from core.store.engine import DB, is_postgres
+from core.store import dialect
+from core.store.engine import DB
 
 __all__ = ["broker", "deliver_notification", "fire_timers", "render_document"]
 
@@ -41,7 +42,7 @@ async def _ensure_pool() -> None:
     # one pool opened on it serves them all; it dies with the process. The first messages arrive
     # together: without the lock each opened a pool, and a connection taken from one was handed
     # back to the next ("Pool.release() received invalid connection", seen in bench/ runs).
-    if not is_postgres() or DB.pool is not None:
+    if not dialect.pools_connections() or DB.pool is not None:
         return
     async with _POOL_LOCKS.setdefault(asyncio.get_running_loop(), asyncio.Lock()):
         if DB.pool is None:

@@ -8,14 +8,15 @@ from core.domain.cases import Case
 from core.domain.roles import Actor, Permission, Role
 from core.domain.visibility import sees_case, unit_bound
 from core.store.case_search import CaseQuery
-from core.store.repositories import CaseNotFound, CaseRepository
+from core.store.cases import CaseNotFound
+from core.store.tenant_store import TenantStore
 
 __all__ = ["may_reveal", "scoped_query", "visible_case"]
 
 
-async def visible_case(repo: CaseRepository, case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
+async def visible_case(repo: TenantStore, case_id: int, actor: Actor, *, for_update: bool = False) -> Case:
     """The case, unless `actor` may not see it (another unit's case is "not found", like another tenant's)."""
-    case = await repo.get(case_id, for_update=for_update)
+    case = await repo.cases.get(case_id, for_update=for_update)
     if not sees_case(actor, case):
         raise CaseNotFound(case_id)
     return case

@@ -17,13 +17,13 @@ from core.domain.commands import CloseCase, Outcome
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, Sanction
 from core.domain.ledger import EntryType, LedgerEntry
 from core.services.tenants import LoadedTenant
-from core.store.repositories import CaseRepository
+from core.store.tenant_store import TenantStore
 
 __all__ = ["accountability_lines", "close_accountability", "record_accountability", "standing_this_year"]
 
 
 async def record_accountability(
-    repo: CaseRepository,
+    repo: TenantStore,
     tenant: LoadedTenant,
     case: Case,
     *,
@@ -61,7 +61,7 @@ async def record_accountability(
         responsible=responsible,
         earlier=await standing_this_year(repo, tenant, subject, kind, now),
     )
-    return event, tuple(await repo.add_ledger_entries(lines))
+    return event, tuple(await repo.ledger.add_many(lines))
 
 
 def accountability_lines(
@@ -123,13 +123,13 @@ def accountability_lines(
 
 
 async def standing_this_year(
-    repo: CaseRepository, tenant: LoadedTenant, subject: str, kind: AccountabilityKind, now: datetime
+    repo: TenantStore, tenant: LoadedTenant, subject: str, kind: AccountabilityKind, now: datetime
 ) -> int:
     """How many events of `kind` hold `subject` to account in the tenant's calendar year of `now`."""
     zone = ZoneInfo(tenant.record.timezone)
     year = now.astimezone(zone).year
     since, until = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
-    return await repo.standing_events(subject, kind, since, until)
+    return await repo.ledger.standing_events(subject, kind, since, until)
 
 
 def _without_subject(sanction: Sanction) -> Sanction:
@@ -145,7 +145,7 @@ def _without_subject(sanction: Sanction) -> Sanction:
 
 
 async def close_accountability(
-    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: CloseCase, now: datetime
+    repo: TenantStore, tenant: LoadedTenant, case: Case, command: CloseCase, now: datetime
 ) -> dict[str, Any] | None:
     """An upheld complaint holds its respondent to account; a verified report rewards its reporter."""
     if command.outcome is Outcome.UPHELD:

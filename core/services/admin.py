@@ -12,7 +12,8 @@ from core.domain.tenancy import SettingSpec, Unit, resolve_settings
 from core.plugins import PluginRegistry
 from core.services.passwords import hash_password
 from core.services.tenants import TenantConfig, TenantConfigError, onboard
-from core.store.repositories import TenantDirectory, TenantRecord, TenantRepository, UserRecord
+from core.store.directory import TenantDirectory, UserRecord
+from core.store.tenants import TenantRecord, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = ["PlatformAdmin", "TenantAdmin", "UserNotFound"]

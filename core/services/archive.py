@@ -52,10 +52,12 @@ from core.services.clock import Clock, SystemClock
 from core.services.export import _scrubbed, clear_identity, scrubber
 from core.services.tenants import load_tenant
 from core.services.vault import default_vault
-from core.store.archive import case_chain, chain_links
-from core.store.audit import chain_head
-from core.store.documents import DocumentInfo, DocumentStore, RenderSource
-from core.store.repositories import CaseRepository, StoredAttachment, StoredTimer, TenantRecord
+from core.store.attachments import StoredAttachment
+from core.store.documents import DocumentInfo, DocumentRepository, RenderSource
+from core.store.events import case_chain, chain_head, chain_links
+from core.store.tenant_store import TenantStore
+from core.store.tenants import TenantRecord
+from core.store.timers import StoredTimer
 from core.store.tx import tenant_tx
 
 __all__ = [
@@ -78,7 +80,6 @@ ARCHIVABLE = (CaseState.CLOSED, CaseState.ARCHIVED)
 """A bundle is made of a case whose handling has ended."""
 
 _LINK_PAGE = 5000  # chain links read per query while the zip is written
-
 
 
 class ArchiveService:
@@ -110,14 +111,16 @@ class ArchiveService:
                     f"{case.serial} 尚未办结（{case.state.label}），办结或归档后方可生成归档案卷"
                 )
             tenant = await load_tenant(tenant_id, self.registry)
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             year = now.astimezone(ZoneInfo(tenant.record.timezone)).year
             number = document_number(
-                ARCHIVE_KIND, "归档", year, await repo.next_document_number(ARCHIVE_KIND, year)
+                ARCHIVE_KIND, "归档", year, await repo.documents.next_number(ARCHIVE_KIND, year)
             )
-            events = await repo.events(case_id)
-            documents = [d for d in await DocumentStore(tenant_id).of_case(case_id) if d.kind != ARCHIVE_KIND]
-            attachments = await repo.attachments(case_id)
+            events = await repo.events.of_case(case_id)
+            documents = [
+                d for d in await DocumentRepository(tenant_id).of_case(case_id) if d.kind != ARCHIVE_KIND
+            ]
+            attachments = await repo.attachments.of_case(case_id)
             clear = await clear_identity(self.cases, repo, tenant_id, case_id)
             units = {unit.code: unit.name for unit in tenant.ctx.units}
             bodies = {
@@ -136,7 +139,7 @@ class ArchiveService:
                 )
                 for copy in ("unit", "internal")
             }
-            info = await DocumentStore(tenant_id).add(
+            info = await DocumentRepository(tenant_id).add(
                 case_id=case_id,
                 kind=ARCHIVE_KIND,
                 number=number,
@@ -146,7 +149,7 @@ class ArchiveService:
                 created_by=actor.username,
                 created_at=now,
             )
-            await repo.append_event(
+            await repo.events.append(
                 case_id,
                 CaseEvent(
                     name=EventName.DOCUMENT_ISSUED,
@@ -168,7 +171,7 @@ class ArchiveService:
             DocumentNotReady: the worker has not built it yet, or building it failed.
         """
         async with tenant_tx(tenant_id):
-            store = DocumentStore(tenant_id)
+            store = DocumentRepository(tenant_id)
             info = await store.get(document_id)
             if info is None or info.kind != ARCHIVE_KIND or info.case_id is None:
                 raise DocumentNotFound(document_id)
@@ -248,10 +251,7 @@ def case_file_text(
         _flat(case.reply_content),
         "四、办理时限",
         "时限\t期限\t状态",
-        *(
-            f"{t.label}\t{local(t.timer.due_at)}\t{t.timer.state.label}"
-            for t in timers
-        ),
+        *(f"{t.label}\t{local(t.timer.due_at)}\t{t.timer.state.label}" for t in timers),
         "五、流转记录",
         "序号\t时间\t事项\t操作人\t状态",
         *(
@@ -279,10 +279,10 @@ def case_file_text(
 # --- building the zip (worker) ------------------------------------------------------------------
 
 
-async def _clear_identity(repo: CaseRepository, tenant_id: int, case_id: int) -> dict[str, Any] | None:
+async def _clear_identity(repo: TenantStore, tenant_id: int, case_id: int) -> dict[str, Any] | None:
     """The identity in clear, only to mask it out of the event log (shown to nobody: no reveal)."""
-    sealed = await repo.identity(case_id)
-    stored = await repo.data_key()
+    sealed = await repo.identities.of_case(case_id)
+    stored = await repo.keys.current()
     if sealed is None or stored is None:
         return None
     _, wrapped, nonce, master_key_id = stored
@@ -316,9 +316,9 @@ async def build_bundle(tenant_id: int, record: TenantRecord, source: RenderSourc
     unit_html, unit_pdf = _pdf(record, source, source.body)
     html, case_pdf = _pdf(record, source, source.masked_body or source.body)
     async with tenant_tx(tenant_id):
-        store = DocumentStore(tenant_id)
-        repo = CaseRepository(tenant_id)
-        case = await repo.get(case_id)
+        store = DocumentRepository(tenant_id)
+        repo = TenantStore(tenant_id)
+        case = await repo.cases.get(case_id)
         stored: list[tuple[DocumentInfo, bytes | str | None]] = []
         pending: list[tuple[DocumentInfo, RenderSource | None]] = []
         for info in await store.of_case(case_id):
@@ -422,7 +422,7 @@ async def build_bundle(tenant_id: int, record: TenantRecord, source: RenderSourc
         out.seek(0)
         data = out.read()
     async with tenant_tx(tenant_id):
-        return await DocumentStore(tenant_id).save_rendition(
+        return await DocumentRepository(tenant_id).save_rendition(
             source.id,
             html=unit_html,
             masked_html=html,

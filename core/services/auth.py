@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from core.domain.errors import DomainError
 from core.domain.roles import Actor, Role
 from core.services.passwords import hash_password, verify_password
-from core.store.principals import tenant_and_user
-from core.store.repositories import PlatformAdminRepository, TenantDirectory, TenantRepository, UserRecord
+from core.store.directory import TenantDirectory, UserRecord, tenant_and_user
+from core.store.platform import PlatformAdminRepository
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [

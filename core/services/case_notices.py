@@ -12,17 +12,21 @@ from core.domain.roles import Role
 from core.services.duty import leader_on_duty
 from core.services.notify import notify_users
 from core.services.tenants import LoadedTenant
-from core.store.repositories import CaseRepository, TenantDirectory
+from core.store.directory import TenantDirectory
+from core.store.tenant_store import TenantStore
 
 __all__ = ["escalate_at_once", "relay"]
 
 
-async def escalate_at_once(repo: CaseRepository, tenant: LoadedTenant, case: Case, now: datetime) -> None:
+async def escalate_at_once(repo: TenantStore, tenant: LoadedTenant, case: Case, now: datetime) -> None:
     """Escalate a new case to the head at once when the plugin says so (once per case)."""
     reason = tenant.hooks.case_escalation(case)
     if not reason:
         return
-    if any(e.name == EventName.AUTO_ESCALATED and e.data.get("at_once") for e in await repo.events(case.id)):
+    if any(
+        e.name == EventName.AUTO_ESCALATED and e.data.get("at_once")
+        for e in await repo.events.of_case(case.id)
+    ):
         return
     heads = [u.username for u in await TenantDirectory(case.tenant_id).users() if Role.APPROVER in u.roles]
     on_duty = await leader_on_duty(case.tenant_id, now)
@@ -36,7 +40,7 @@ async def escalate_at_once(repo: CaseRepository, tenant: LoadedTenant, case: Cas
         case_id=case.id,
         webhook_url=tenant.ctx.settings.get("webhook_url", ""),
     )
-    await repo.append_event(
+    await repo.events.append(
         case.id,
         CaseEvent(
             name=EventName.AUTO_ESCALATED,

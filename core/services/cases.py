@@ -44,9 +44,12 @@ from core.services.duty import tell_leader_of_new_case
 from core.services.tenants import LoadedTenant, load_tenant
 from core.services.timer_sync import start_timers, timers_after
 from core.services.vault import Vault, default_vault
+from core.store.attachments import StoredAttachment
 from core.store.case_search import CaseQuery, search_cases
+from core.store.cases import CaseNotFound, StaleCase
 from core.store.intake import IntakeWriter
-from core.store.repositories import CaseNotFound, CaseRepository, StaleCase, StoredAttachment, StoredTimer
+from core.store.tenant_store import TenantStore
+from core.store.timers import StoredTimer, TimerRepository
 from core.store.tx import tenant_tx
 
 __all__ = ["CaseService", "CaseView", "draft_fingerprint"]
@@ -117,9 +120,9 @@ class CaseService:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             if idempotency_key is not None:
-                claimed, fingerprint, case_id = await repo.claim_idempotency_key(
+                claimed, fingerprint, case_id = await repo.cases.claim_idempotency_key(
                     idempotency_key, draft_fingerprint(draft)
                 )
                 if not claimed:
@@ -128,8 +131,8 @@ class CaseService:
                             "该 Idempotency-Key 已用于另一项不同的受理请求，请换用新的键",
                             field="Idempotency-Key",
                         )
-                    case = await repo.get(case_id)
-                    return CaseView(case, tuple(await repo.timers(case_id)), replayed=True)
+                    case = await repo.cases.get(case_id)
+                    return CaseView(case, tuple(await repo.timers.of_case(case_id)), replayed=True)
             settings = tenant.settings(draft.kind)
             received_at = check_intake(
                 draft,
@@ -170,11 +173,11 @@ class CaseService:
             case = await writer.add_case(draft_case, year=year)
             if draft.identity and not draft.anonymous:
                 version, key = await tenant_data_key(self.vault, repo, reads.data_key)
-                await repo.add_identity(
+                await repo.identities.add(
                     case.id, self.vault.seal(key, version, tenant_id, case.id, draft.identity)
                 )
             if idempotency_key is not None:
-                await repo.bind_idempotency_key(idempotency_key, case.id)
+                await repo.cases.bind_idempotency_key(idempotency_key, case.id)
             # 报: the leader on duty hears of every new case at once (12312 接报 rule).
             shift = on_duty(reads.shifts, now)
             leader = shift.leader if shift else None
@@ -243,7 +246,7 @@ class CaseService:
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
             hooks = tenant.hooks
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             case = await visible_case(repo, case_id, actor, for_update=True)
             # After the lookup: another tenant's (or unit's) case is "not found", never "forbidden".
             if check_role:
@@ -258,7 +261,7 @@ class CaseService:
                 raise NotPermitted(f"本单位规定“{command.action.label}”须由特定岗位办理")
             open_timers = frozenset(
                 stored.timer.kind
-                for stored in await repo.timers(case.id)
+                for stored in await repo.timers.of_case(case.id)
                 if stored.timer.state is not sla.TimerState.STOPPED
             )
             vetoes = hooks.transition_veto(case, command, open_timers)
@@ -273,7 +276,7 @@ class CaseService:
                 approval_chain=hooks.approval_chain(case),
                 reply_requirements=hooks.reply_requirements(case),
             )
-            await repo.save(decision.case, expected_version=case.version, now=now)
+            await repo.cases.save(decision.case, expected_version=case.version, now=now)
             timer_changes = await timers_after(repo, tenant, decision.case, command, now)
             extra: dict[str, Any] = {"timers": timer_changes}
             relayed = await relay(tenant, decision.case, command, case.version + 1, now)
@@ -287,10 +290,10 @@ class CaseService:
             event = dataclasses.replace(
                 decision.event, data=MappingProxyType({**decision.event.data, **extra})
             )
-            await repo.append_event(case.id, event)
+            await repo.events.append(case.id, event)
             if escalate_after:  # registration may have raised the severity flags
                 await escalate_at_once(repo, tenant, decision.case, now)
-            view = CaseView(decision.case, tuple(await repo.timers(case.id)))
+            view = CaseView(decision.case, tuple(await repo.timers.of_case(case.id)))
         hooks.on_case_transitioned(decision.case, event)
         return view
 
@@ -298,17 +301,17 @@ class CaseService:
         """A case with its timers (no identity)."""
         actor.require(Permission.CASE_READ)
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             case = await visible_case(repo, case_id, actor)
-            return CaseView(case, tuple(await repo.timers(case_id)))
+            return CaseView(case, tuple(await repo.timers.of_case(case_id)))
 
     async def events(self, tenant_id: int, case_id: int, actor: Actor) -> list[CaseEvent]:
         """The case's events, oldest first."""
         actor.require(Permission.CASE_READ)
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             await visible_case(repo, case_id, actor)
-            return await repo.events(case_id)
+            return await repo.events.of_case(case_id)
 
     async def search(
         self, tenant_id: int, query: CaseQuery, actor: Actor
@@ -317,7 +320,7 @@ class CaseService:
         actor.require(Permission.CASE_READ)
         async with tenant_tx(tenant_id):
             page = await search_cases(tenant_id, scoped_query(actor, query))
-            timers = await CaseRepository(tenant_id).timers_for([case.id for case in page.cases])
+            timers = await TimerRepository(tenant_id).of_cases([case.id for case in page.cases])
         return [CaseView(case, tuple(timers.get(case.id, ()))) for case in page.cases], page.next_cursor
 
     async def add_attachment(
@@ -354,15 +357,15 @@ class CaseService:
     ) -> StoredAttachment:
         checked = check_attachment(filename, content_type, data, max_bytes=max_bytes)
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             case = await visible_case(repo, case_id, actor, for_update=True)
             if check_role:
                 actor.require(Permission.CASE_ATTACH)
             if not case.state.is_open:
                 raise RuleViolation(f"案件已{case.state.label}，不能再添加材料")
-            if len(await repo.attachments(case_id)) >= MAX_ATTACHMENTS_PER_CASE:
+            if len(await repo.attachments.of_case(case_id)) >= MAX_ATTACHMENTS_PER_CASE:
                 raise InvalidCommand(f"每件案件最多 {MAX_ATTACHMENTS_PER_CASE} 个附件", field="file")
-            stored = await repo.add_attachment(
+            stored = await repo.attachments.add(
                 case_id,
                 filename=checked.filename,
                 content_type=checked.content_type,
@@ -370,7 +373,7 @@ class CaseService:
                 sha256=checked.sha256,
                 added_by=actor.username,
             )
-            await repo.append_event(
+            await repo.events.append(
                 case_id,
                 CaseEvent(
                     name=EventName.ATTACHMENT_ADDED,
@@ -389,10 +392,10 @@ class CaseService:
     async def attachments(self, tenant_id: int, case_id: int, actor: Actor) -> list[StoredAttachment]:
         """The case's attachments (descriptions only): complaint materials, not for the handling unit."""
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             await visible_case(repo, case_id, actor)
             actor.require(Permission.CASE_MATERIALS)
-            return await repo.attachments(case_id)
+            return await repo.attachments.of_case(case_id)
 
     async def attachment(
         self, tenant_id: int, case_id: int, attachment_id: int, actor: Actor
@@ -403,10 +406,10 @@ class CaseService:
             CaseNotFound: no such case or attachment in this tenant.
         """
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             await visible_case(repo, case_id, actor)
             actor.require(Permission.CASE_MATERIALS)
-            found = await repo.attachment_data(case_id, attachment_id)
+            found = await repo.attachments.with_data(case_id, attachment_id)
         if found is None:
             raise CaseNotFound(f"{case_id}/附件 {attachment_id}")
         return found

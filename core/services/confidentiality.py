@@ -22,7 +22,9 @@ from core.services.access import may_reveal, visible_case
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import load_tenant
 from core.services.vault import Vault, default_vault
-from core.store.repositories import CaseNotFound, CaseRepository, TenantRepository
+from core.store.cases import CaseNotFound
+from core.store.tenant_store import TenantStore
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = ["IdentityDesk", "IdentityView", "KeyKeeper", "tenant_data_key"]
@@ -38,17 +40,17 @@ class IdentityView:
 
 
 async def tenant_data_key(
-    vault: Vault, repo: CaseRepository, stored: tuple[int, bytes, bytes, str] | None = None
+    vault: Vault, repo: TenantStore, stored: tuple[int, bytes, bytes, str] | None = None
 ) -> tuple[int, bytes]:
     """The tenant's data key (version, key), made on the tenant's first identity.
 
     `stored` is the wrapped key when the caller already read it (`repo.data_key`).
     """
-    stored = stored or await repo.data_key()
+    stored = stored or await repo.keys.current()
     if stored is None:
         _, wrapped, nonce, master_id = vault.new_data_key()
-        await repo.add_data_key(wrapped, nonce, master_id)
-        stored = await repo.data_key()  # a concurrent first intake may have won: use its key
+        await repo.keys.add_first(wrapped, nonce, master_id)
+        stored = await repo.keys.current()  # a concurrent first intake may have won: use its key
     version, wrapped, nonce, master_id = stored
     return version, vault.unwrap(wrapped, nonce, master_id)
 
@@ -71,15 +73,15 @@ class IdentityDesk:
         Not for the handling unit: even masked, a name and a phone can point at a neighbour.
         """
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             case = await visible_case(repo, case_id, actor)
             actor.require(Permission.CASE_MATERIALS)
-            sealed = await repo.identity(case_id)
+            sealed = await repo.identities.of_case(case_id)
             if sealed is None:
                 return IdentityView(anonymous=case.anonymous, masked={}, related=())
             _, key = await tenant_data_key(self.vault, repo)
             clear = self.vault.open(key, tenant_id, case_id, sealed)
-            related = tuple(await repo.cases_sharing_identity(case_id, sealed))
+            related = tuple(await repo.identities.cases_sharing(case_id, sealed))
         return IdentityView(anonymous=False, masked=mask_identity(clear), related=related)
 
     async def reveal(self, tenant_id: int, case_id: int, actor: Actor, reason: str) -> dict[str, Any]:
@@ -94,20 +96,20 @@ class IdentityDesk:
             raise InvalidCommand("查看投诉人身份须说明理由", field="reason")
         now = self.clock.now()
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             case = await visible_case(repo, case_id, actor)
             actor.require(Permission.IDENTITY_REVEAL)
             tenant = await load_tenant(tenant_id, self.registry)
             allowed = tenant.hooks.identity_access(case)  # a plugin may narrow, never widen
             if not may_reveal(actor, allowed):
                 raise NotPermitted("本单位规定此类案件的投诉人身份仅限特定角色查看")
-            sealed = await repo.identity(case_id)
+            sealed = await repo.identities.of_case(case_id)
             if sealed is None:
                 raise CaseNotFound(f"{case.serial} 的投诉人身份（匿名案件）")
             _, key = await tenant_data_key(self.vault, repo)
             clear = self.vault.open(key, tenant_id, case_id, sealed)
-            await repo.log_reveal(case_id, reader=actor.username, reason=reason.strip(), at=now)
-            await repo.append_event(
+            await repo.identities.log_reveal(case_id, reader=actor.username, reason=reason.strip(), at=now)
+            await repo.events.append(
                 case_id,
                 CaseEvent(
                     name=EventName.IDENTITY_REVEALED,
@@ -126,9 +128,9 @@ class IdentityDesk:
         if not (actor.can(Permission.CASE_SUPERVISE) or actor.can(Permission.AUDIT_READ)):
             raise NotPermitted("只有督查员、审计员和领导可以查看身份查阅记录")
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             await visible_case(repo, case_id, actor)
-            return await repo.reveals(case_id)
+            return await repo.identities.reveals(case_id)
 
 
 class KeyKeeper:
@@ -151,13 +153,13 @@ class KeyKeeper:
         changed = 0
         for tenant_id in await _tenant_ids():
             async with tenant_tx(tenant_id):
-                repo = CaseRepository(tenant_id)
-                stored = await repo.data_key()
+                repo = TenantStore(tenant_id)
+                stored = await repo.keys.current()
                 if stored is None or stored[3] == vault.keys.current_id:
                     continue
                 version, wrapped, nonce, master_id = stored
                 rewrapped, renonce = vault.wrap(vault.unwrap(wrapped, nonce, master_id))
-                await repo.rewrap_data_key(version, rewrapped, renonce, vault.keys.current_id)
+                await repo.keys.rewrap(version, rewrapped, renonce, vault.keys.current_id)
                 changed += 1
         return changed
 
@@ -177,13 +179,13 @@ class KeyKeeper:
                 if years <= 0:
                     continue
                 cutoff = now - timedelta(days=365 * years)
-                repo = CaseRepository(record.id)
-                for case_id, archived_at in await repo.archived_with_identity():
+                repo = TenantStore(record.id)
+                for case_id, archived_at in await repo.identities.archived_with_identity():
                     if archived_at >= cutoff:
                         continue
-                    await repo.delete_identity(case_id)
-                    case = await repo.get(case_id)
-                    await repo.append_event(
+                    await repo.identities.delete(case_id)
+                    case = await repo.cases.get(case_id)
+                    await repo.events.append(
                         case_id,
                         CaseEvent(
                             name=EventName.IDENTITY_PURGED,

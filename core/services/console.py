@@ -32,18 +32,14 @@ from core.services.documents import DocumentService, may_issue
 from core.services.passwords import hash_password
 from core.services.portal import PublicReceipt, secret_hash
 from core.services.tenants import load_tenant
+from core.store.attachments import StoredAttachment
 from core.store.case_search import CaseQuery, search_cases
 from core.store.deadlines import overdue_by_unit
-from core.store.documents import DocumentInfo, DocumentStore
-from core.store.repositories import (
-    CaseRepository,
-    StoredAttachment,
-    TenantDirectory,
-    TenantNotFound,
-    TenantRecord,
-    TenantRepository,
-)
+from core.store.directory import TenantDirectory
+from core.store.documents import DocumentInfo, DocumentRepository
 from core.store.statistics import satisfaction_counts
+from core.store.tenant_store import TenantStore
+from core.store.tenants import TenantNotFound, TenantRecord, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
@@ -62,6 +58,7 @@ REPEAT_SERIALS = 5
 
 REPEAT_LIMIT = 200
 """The most cases counted (a number calling more often than this in a year is told as 200)."""
+
 
 @dataclass(frozen=True, slots=True)
 class CasePage:
@@ -150,7 +147,7 @@ class Console:
         case = view.case
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
-            documents = await DocumentStore(tenant_id).of_case(case_id)
+            documents = await DocumentRepository(tenant_id).of_case(case_id)
             users = await TenantDirectory(tenant_id).users()
             documents_service = DocumentService(self.registry, self.cases, self.clock)
             templates = (
@@ -202,14 +199,14 @@ class Console:
             return RepeatCaller(0, ())
         since = self.clock.now() - REPEAT_WINDOW
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
-            stored = await repo.data_key()
+            repo = TenantStore(tenant_id)
+            stored = await repo.keys.current()
             if stored is None:  # no identity was ever sealed in this tenant
                 return RepeatCaller(0, ())
             _, wrapped, nonce, master_key_id = stored
             vault = self.cases.vault
             index = vault.blind_index(vault.unwrap(wrapped, nonce, master_key_id), "phone", phone)
-            found = await repo.cases_with_phone(index, since=since, limit=REPEAT_LIMIT)
+            found = await repo.identities.cases_with_phone(index, since=since, limit=REPEAT_LIMIT)
             tenant = await load_tenant(tenant_id, self.registry)
         shown = [case.serial for case in found if may_reveal(actor, tenant.hooks.identity_access(case))]
         return RepeatCaller(len(shown), tuple(shown[:REPEAT_SERIALS]))
@@ -320,10 +317,10 @@ class Console:
             raise NotPermitted("您的角色无权受理登记案件")
         secret = secrets.token_urlsafe(24)
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
-            await repo.get(view.case.id)
-            if await repo.receipt(view.case.serial) is None:
-                await repo.add_receipt(view.case.id, view.case.serial, secret_hash(secret))
+            repo = TenantStore(tenant_id)
+            await repo.cases.get(view.case.id)
+            if await repo.receipts.find(view.case.serial) is None:
+                await repo.receipts.add(view.case.id, view.case.serial, secret_hash(secret))
             else:
-                await repo.replace_receipt_secret(view.case.serial, secret_hash(secret))
+                await repo.receipts.replace_secret(view.case.serial, secret_hash(secret))
         return PublicReceipt(view, view.case.serial, secret)

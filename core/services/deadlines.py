@@ -163,7 +163,6 @@ class OverdueByUnit:
     units: tuple[UnitOverdue, ...]
 
 
-
 def scope_for(actor: Actor) -> DeadlineScope:
     """Whose cases `actor`'s deadline list covers (see the module docstring)."""
     if actor.can(Permission.CASE_SUPERVISE):

@@ -29,7 +29,7 @@ import httpx
 from core.domain.errors import DomainError
 from core.services.clock import Clock, SystemClock
 from core.store.outbox import NotificationRecord, OutboxRepository
-from core.store.repositories import TenantRepository
+from core.store.tenants import TenantRepository
 from core.store.tx import tenant_tx
 
 __all__ = [

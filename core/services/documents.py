@@ -53,9 +53,10 @@ from core.services.cases import CaseService
 from core.services.clock import Clock, SystemClock
 from core.services.export import clear_identity, scrubber
 from core.services.tenants import LoadedTenant, load_tenant
-from core.store.documents import COPIES, DocumentInfo, DocumentStore, RenderSource
+from core.store.documents import COPIES, DocumentInfo, DocumentRepository, RenderSource
 from core.store.duty import DutyRepository
-from core.store.repositories import CaseRepository, TenantRecord, TenantRepository
+from core.store.tenant_store import TenantStore
+from core.store.tenants import TenantRecord, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
@@ -151,11 +152,11 @@ class DocumentService:
             if template is None:
                 names = "、".join(f"{k}（{t.title}）" for k, t in templates.items())
                 raise InvalidCommand(f"本案没有文书模板“{key}”；可用：{names}", field="key")
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             zone = ZoneInfo(tenant.record.timezone)
             year = now.astimezone(zone).year
-            number = document_number(key, template.title, year, await repo.next_document_number(key, year))
-            events = await repo.events(case_id)
+            number = document_number(key, template.title, year, await repo.documents.next_number(key, year))
+            events = await repo.events.of_case(case_id)
             open_timers = [
                 t.timer
                 for t in view.timers
@@ -182,7 +183,7 @@ class DocumentService:
                     template, case, tenant.ctx, facts, identity, schema=tenant.hooks.intake_schema(case.kind)
                 )
                 bodies[copy] = scrubber(clear, recipient)(text)
-            info = await DocumentStore(tenant_id).add(
+            info = await DocumentRepository(tenant_id).add(
                 case_id=case_id,
                 kind=key,
                 number=number,
@@ -192,7 +193,7 @@ class DocumentService:
                 created_by=actor.username,
                 created_at=now,
             )
-            await repo.append_event(
+            await repo.events.append(
                 case_id,
                 CaseEvent(
                     name=EventName.DOCUMENT_ISSUED,
@@ -227,8 +228,8 @@ class DocumentService:
             template = self._templates(tenant, None)["handover_record"]
             zone = ZoneInfo(tenant.record.timezone)
             year = now.astimezone(zone).year
-            repo = CaseRepository(tenant_id)
-            n = await repo.next_document_number("handover_record", year)
+            repo = TenantStore(tenant_id)
+            n = await repo.documents.next_number("handover_record", year)
             number = document_number("handover_record", template.title, year, n)
 
             def local(at: datetime) -> str:
@@ -247,7 +248,7 @@ class DocumentService:
                 "notes": handover.notes,
             }
             body = fill(template.body, values, HANDOVER_PLACEHOLDERS)
-            return await DocumentStore(tenant_id).add(
+            return await DocumentRepository(tenant_id).add(
                 case_id=None,
                 kind="handover_record",
                 number=number,
@@ -264,7 +265,7 @@ class DocumentService:
         """The case's documents, oldest first (supervision notices included)."""
         async with tenant_tx(tenant_id):
             await self.cases.get(tenant_id, case_id, actor)
-            return await DocumentStore(tenant_id).of_case(case_id)
+            return await DocumentRepository(tenant_id).of_case(case_id)
 
     async def get(self, tenant_id: int, document_id: int, actor: Actor) -> DocumentInfo:
         """One document's number, title and render state.
@@ -273,7 +274,7 @@ class DocumentService:
             DocumentNotFound: no such document, or one about no case the actor may not read.
         """
         async with tenant_tx(tenant_id):
-            info = await DocumentStore(tenant_id).get(document_id)
+            info = await DocumentRepository(tenant_id).get(document_id)
             if info is None:
                 raise DocumentNotFound(document_id)
             await self._check_reader(tenant_id, info, actor)
@@ -301,7 +302,7 @@ class DocumentService:
             RuleViolation: the document did not fail (it is pending or ready).
         """
         async with tenant_tx(tenant_id):
-            store = DocumentStore(tenant_id)
+            store = DocumentRepository(tenant_id)
             info = await store.get(document_id)
             if info is None:
                 raise DocumentNotFound(document_id)
@@ -335,7 +336,7 @@ class DocumentService:
             raise InvalidCommand("格式只能是 pdf 或 html", field="format")
         chosen = _copy_for(actor, copy)
         async with tenant_tx(tenant_id):
-            store = DocumentStore(tenant_id)
+            store = DocumentRepository(tenant_id)
             info = await store.get(document_id)
             if info is None:
                 raise DocumentNotFound(document_id)
@@ -368,7 +369,7 @@ class DocumentJobs:
         async with platform_tx():
             record = await TenantRepository().get(tenant_id)
         async with tenant_tx(tenant_id):
-            source = await DocumentStore(tenant_id).source(document_id)
+            source = await DocumentRepository(tenant_id).source(document_id)
         if source is None or source.render_state != "pending":
             return False
         try:
@@ -390,12 +391,12 @@ class DocumentJobs:
         except Exception as exc:  # a template the renderer cannot lay out: recorded, retried, then failed
             log.exception("rendering document %s/%s failed", tenant_id, document_id)
             async with tenant_tx(tenant_id):
-                await DocumentStore(tenant_id).render_failed(
+                await DocumentRepository(tenant_id).render_failed(
                     document_id, f"{type(exc).__name__}: {exc}", max_attempts=MAX_RENDER_ATTEMPTS
                 )
             return False
         async with tenant_tx(tenant_id):
-            return await DocumentStore(tenant_id).save_rendition(
+            return await DocumentRepository(tenant_id).save_rendition(
                 document_id,
                 html=copies["unit"][0],
                 masked_html=copies["internal"][0],

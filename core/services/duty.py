@@ -17,9 +17,10 @@ from core.domain.duty import Handover, Shift, check_window, coverage_gaps, new_h
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.roles import Actor, Permission, Role
 from core.services.clock import Clock, SystemClock
+from core.store.directory import TenantDirectory, UserRecord
 from core.store.duty import DutyRepository
 from core.store.outbox import OutboxRepository
-from core.store.repositories import TenantDirectory, TenantRepository, UserRecord
+from core.store.tenants import TenantRepository
 from core.store.tx import current_tenant, tenant_tx
 
 __all__ = [

@@ -44,7 +44,11 @@ from core.services.access import may_reveal, scoped_query
 from core.services.cases import CaseService
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
-from core.store.repositories import CaseNotFound, CaseRepository, StoredDocument, StoredTimer, TenantDirectory
+from core.store.cases import CaseNotFound
+from core.store.directory import TenantDirectory
+from core.store.documents import DocumentRepository, StoredDocument
+from core.store.tenant_store import TenantStore
+from core.store.timers import StoredTimer
 from core.store.tx import tenant_tx
 
 __all__ = [
@@ -158,7 +162,7 @@ class CaseExport:
                 raise NotPermitted(
                     f"您的角色无权在案卷中载明投诉人身份（需要权限 {Permission.IDENTITY_REVEAL.value}）"
                 )
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             clear = await clear_identity(self.cases, repo, tenant_id, case_id)
             revealed = clear is not None and reveal_reason is not None
             if revealed:
@@ -171,11 +175,11 @@ class CaseExport:
             events = await self.cases.events(tenant_id, case_id, actor)
             if recipient == "unit":
                 masked = None
-                attachments = await repo.attachments(case_id)  # counted only, never listed
+                attachments = await repo.attachments.of_case(case_id)  # counted only, never listed
             else:
                 masked = await self.cases.identities.masked(tenant_id, case_id, actor)
                 attachments = await self.cases.attachments(tenant_id, case_id, actor)
-            documents = await repo.documents(case_id)
+            documents = await repo.documents.with_bodies(case_id)
         case = view.case
         body: dict[str, Any] = {
             "redaction": recipient,
@@ -289,8 +293,8 @@ class CaseExport:
             page = first
             while True:
                 async with tenant_tx(tenant_id):
-                    repo = CaseRepository(tenant_id)
-                    timers = await repo.timers_for([case.id for case in page.cases])
+                    repo = TenantStore(tenant_id)
+                    timers = await repo.timers.of_cases([case.id for case in page.cases])
                     identities = await _identities(self.cases, repo, tenant_id, page.cases)
                 for case in page.cases:
                     clear = identities.get(case.id)
@@ -334,15 +338,15 @@ class CaseExport:
         """
         async with tenant_tx(tenant_id):
             await self.cases.get(tenant_id, case_id, actor)
-            return await CaseRepository(tenant_id).documents(case_id)
+            return await DocumentRepository(tenant_id).with_bodies(case_id)
 
 
 async def clear_identity(
-    cases: CaseService, repo: CaseRepository, tenant_id: int, case_id: int
+    cases: CaseService, repo: TenantStore, tenant_id: int, case_id: int
 ) -> dict[str, Any] | None:
     """The identity in clear, to scrub it out of free text (shown to nobody, so not a reveal)."""
-    sealed = await repo.identity(case_id)
-    stored = await repo.data_key()
+    sealed = await repo.identities.of_case(case_id)
+    stored = await repo.keys.current()
     if sealed is None or stored is None:
         return None
     _, wrapped, nonce, master_key_id = stored
@@ -351,18 +355,18 @@ async def clear_identity(
 
 
 async def _identities(
-    cases: CaseService, repo: CaseRepository, tenant_id: int, page: tuple[Case, ...]
+    cases: CaseService, repo: TenantStore, tenant_id: int, page: tuple[Case, ...]
 ) -> dict[int, dict[str, Any]]:
     """The clear identities of a page's named cases (to scrub and mask them; shown to nobody)."""
     named = [case.id for case in page if not case.anonymous and case.id is not None]
-    stored = await repo.data_key() if named else None
+    stored = await repo.keys.current() if named else None
     if stored is None:
         return {}
     _, wrapped, nonce, master_key_id = stored
     key = cases.vault.unwrap(wrapped, nonce, master_key_id)
     found = {}
     for case_id in named:
-        sealed = await repo.identity(case_id)
+        sealed = await repo.identities.of_case(case_id)
         if sealed is not None:
             found[case_id] = cases.vault.open(key, tenant_id, case_id, sealed)
     return found

@@ -37,7 +37,10 @@ from core.plugins import PluginRegistry
 from core.services.accountability import record_accountability
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import load_tenant
-from core.store.repositories import CaseRepository, TenantDirectory, TenantRepository
+from core.store.directory import TenantDirectory
+from core.store.ledger import LedgerRepository
+from core.store.tenant_store import TenantStore
+from core.store.tenants import TenantRepository
 from core.store.tx import tenant_tx
 
 __all__ = ["MANUAL_KINDS", "LedgerEntryNotFound", "LedgerService", "SubjectYear"]
@@ -98,7 +101,7 @@ class LedgerService:
                 subjects: Sequence[str] | None = [subject] if subject is not None else sorted(own)
             else:
                 subjects = [subject] if subject is not None else None
-            standings = fold(await CaseRepository(tenant_id).ledger_journal(subjects=subjects, unit=unit))
+            standings = fold(await LedgerRepository(tenant_id).journal(subjects=subjects, unit=unit))
             if year is not None:
                 zone = await self._zone(tenant_id)
                 standings = [s for s in standings if s.line.at.astimezone(zone).year == year]
@@ -109,7 +112,7 @@ class LedgerService:
         actor.require(Permission.LEDGER_READ)
         async with tenant_tx(tenant_id):
             zone = await self._zone(tenant_id)
-            standings = fold(await CaseRepository(tenant_id).ledger_journal())
+            standings = fold(await LedgerRepository(tenant_id).journal())
         since, until = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
         groups: dict[tuple[str, AccountabilityKind], list[LineStanding]] = defaultdict(list)
         for standing in standings:
@@ -135,7 +138,7 @@ class LedgerService:
         actor.require(Permission.LEDGER_READ)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
-            standings = fold(await CaseRepository(tenant_id).ledger_journal())
+            standings = fold(await LedgerRepository(tenant_id).journal())
         return [s for s in standings if s.appeal_overdue(now)]
 
     async def csv(self, tenant_id: int, actor: Actor, *, year: int | None = None) -> str:
@@ -221,8 +224,8 @@ class LedgerService:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
-            repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id, for_update=True)
+            repo = TenantStore(tenant_id)
+            case = await repo.cases.get(case_id, for_update=True)
             if unit_code and tenant.ctx.unit(unit_code) is None:
                 raise InvalidCommand(f"单位 {unit_code} 不存在", field="unit_code")
             event, lines = await record_accountability(
@@ -238,7 +241,7 @@ class LedgerService:
                 unit_code=unit_code,
                 responsible=(case.owner, case.handler or ""),
             )
-            await repo.append_event(
+            await repo.events.append(
                 case_id,
                 CaseEvent(
                     name=EventName.ACCOUNTABILITY_RECORDED,
@@ -270,7 +273,7 @@ class LedgerService:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             standing = await self._standing(repo, line_id)
             own = await self._own_names(tenant_id, actor)
             if standing.line.subject not in own and not actor.can(Permission.LEDGER_READ):
@@ -278,7 +281,7 @@ class LedgerService:
             check_appeal(standing)
             days = tenant.settings()["appeal_decision_working_days"]
             due = tenant.calendar.add(now, Period(days, PeriodUnit.WORKING_DAYS), basis="申诉决定期限")
-            return await repo.add_ledger_entry(
+            return await repo.ledger.add(
                 LedgerEntry(
                     id=None,
                     type=EntryType.APPEAL,
@@ -309,14 +312,14 @@ class LedgerService:
         actor.require(Permission.LEDGER_DECIDE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             standing = await self._standing(repo, line_id)
             if standing.line.subject in await self._own_names(tenant_id, actor):
                 raise RuleViolation("被处理人不能决定自己的申诉，请由其他领导决定")
             entries = appeal_outcome(
                 standing, decision, reason=reason, by=actor.username, at=now, points=points, amount=amount
             )
-            return [await repo.add_ledger_entry(entry) for entry in entries]
+            return [await repo.ledger.add(entry) for entry in entries]
 
     async def correct(
         self,
@@ -332,12 +335,12 @@ class LedgerService:
         actor.require(Permission.LEDGER_DECIDE)
         now = self.clock.now()
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             standing = await self._standing(repo, line_id)
             entries = correction(
                 standing, reason=reason, by=actor.username, at=now, points=points, amount=amount
             )
-            return [await repo.add_ledger_entry(entry) for entry in entries]
+            return [await repo.ledger.add(entry) for entry in entries]
 
     async def agree_instalments(
         self, tenant_id: int, line_id: int, actor: Actor, count: int, first_due: date
@@ -347,7 +350,7 @@ class LedgerService:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
-            repo = CaseRepository(tenant_id)
+            repo = TenantStore(tenant_id)
             standing = await self._standing(repo, line_id)
             sanction = standing.line.sanction
             assert sanction is not None
@@ -356,7 +359,7 @@ class LedgerService:
             if first_due < now.astimezone(ZoneInfo(tenant.record.timezone)).date():
                 raise InvalidCommand("首期日期不能早于今天", field="first_due")
             schedule = split_instalments(sanction.amount, count, first_due)
-            return await repo.add_ledger_entry(
+            return await repo.ledger.add(
                 LedgerEntry(
                     id=None,
                     type=EntryType.INSTALMENTS,
@@ -374,9 +377,9 @@ class LedgerService:
 
     # --- helpers -----------------------------------------------------------------------------------
 
-    async def _standing(self, repo: CaseRepository, line_id: int) -> LineStanding:
-        await repo.lock_ledger_line(line_id)  # one answer at a time per line
-        standing = next((s for s in fold(await repo.ledger_journal()) if s.line.id == line_id), None)
+    async def _standing(self, repo: TenantStore, line_id: int) -> LineStanding:
+        await repo.ledger.lock_line(line_id)  # one answer at a time per line
+        standing = next((s for s in fold(await repo.ledger.journal()) if s.line.id == line_id), None)
         if standing is None:
             raise LedgerEntryNotFound(line_id)
         return standing

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from core.store.directory import TenantDirectory, UserRecord
 from core.store.outbox import NewNotification, OutboxRepository
-from core.store.repositories import TenantDirectory, UserRecord
 
 __all__ = ["notifications_for", "notify_users"]
 

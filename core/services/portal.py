@@ -18,13 +18,11 @@ from core.domain.events import CaseEvent, EventName, on_portal
 from core.domain.intake import IntakeDraft
 from core.domain.roles import Actor
 from core.services.cases import CaseService, CaseView
-from core.store.repositories import (
-    CaseNotFound,
-    CaseRepository,
-    StoredAttachment,
-    TenantNotFound,
-    TenantRepository,
-)
+from core.store.attachments import StoredAttachment
+from core.store.cases import CaseNotFound
+from core.store.receipts import ReceiptRepository
+from core.store.tenant_store import TenantStore
+from core.store.tenants import TenantNotFound, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = ["PublicMilestone", "PublicPortal", "PublicReceipt", "PublicStatus", "secret_hash"]
@@ -92,17 +90,17 @@ class PublicPortal:
         view = await self.cases.intake(tenant_id, draft, Actor.from_public(), idempotency_key=idempotency_key)
         secret = secrets.token_urlsafe(24)
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
-            if view.replayed and await repo.receipt(view.case.serial) is not None:
+            repo = TenantStore(tenant_id)
+            if view.replayed and await repo.receipts.find(view.case.serial) is not None:
                 # A retried submission gets a fresh secret; the old one stops working.
-                await repo.replace_receipt_secret(view.case.serial, secret_hash(secret))
+                await repo.receipts.replace_secret(view.case.serial, secret_hash(secret))
             else:
-                await repo.add_receipt(view.case.id, view.case.serial, secret_hash(secret))
+                await repo.receipts.add(view.case.id, view.case.serial, secret_hash(secret))
         return PublicReceipt(view, view.case.serial, secret)
 
     async def _case_id(self, tenant_id: int, receipt: str, secret: str) -> int:
         async with tenant_tx(tenant_id):
-            found = await CaseRepository(tenant_id).receipt(receipt)
+            found = await ReceiptRepository(tenant_id).find(receipt)
         stored = found[1] if found else _NO_SUCH_SECRET
         # Compare in constant time, and compare even when the receipt is unknown.
         if not hmac.compare_digest(stored, secret_hash(secret)) or found is None:
@@ -114,9 +112,9 @@ class PublicPortal:
         tenant_id = await self._tenant_id(slug)
         case_id = await self._case_id(tenant_id, receipt, secret)
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id)
-            events = await repo.events(case_id)
+            repo = TenantStore(tenant_id)
+            case = await repo.cases.get(case_id)
+            events = await repo.events.of_case(case_id)
         shown = ((shown_as, event) for event in events if (shown_as := on_portal(event.name)))
         milestones = tuple(
             PublicMilestone(
@@ -164,11 +162,11 @@ class PublicPortal:
         case_id = await self._case_id(tenant_id, receipt, secret)
         now = self.cases.clock.now()
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
-            case = await repo.get(case_id, for_update=True)
+            repo = TenantStore(tenant_id)
+            case = await repo.cases.get(case_id, for_update=True)
             if not case.state.is_open:
                 raise RuleViolation(f"案件已{case.state.label}，不能再补充说明")
-            await repo.append_event(
+            await repo.events.append(
                 case_id,
                 CaseEvent(
                     name=EventName.COMPLAINANT_MESSAGE,

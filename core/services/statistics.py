@@ -34,15 +34,11 @@ from core.domain.events import EventName
 from core.domain.roles import Actor, Permission
 from core.services.clock import Clock, SystemClock
 from core.services.tenants import calendar_for
-from core.store.documents import DocumentInfo, DocumentStore
-from core.store.repositories import (
-    CaseRepository,
-    HolidayRepository,
-    TenantDirectory,
-    TenantRecord,
-    TenantRepository,
-)
+from core.store.directory import TenantDirectory
+from core.store.documents import DocumentInfo, DocumentRepository
+from core.store.platform import HolidayRepository
 from core.store.statistics import month_facts
+from core.store.tenants import TenantRecord, TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = ["CIRCULAR", "CircularJobs", "MonthlyReport", "StatisticsService", "UnitLine"]
@@ -349,7 +345,7 @@ class StatisticsService:
         """The circulars issued, newest first."""
         _check(actor, 2000, 1)
         async with tenant_tx(tenant_id):
-            return await DocumentStore(tenant_id).of_kind(CIRCULAR)
+            return await DocumentRepository(tenant_id).of_kind(CIRCULAR)
 
 
 class _AlreadyIssued(Exception):
@@ -364,12 +360,12 @@ async def _issue(
     async with tenant_tx(tenant_id):
         # One counter per tenant and month: the scheduled run takes edition 1 or leaves it be
         # (its transaction rolls back, so the counter does not move); on demand adds editions.
-        edition = await CaseRepository(tenant_id).next_document_number(CIRCULAR, year * 100 + month)
+        edition = await DocumentRepository(tenant_id).next_number(CIRCULAR, year * 100 + month)
         if first_only and edition > 1:
             raise _AlreadyIssued
         report = await _report(tenant_id, record, year, month)
         number = f"通报-{year}-{month:02d}" + (f"-{edition}" if edition > 1 else "")
-        return await DocumentStore(tenant_id).add(
+        return await DocumentRepository(tenant_id).add(
             case_id=None,
             kind=CIRCULAR,
             number=number,

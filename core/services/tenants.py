@@ -19,8 +19,9 @@ from core.domain.roles import Role
 from core.domain.tenancy import TenantContext, Unit, resolve_settings
 from core.plugins import PluginRegistry, TenantHooks, UnknownPlugin
 from core.services.passwords import hash_password
-from core.store.repositories import HolidayRepository, TenantDirectory, TenantRecord, TenantRepository
-from core.store.tenant_stamp import stamped_tenant
+from core.store.directory import TenantDirectory
+from core.store.platform import HolidayRepository
+from core.store.tenants import TenantRecord, TenantRepository, stamped_tenant
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [

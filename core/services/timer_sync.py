@@ -16,20 +16,21 @@ from core.domain.errors import RuleViolation
 from core.domain.lifecycle import Action
 from core.services.tenants import LoadedTenant
 from core.store.intake import IntakeWriter
-from core.store.repositories import CaseRepository, StoredTimer
+from core.store.tenant_store import TenantStore
+from core.store.timers import StoredTimer
 
 __all__ = ["REMEDY_TIMER", "start_timers", "timers_after"]
 
 
 async def _sync_timers(
-    repo: CaseRepository, tenant: LoadedTenant, case: Case, *, action: Action | None, at: datetime
+    repo: TenantStore, tenant: LoadedTenant, case: Case, *, action: Action | None, at: datetime
 ) -> dict[str, list[str]]:
     """Start, pause, resume and stop the case's timers as the plugin's rules say for `action`.
 
     Returns the kinds changed, for the event record.
     """
     changes: dict[str, list[str]] = {}
-    existing = {stored.timer.kind: stored for stored in await repo.timers(case.id)}
+    existing = {stored.timer.kind: stored for stored in await repo.timers.of_case(case.id)}
     for rule in tenant.hooks.sla_timers(case):
         stored = existing.get(rule.kind)
         starts = rule.starts_on == action or (action is not None and action in rule.restarts_on)
@@ -38,16 +39,16 @@ async def _sync_timers(
                 rule.kind, at, rule.period, tenant.calendar, basis=rule.basis, warn_ratio=rule.warn_ratio
             )
             if stored is None:
-                await repo.add_timer(case.id, rule.label, timer)
+                await repo.timers.add(case.id, rule.label, timer)
             else:
-                await repo.update_timer(stored.id, timer, rearm=True)
+                await repo.timers.update(stored.id, timer, rearm=True)
             changes.setdefault("started", []).append(rule.kind)
             continue
         if stored is None or action is None:
             continue
         updated = sla.next_timer(rule, stored.timer, action, at)
         if updated is not None:
-            await repo.update_timer(stored.id, updated, rearm=updated.due_at != stored.timer.due_at)
+            await repo.timers.update(stored.id, updated, rearm=updated.due_at != stored.timer.due_at)
             changes.setdefault(updated.state.value, []).append(rule.kind)
     return changes
 
@@ -74,7 +75,7 @@ async def start_timers(
 
 
 async def timers_after(
-    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: CaseCommand, now: datetime
+    repo: TenantStore, tenant: LoadedTenant, case: Case, command: CaseCommand, now: datetime
 ) -> Mapping[str, list[str]]:
     """The timer changes `command` makes: the plugin's rules, or the timer the command names."""
     if isinstance(command, ExtendCase):
@@ -88,18 +89,18 @@ async def timers_after(
 
 
 async def _set_deadline(
-    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: SetDeadline, now: datetime
+    repo: TenantStore, tenant: LoadedTenant, case: Case, command: SetDeadline, now: datetime
 ) -> Mapping[str, list[str]]:
     """A date agreed with the person replaces the due date of a negotiable running timer."""
     negotiable = {rule.kind for rule in tenant.hooks.sla_timers(case) if rule.negotiable}
-    timers = {stored.timer.kind: stored for stored in await repo.timers(case.id)}
+    timers = {stored.timer.kind: stored for stored in await repo.timers.of_case(case.id)}
     stored = timers.get(command.timer)
     if command.timer not in negotiable:
         names = "、".join(sorted(negotiable)) or "（无）"
         raise RuleViolation(f"期限“{command.timer}”不能由约定改变；本案可约定的期限：{names}")
     if stored is None or stored.timer.state is not sla.TimerState.RUNNING:
         raise RuleViolation(f"期限“{command.timer}”未在计时，不能约定新的日期")
-    await repo.update_timer(
+    await repo.timers.update(
         stored.id, sla.reschedule(stored.timer, command.due_on, tenant.calendar, now), rearm=True
     )
     return {"rescheduled": [command.timer]}
@@ -109,14 +110,14 @@ REMEDY_TIMER = "remedy"
 
 
 async def _remedy_timer(
-    repo: CaseRepository,
+    repo: TenantStore,
     tenant: LoadedTenant,
     case: Case,
     command: OrderRemedy | ConfirmRemedy,
     now: datetime,
 ) -> dict[str, list[str]]:
     """An order to put things right runs a `remedy` deadline until the remedy is confirmed."""
-    stored = next((t for t in await repo.timers(case.id) if t.timer.kind == REMEDY_TIMER), None)
+    stored = next((t for t in await repo.timers.of_case(case.id) if t.timer.kind == REMEDY_TIMER), None)
     open_order = stored is not None and stored.timer.state in (
         sla.TimerState.RUNNING,
         sla.TimerState.BREACHED,
@@ -124,26 +125,26 @@ async def _remedy_timer(
     if isinstance(command, ConfirmRemedy):
         if stored is None or not open_order:
             raise RuleViolation("本案没有待验收的整改要求")
-        await repo.update_timer(stored.id, sla.stop(stored.timer, now), rearm=False)
+        await repo.timers.update(stored.id, sla.stop(stored.timer, now), rearm=False)
         return {"stopped": [REMEDY_TIMER]}
     if open_order:
         raise RuleViolation("本案已有未验收的整改要求；请先验收，再下达新的整改要求")
     timer = sla.start_timer_until(REMEDY_TIMER, now, command.due_on, tenant.calendar, basis="责令整改")
     if stored is None:
-        await repo.add_timer(case.id, "整改期限", timer)
+        await repo.timers.add(case.id, "整改期限", timer)
     else:
-        await repo.update_timer(stored.id, timer, rearm=True)
+        await repo.timers.update(stored.id, timer, rearm=True)
     return {"started": [REMEDY_TIMER]}
 
 
 async def _extend_timer(
-    repo: CaseRepository, tenant: LoadedTenant, case: Case, command: ExtendCase
+    repo: TenantStore, tenant: LoadedTenant, case: Case, command: ExtendCase
 ) -> Mapping[str, list[str]]:
     """Extend the named timer (or the only extendable running one) within the plugin's cap."""
     rules = {rule.kind: rule for rule in tenant.hooks.sla_timers(case) if rule.extension_cap is not None}
     running = [
         stored
-        for stored in await repo.timers(case.id)
+        for stored in await repo.timers.of_case(case.id)
         if stored.timer.kind in rules
         and stored.timer.state in (sla.TimerState.RUNNING, sla.TimerState.PAUSED)
     ]
@@ -153,7 +154,7 @@ async def _extend_timer(
         raise RuleViolation(f"请指明要延长的期限（timer）；本案可延期的期限：{names}")
     stored = chosen[0]
     cap = rules[stored.timer.kind].extension_cap
-    await repo.update_timer(
+    await repo.timers.update(
         stored.id, sla.extend(stored.timer, command.period, tenant.calendar, cap=cap), rearm=True
     )
     return {"extended": [stored.timer.kind]}

@@ -25,22 +25,19 @@ from core.domain.decisions import AccountabilityKind, TimerEffect, TimerPhase
 from core.domain.events import CaseEvent, EventName
 from core.domain.ledger import LedgerEntry
 from core.domain.roles import Role
-from core.domain.sla import Timer, TimerState
+from core.domain.sla import Timer, TimerState, due_phases
 from core.plugins import PluginRegistry
 from core.services.accountability import accountability_lines, standing_this_year
 from core.services.clock import Clock, SystemClock
 from core.services.duty import leader_on_duty
 from core.services.notify import notifications_for
 from core.services.tenants import LoadedTenant, load_tenant
+from core.store.directory import TenantDirectory, UserRecord
+from core.store.documents import NewDocument
 from core.store.outbox import NewNotification, OutboxRepository
-from core.store.repositories import (
-    CaseRepository,
-    NewDocument,
-    StoredTimer,
-    TenantDirectory,
-    TenantRepository,
-    UserRecord,
-)
+from core.store.tenant_store import TenantStore
+from core.store.tenants import TenantRepository
+from core.store.timers import StoredTimer, TimerRepository
 from core.store.tx import platform_tx, tenant_tx
 
 __all__ = [
@@ -70,7 +67,7 @@ class _Batch:
     """
 
     tenant: LoadedTenant
-    repo: CaseRepository
+    repo: TenantStore
     now: datetime
     users: dict[str, UserRecord]
     notice_numbers: Iterator[int]
@@ -95,9 +92,7 @@ class _Batch:
         ]
 
     async def flush(self) -> None:
-        written = iter(
-            await self.repo.add_ledger_entries([line for _, lines in self.ledger for line in lines])
-        )
+        written = iter(await self.repo.ledger.add_many([line for _, lines in self.ledger for line in lines]))
         for index, lines in self.ledger:
             case_id, event = self.events[index]
             ids = [next(written).id for _ in lines]
@@ -106,8 +101,8 @@ class _Batch:
                 replace(event, data=MappingProxyType({**event.data, "entries": ids})),
             )
         await OutboxRepository(self.tenant.record.id).add_many(self.notifications, now=self.now)
-        await self.repo.add_documents(self.documents)
-        await self.repo.append_events(self.events)  # last: the chain head stays locked to commit
+        await self.repo.documents.add_many(self.documents)
+        await self.repo.events.append_many(self.events)  # last: the chain head stays locked to commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,16 +171,13 @@ class TimerJobs:
     async def _fire_together(self, tenant_id: int, timer_ids: Sequence[int]) -> dict[int, list[TimerPhase]]:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
-            repo = CaseRepository(tenant_id)
-            found = await repo.timers_for_firing(timer_ids)
+            repo = TenantStore(tenant_id)
+            found = await repo.timers.many_for_firing(timer_ids)
             due: list[tuple[StoredTimer, TimerPhase, datetime | None, datetime | None]] = []
             for stored, warned_at, breached_at in found.timers.values():
                 timer = stored.timer
-                warning_due = warned_at is None and timer.warn_at <= now
-                breach_due = breached_at is None and timer.due_at <= now
-                if timer.state not in (TimerState.RUNNING, TimerState.BREACHED) or not (
-                    warning_due or breach_due
-                ):
+                warning_due, breach_due = due_phases(timer, warned_at, breached_at, now)
+                if not (warning_due or breach_due):
                     continue  # a duplicate message, or nothing due yet
                 # Past due, a reminder would come too late: the breach says it all.
                 phase = TimerPhase.BREACH if breach_due else TimerPhase.WARNING
@@ -212,14 +204,14 @@ class TimerJobs:
                 repo=repo,
                 now=now,
                 users={user.username: user for user in await TenantDirectory(tenant_id).users()},
-                notice_numbers=iter(await repo.next_document_numbers("supervision_notice", year, notices)),
+                notice_numbers=iter(await repo.documents.next_numbers("supervision_notice", year, notices)),
             )
             for stored, phase, effects in plans:
                 firing = _Firing(batch, found.cases[stored.case_id], stored, phase)
                 for effect in effects:
                     await self._carry_out(firing, effect)
             await batch.flush()
-            await repo.stamp_timers(
+            await repo.timers.stamp_many(
                 [
                     (
                         stored.id,
@@ -403,7 +395,7 @@ class TimerJobs:
         # One short transaction per timer, each taking case, timer, then chain like every writer:
         # a long one would hold the event chain while waiting for the next case (a deadlock).
         async with tenant_tx(tenant_id):
-            timer_ids = [stored.id for stored in await CaseRepository(tenant_id).provisional_timers()]
+            timer_ids = [stored.id for stored in await TimerRepository(tenant_id).provisional()]
         changed = 0
         for timer_id in timer_ids:
             changed += await self._recompute_timer(tenant_id, timer_id)
@@ -413,8 +405,8 @@ class TimerJobs:
         now = self.clock.now()
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry, require_active=False)
-            repo = CaseRepository(tenant_id)
-            found = await repo.timer_for_firing(timer_id)  # locks the case, then the timer
+            repo = TenantStore(tenant_id)
+            found = await repo.timers.for_firing(timer_id)  # locks the case, then the timer
             if found is None:
                 return 0
             stored = found[0]
@@ -424,9 +416,9 @@ class TimerJobs:
             recomputed = _recomputed(timer, tenant)
             if recomputed.due_at == timer.due_at and recomputed.provisional == timer.provisional:
                 return 0
-            await repo.update_timer(stored.id, recomputed, rearm=recomputed.due_at != timer.due_at)
-            case = await repo.get(stored.case_id)
-            await repo.append_event(
+            await repo.timers.update(stored.id, recomputed, rearm=recomputed.due_at != timer.due_at)
+            case = await repo.cases.get(stored.case_id)
+            await repo.events.append(
                 case.id,
                 CaseEvent(
                     name=EventName.DEADLINE_RECOMPUTED,

@@ -12,42 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from core.domain.errors import NotPermitted
 from core.domain.roles import Actor, Permission
-from core.domain.trends import Signal, TrendParams, TrendRecord, detect
+from core.domain.trends import Signal, TrendParams, detect
 from core.services.clock import Clock, SystemClock
-from core.store.repositories import _in_tenant
-from core.store.tables import CaseRow
+from core.store.statistics import trend_records
 from core.store.tx import tenant_tx
 
-__all__ = ["RESPONDENT_FIELDS", "trend_signals"]
-
-RESPONDENT_FIELDS = ("respondent", "accused", "product", "respondent_unit", "window")
-"""Intake fields that name who or what a case is about, in the order they are looked for."""
-
-
-async def _records(tenant_id: int, since: datetime) -> list[TrendRecord]:
-    _in_tenant(tenant_id)
-    rows = (
-        await CaseRow.select(
-            CaseRow.id, CaseRow.serial, CaseRow.received_at, CaseRow.category, CaseRow.title, CaseRow.fields
-        )
-        .where((CaseRow.tenant_id == tenant_id) & (CaseRow.received_at >= since))
-        .output(load_json=True)
-    )
-    records = []
-    for row in rows:
-        fields = row["fields"] or {}
-        respondent = next((str(fields[k]) for k in RESPONDENT_FIELDS if fields.get(k)), "")
-        records.append(
-            TrendRecord(
-                case_id=row["id"],
-                serial=row["serial"],
-                received_at=row["received_at"],
-                category=row["category"] or "",
-                respondent=respondent,
-                title=row["title"],
-            )
-        )
-    return records
+__all__ = ["trend_signals"]
 
 
 async def trend_signals(
@@ -70,5 +40,5 @@ async def trend_signals(
     # The surge baseline may reach further back than the window.
     reach = max(p.window_days, p.surge_days * (p.baseline_periods + 1))
     async with tenant_tx(tenant_id):
-        records = await _records(tenant_id, at - timedelta(days=reach))
+        records = await trend_records(tenant_id, at - timedelta(days=reach))
     return detect(records, now=at, params=p)

@@ -27,7 +27,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from core.store.repositories import SealedIdentity
+from core.store.identities import SealedIdentity
 
 __all__ = ["MasterKeyError", "MasterKeys", "Vault", "default_vault", "generate_master_key", "key_id"]
 

@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from core.domain.cases import Case, CaseKind, CaseState, Channel
 from core.domain.errors import InvalidCommand
 from core.domain.payloads import has_control_characters
-from core.store.engine import is_postgres
-from core.store.repositories import _case, _in_tenant
+from core.store import dialect
+from core.store.cases import case_from_row
 from core.store.tables import CaseRow
+from core.store.tx import require_tenant
 
-__all__ = ["SORTS", "CasePage", "CaseQuery", "search_cases"]
+__all__ = ["SORTS", "CasePage", "CaseQuery", "like_pattern", "search_cases", "text_matches"]
 
 SORTS = ("-received_at", "received_at", "-id", "id", "queue")
 """Allowed sort keys; a leading minus means newest (or highest) first.
@@ -66,10 +67,6 @@ class CasePage:
     next_cursor: str | None
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
 def _encode_cursor(sort: str, case: Case) -> str:
     key: object = case.received_at.astimezone(UTC).isoformat() if "received_at" in sort else case.id
     if sort == "queue":
@@ -95,12 +92,26 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[object, int]:
         ) from None
 
 
-def _like(text: str) -> str:
+def text_matches(needle: str, *texts: str) -> bool:
+    """Whether a case whose title and content are `texts` matches the search text `needle`.
+
+    The rule: `needle` appears in one of them, regardless of case when it has a cased letter
+    (Chinese and digits have none). The SQL spells it as LIKE or ILIKE over `like_pattern`
+    (`_text_clause`, and ``huiying_case_text_matches`` in the baseline migration);
+    tests/store/test_sql_rules.py runs the SQL on each engine against this.
+    """
+    if needle.lower() != needle.upper():
+        return any(needle.lower() in text.lower() for text in texts)
+    return any(needle in text for text in texts)
+
+
+def like_pattern(text: str) -> str:
+    """The LIKE pattern of a case holding `text`, its wildcards escaped with a backslash."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-# Text search on PostgreSQL (migration store_2026_11_28t18_30_00_000000, docs/architecture.md):
+# Text search on PostgreSQL (the baseline migration, docs/architecture.md):
 # first walk the newest WALK_ROWS cases that pass the other filters, in the page's order, and
 # test the text on each; a word in more than about one case in eighty fills its page there
 # (噪音: about 400 rows). Otherwise the word is rare among them, and
@@ -143,7 +154,7 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
     Raises:
         InvalidCommand: an unknown sort, a limit outside 1..200 or a bad cursor.
     """
-    _in_tenant(tenant_id)
+    require_tenant(tenant_id)
     if query.sort not in SORTS:
         raise InvalidCommand(f"sort 只能是 {', '.join(SORTS)}", field="sort")
     if not 1 <= query.limit <= 200:
@@ -170,25 +181,23 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
     if query.handler:
         add('"case".handler = {}', query.handler)
     if query.received_from is not None:
-        add('"case".received_at >= {}', _utc(query.received_from))
+        add('"case".received_at >= {}', dialect.utc(query.received_from))
     if query.received_before is not None:
-        add('"case".received_at < {}', _utc(query.received_before))
+        add('"case".received_at < {}', dialect.utc(query.received_before))
     for instant in (query.overdue_at, query.due_before):
         if instant is not None:
             add(
                 _LIVE_TIMER_DUE_BEFORE,
-                _utc(instant),
+                dialect.utc(instant),
             )
     if query.cursor:
         _decode_cursor(query.cursor, query.sort)  # a bad cursor is refused before any query
     text = query.text.strip()
-    if is_postgres():
-        # asyncpg prepares each statement, and after five runs PostgreSQL may keep a generic
-        # plan that cannot see the values: with a text pattern it walked the tenant's newest
-        # cases and read all 100k (270 ms) where the states' index reads the open ones (28 ms;
-        # bench/pages.md). Planning with the values costs about a millisecond.
-        await CaseRow.raw("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
-    if text and is_postgres() and len(text) >= 2:
+    # With a generic plan a text pattern walked the tenant's newest cases and read all 100k
+    # (270 ms) where the states' index reads the open ones (28 ms; bench/pages.md). Planning
+    # with the values costs about a millisecond.
+    await dialect.force_custom_plans()
+    if text and dialect.has_text_index() and len(text) >= 2:
         rows = await _walk_newest(query, text, where, args)
         if rows is None:
             rows = await _indexed(query, text, where, args)
@@ -197,17 +206,14 @@ async def search_cases(tenant_id: int, query: CaseQuery) -> CasePage:
             clause, values = _text_clause(text, '"case"')
             add(clause, *values)
         rows = await _plain(query, where, args)
-    cases = tuple(_case(_typed(row)) for row in rows[: query.limit])
+    cases = tuple(case_from_row(_typed(row)) for row in rows[: query.limit])
     more = len(rows) > query.limit
     return CasePage(cases, _encode_cursor(query.sort, cases[-1]) if more and cases else None)
 
 
 def _text_clause(text: str, alias: str) -> tuple[str, list[object]]:
-    # ILIKE folds case row by row, which costs 3-4x LIKE on Chinese text (bench/pages.md);
-    # a pattern with no cased letter (Chinese, digits) matches the same rows with LIKE.
-    caseless = text.lower() == text.upper()
-    like = "ILIKE" if is_postgres() and not caseless else "LIKE"
-    pattern = _like(text)
+    like = dialect.caseless_like(text)
+    pattern = like_pattern(text)
     return (
         f"({alias}.title {like} {{}} ESCAPE '\\' OR {alias}.content {like} {{}} ESCAPE '\\')",
         [pattern, pattern],
@@ -273,13 +279,4 @@ async def _indexed(query: CaseQuery, text: str, where: list[str], args: list[obj
 
 
 def _typed(row: dict) -> dict:
-    """Raw rows on SQLite carry text where piccolo's own selects convert types."""
-    if is_postgres():
-        return row
-    converted = dict(row)
-    for key in ("received_at", "created_at", "updated_at"):
-        value = converted.get(key)
-        if isinstance(value, str):
-            converted[key] = datetime.fromisoformat(value).replace(tzinfo=UTC)
-    converted["anonymous"] = bool(converted["anonymous"])
-    return converted
+    return dialect.typed_row(row, instants=("received_at", "created_at", "updated_at"), flags=("anonymous",))

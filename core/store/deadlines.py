@@ -12,13 +12,13 @@ time is not late however long the pause lasts).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from core.domain.cases import CaseState
-from core.store.engine import is_postgres
-from core.store.repositories import StoredTimer, _in_tenant, _timer
+from core.store import dialect
 from core.store.tables import SlaTimer
+from core.store.timers import StoredTimer, timer_from_row
+from core.store.tx import require_tenant
 
 __all__ = ["LIVE_STATES", "LiveTimer", "live_timers", "overdue_by_unit"]
 
@@ -57,27 +57,6 @@ class LiveTimer:
     handler: str | None
 
 
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"a timezone-aware instant is needed, got {value!r}")
-    return value.astimezone(UTC)
-
-
-def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    """Raw rows on SQLite carry text (and 0/1) where piccolo's own selects convert types."""
-    if is_postgres():
-        return row
-    converted = dict(row)
-    for key in _INSTANTS:
-        value = converted.get(key)
-        if isinstance(value, str):
-            parsed = datetime.fromisoformat(value)
-            converted[key] = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    provisional = converted["provisional"]
-    converted["provisional"] = provisional in (1, "1", True, "true", "t")
-    return converted
-
-
 async def live_timers(
     tenant_id: int,
     *,
@@ -102,7 +81,7 @@ async def live_timers(
         RuntimeError: called outside ``tenant_tx(tenant_id)``.
         ValueError: `due_before` is naive.
     """
-    _in_tenant(tenant_id)
+    require_tenant(tenant_id)
     where = ["t.tenant_id = {}", _LIVE]
     args: list[object] = [tenant_id]
     if handler is not None:
@@ -113,7 +92,7 @@ async def live_timers(
         args.append(unit_code)
     if due_before is not None:
         where.append("t.due_at < {}")
-        args.append(_utc(due_before))
+        args.append(dialect.utc(due_before))
     sql = (
         f"SELECT {_TIMER_COLUMNS}, {_CASE_COLUMNS} FROM sla_timer t "
         'JOIN "case" c ON c.id = t.case_id AND c.tenant_id = t.tenant_id '
@@ -122,10 +101,10 @@ async def live_timers(
     rows = await SlaTimer.raw(sql, *args)
     found = []
     for raw in rows:
-        row = _typed(raw)
+        row = dialect.typed_row(raw, instants=_INSTANTS, flags=("provisional",))
         found.append(
             LiveTimer(
-                timer=_timer(row),
+                timer=timer_from_row(row),
                 case_id=row["case_id"],
                 serial=row["case_serial"],
                 title=row["case_title"],
@@ -148,13 +127,13 @@ async def overdue_by_unit(tenant_id: int, now: datetime) -> list[tuple[str | Non
         RuntimeError: called outside ``tenant_tx(tenant_id)``.
         ValueError: `now` is naive.
     """
-    _in_tenant(tenant_id)
+    require_tenant(tenant_id)
     sql = (
         'SELECT c.unit_code AS unit_code, COUNT(*) AS overdue FROM "case" c '
         "WHERE c.tenant_id = {} AND EXISTS (SELECT 1 FROM sla_timer t "
         f"WHERE t.tenant_id = c.tenant_id AND t.case_id = c.id AND {_OVERDUE}) "
         "GROUP BY c.unit_code"
     )
-    rows = await SlaTimer.raw(sql, tenant_id, _utc(now))
+    rows = await SlaTimer.raw(sql, tenant_id, dialect.utc(now))
     counts = [(row["unit_code"], int(row["overdue"])) for row in rows]
     return sorted(counts, key=lambda item: (item[0] is None, item[0] or ""))

@@ -1,4 +1,4 @@
-"""Documents and their rendered copies: rows of ``document`` mapped to plain values.
+"""Documents, their numbers and their rendered copies: rows of ``document`` mapped to plain values.
 
 `body` is the handling unit's copy (no identity at all), `masked_body` the internal copy
 (identity masked; empty when the document names nobody, so both copies are the same). The
@@ -7,13 +7,15 @@ rendered HTML and PDF of each copy are written by the render job, never by a req
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.store.repositories import _in_tenant
-from core.store.tables import Document
+from core.store.rows import insert_rows
+from core.store.tables import CaseSerial, Document
+from core.store.tx import TenantScoped
 
-__all__ = ["COPIES", "DocumentInfo", "DocumentStore", "RenderSource"]
+__all__ = ["COPIES", "DocumentInfo", "DocumentRepository", "NewDocument", "RenderSource", "StoredDocument"]
 
 COPIES = ("unit", "internal")
 """The copies of a document: the handling unit's, and the internal one (identity masked)."""
@@ -62,6 +64,32 @@ class RenderSource:
     case_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document to store on a case (numbered already)."""
+
+    case_id: int | None
+    kind: str
+    number: str
+    title: str
+    body: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A document stored on a case."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    number: str
+    title: str
+    body: str
+    created_by: str
+
+
 def _info(row: dict) -> DocumentInfo:
     return DocumentInfo(
         row["id"],
@@ -77,11 +105,8 @@ def _info(row: dict) -> DocumentInfo:
     )
 
 
-class DocumentStore:
-    """One tenant's documents; every method runs inside that tenant's `tenant_tx`."""
-
-    def __init__(self, tenant_id: int) -> None:
-        self.tenant_id = tenant_id
+class DocumentRepository(TenantScoped):
+    """One tenant's documents: their gap-free numbers, their bodies and their rendered copies."""
 
     def _where(self, document_id: int):
         return (Document.tenant_id == self.tenant_id) & (Document.id == document_id)
@@ -98,7 +123,6 @@ class DocumentStore:
         created_by: str,
         created_at: datetime,
     ) -> DocumentInfo:
-        _in_tenant(self.tenant_id)
         row = Document(
             tenant_id=self.tenant_id,
             case_id=case_id,
@@ -115,12 +139,10 @@ class DocumentStore:
         return DocumentInfo(row.id, case_id, kind, number, title, created_by, created_at, "pending", None, "")
 
     async def get(self, document_id: int) -> DocumentInfo | None:
-        _in_tenant(self.tenant_id)
         rows = await Document.select(*_META).where(self._where(document_id))
         return _info(rows[0]) if rows else None
 
     async def of_case(self, case_id: int) -> list[DocumentInfo]:
-        _in_tenant(self.tenant_id)
         rows = (
             await Document.select(*_META)
             .where((Document.tenant_id == self.tenant_id) & (Document.case_id == case_id))
@@ -130,7 +152,6 @@ class DocumentStore:
 
     async def of_kind(self, kind: str) -> list[DocumentInfo]:
         """Documents of one kind about no case (circulars, handovers), newest first."""
-        _in_tenant(self.tenant_id)
         rows = (
             await Document.select(*_META)
             .where(
@@ -141,7 +162,6 @@ class DocumentStore:
         return [_info(row) for row in rows]
 
     async def source(self, document_id: int) -> RenderSource | None:
-        _in_tenant(self.tenant_id)
         rows = await Document.select(
             Document.id,
             Document.kind,
@@ -178,7 +198,6 @@ class DocumentStore:
         bundle: bytes | None = None,
     ) -> bool:
         """Store the rendered copies (and an archive bundle's zip) once; False when another worker won."""
-        _in_tenant(self.tenant_id)
         rows = (
             await Document.update(
                 {
@@ -199,7 +218,6 @@ class DocumentStore:
 
     async def render_failed(self, document_id: int, error: str, *, max_attempts: int) -> None:
         """Count a failed render; after `max_attempts` the document is marked failed for good."""
-        _in_tenant(self.tenant_id)
         rows = await Document.select(Document.render_attempts).where(self._where(document_id))
         if not rows:
             return
@@ -214,7 +232,6 @@ class DocumentStore:
 
     async def rerender(self, document_id: int) -> None:
         """Put a failed document back in the queue (a fixed template, a fixed worker)."""
-        _in_tenant(self.tenant_id)
         await Document.update(
             {
                 Document.render_state: "pending",
@@ -226,13 +243,11 @@ class DocumentStore:
 
     async def bundle(self, document_id: int) -> bytes | None:
         """An archive bundle's zip (None for any other document, or before it is built)."""
-        _in_tenant(self.tenant_id)
         rows = await Document.select(Document.bundle).where(self._where(document_id))
         return bytes(rows[0]["bundle"]) if rows and rows[0]["bundle"] is not None else None
 
     async def content(self, document_id: int, copy: str, fmt: str) -> bytes | str | None:
         """The rendered `fmt` ("pdf" or "html") of `copy` ("unit" or "internal")."""
-        _in_tenant(self.tenant_id)
         if fmt == "pdf":
             columns = (Document.pdf, Document.masked_pdf)
         else:
@@ -246,3 +261,48 @@ class DocumentStore:
         if copy == "internal" and row["masked_body"]:
             return internal
         return unit
+
+    async def next_number(self, kind: str, year: int) -> int:
+        """The next number of a document kind in a year (gap-free, like case serials)."""
+        return (await self.next_numbers(kind, year, 1))[0]
+
+    async def next_numbers(self, kind: str, year: int, count: int) -> range:
+        """The next `count` numbers of a document kind in a year, gap-free, in one statement."""
+        if count < 1:
+            return range(0)
+        rows = await CaseSerial.raw(
+            "INSERT INTO document_serial (tenant_id, kind, year, last) VALUES ({}, {}, {}, {}) "
+            "ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = document_serial.last + {} "
+            "RETURNING last",
+            self.tenant_id,
+            kind,
+            year,
+            count,
+            count,
+        )
+        last = rows[0]["last"]
+        return range(last - count + 1, last + 1)
+
+    async def add_many(self, documents: Sequence[NewDocument]) -> None:
+        """Store several documents in one statement (the timer jobs' supervision notices)."""
+        await insert_rows(
+            Document,
+            ("tenant_id", "case_id", "kind", "number", "title", "body", "created_by", "created_at"),
+            [
+                (self.tenant_id, d.case_id, d.kind, d.number, d.title, d.body, d.created_by, d.created_at)
+                for d in documents
+            ],
+        )
+
+    async def with_bodies(self, case_id: int) -> list[StoredDocument]:
+        rows = (
+            await Document.select()
+            .where((Document.tenant_id == self.tenant_id) & (Document.case_id == case_id))
+            .order_by(Document.id)
+        )
+        return [
+            StoredDocument(
+                r["id"], r["case_id"], r["kind"], r["number"], r["title"], r["body"], r["created_by"]
+            )
+            for r in rows
+        ]

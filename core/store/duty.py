@@ -11,9 +11,10 @@ from typing import Any
 
 from core.domain.duty import Handover, Shift
 from core.domain.errors import DomainError
-from core.store.repositories import _in_tenant, _json
+from core.store.rows import json_value
 from core.store.tables import DutyShift
 from core.store.tables import Handover as HandoverRow
+from core.store.tx import TenantScoped
 
 __all__ = ["DutyRepository", "ShiftNotFound"]
 
@@ -33,7 +34,7 @@ def _shift(row: dict[str, Any]) -> Shift:
         starts_at=row["starts_at"],
         ends_at=row["ends_at"],
         leader=row["leader"],
-        officers=tuple(_json(row["officers"])),
+        officers=tuple(json_value(row["officers"])),
     )
 
 
@@ -43,23 +44,19 @@ def _handover(row: dict[str, Any]) -> Handover:
         shift_id=row["shift_id"],
         written_by=row["written_by"],
         at=row["at"],
-        cases_received=tuple(_json(row["cases_received"])),
-        pending=tuple(_json(row["pending"])),
-        documents=tuple(_json(row["documents"])),
+        cases_received=tuple(json_value(row["cases_received"])),
+        pending=tuple(json_value(row["pending"])),
+        documents=tuple(json_value(row["documents"])),
         equipment=row["equipment"],
         notes=row["notes"],
     )
 
 
-class DutyRepository:
+class DutyRepository(TenantScoped):
     """A tenant's shifts and their handover records."""
-
-    def __init__(self, tenant_id: int) -> None:
-        self.tenant_id = tenant_id
 
     # shifts
     async def add_shift(self, shift: Shift, *, created_by: str) -> Shift:
-        _in_tenant(self.tenant_id)
         row = DutyShift(
             tenant_id=self.tenant_id,
             starts_at=shift.starts_at,
@@ -77,7 +74,6 @@ class DutyRepository:
         Raises:
             ShiftNotFound: no such shift in this tenant.
         """
-        _in_tenant(self.tenant_id)
         row = (
             await DutyShift.select()
             .where((DutyShift.tenant_id == self.tenant_id) & (DutyShift.id == shift_id))
@@ -89,7 +85,6 @@ class DutyRepository:
 
     async def shifts_between(self, start: datetime, end: datetime) -> list[Shift]:
         """The shifts overlapping ``[start, end)``, by start time (then by id)."""
-        _in_tenant(self.tenant_id)
         rows = (
             await DutyShift.select()
             .where(
@@ -104,7 +99,6 @@ class DutyRepository:
 
     async def shifts_at(self, at: datetime) -> list[Shift]:
         """The shifts on duty at the instant `at` (``starts_at <= at < ends_at``)."""
-        _in_tenant(self.tenant_id)
         rows = (
             await DutyShift.select()
             .where(
@@ -119,7 +113,6 @@ class DutyRepository:
 
     # handovers
     async def add_handover(self, handover: Handover) -> Handover:
-        _in_tenant(self.tenant_id)
         row = HandoverRow(
             tenant_id=self.tenant_id,
             shift_id=handover.shift_id,
@@ -141,7 +134,6 @@ class DutyRepository:
 
     async def handovers(self, shift_id: int | None = None, *, limit: int = 50) -> list[Handover]:
         """Handover records, newest first; of one shift when `shift_id` is given."""
-        _in_tenant(self.tenant_id)
         query = (
             HandoverRow.select()
             .where(HandoverRow.tenant_id == self.tenant_id)

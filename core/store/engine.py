@@ -16,7 +16,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-__all__ = ["DB", "app_role", "database_url", "is_postgres", "make_engine"]
+__all__ = ["DB", "app_role", "database_url", "make_engine"]
 
 # Piccolo's migration commands find the engine through this module path.
 os.environ.setdefault("PICCOLO_CONF", "core.store.piccolo_conf")
@@ -50,8 +50,3 @@ def app_role(url: str) -> str | None:
 
 
 DB: Engine = make_engine(database_url())
-
-
-def is_postgres() -> bool:
-    """True when the process runs on PostgreSQL (RLS, row locks and a pool are available)."""
-    return DB.engine_type == "postgres"

@@ -4,7 +4,7 @@ Every intake of a tenant queues twice: on the gap-free serial counter and on the
 event hash chain, both row locks held until commit. So the case row goes in first under a
 provisional serial, with its timers in one statement, and the serial is drawn only at the end
 (`number`), leaving a few statements between taking the counter and committing. Like
-`core.store.repositories`, every method runs inside the caller's `tenant_tx` and keeps an
+every repository, every method runs inside the caller's `tenant_tx` and keeps an
 explicit ``WHERE tenant_id``.
 """
 
@@ -22,20 +22,15 @@ from core.domain.cases import Case, case_serial
 from core.domain.duty import Shift
 from core.domain.events import CaseEvent as CaseEventValue
 from core.domain.sla import Timer
+from core.store import dialect
+from core.store.cases import CaseRepository, case_columns, case_from_row, serial_sql
 from core.store.duty import DutyRepository
-from core.store.engine import is_postgres
-from core.store.repositories import (
-    CaseRepository,
-    StoredTimer,
-    _case,
-    _case_columns,
-    _in_tenant,
-    _json,
-    _timer,
-    _timer_columns,
-    chained_record,
-)
+from core.store.events import EventRepository, chained_record, event_hash_sql
+from core.store.identities import DataKeyRepository
+from core.store.rows import json_value
 from core.store.tables import CaseEvent, CaseRow, SlaTimer, TenantKey
+from core.store.timers import StoredTimer, timer_columns, timer_from_row
+from core.store.tx import TenantScoped
 
 __all__ = ["IntakeReads", "IntakeWriter"]
 
@@ -66,22 +61,18 @@ _PROVISIONAL = "~"
 """Serials of cases not numbered yet start with this; no committed case keeps one."""
 
 
-class IntakeWriter:
+class IntakeWriter(TenantScoped):
     """A tenant's new cases: stored unnumbered, then numbered last."""
-
-    def __init__(self, tenant_id: int) -> None:
-        self.tenant_id = tenant_id
 
     async def reads(self, at: datetime) -> IntakeReads:
         """The tenant's newest wrapped data key and the duty shifts at `at`, in one statement.
 
-        The same rows as `CaseRepository.data_key` and `DutyRepository.shifts_at`, which SQLite
+        The same rows as `DataKeyRepository.current` and `DutyRepository.shifts_at`, which SQLite
         still reads one by one.
         """
-        _in_tenant(self.tenant_id)
-        if not is_postgres():
+        if not dialect.queues_writers():  # one statement less matters only where writers queue
             return IntakeReads(
-                await CaseRepository(self.tenant_id).data_key(),
+                await DataKeyRepository(self.tenant_id).current(),
                 tuple(await DutyRepository(self.tenant_id).shifts_at(at)),
             )
         rows = await TenantKey.raw(_READS, self.tenant_id, self.tenant_id, at, at)
@@ -94,7 +85,7 @@ class IntakeWriter:
             None,
         )
         shifts = tuple(
-            Shift(r["id"], r["starts_at"], r["ends_at"], r["leader"], tuple(_json(r["officers"])))
+            Shift(r["id"], r["starts_at"], r["ends_at"], r["leader"], tuple(json_value(r["officers"])))
             for r in rows
             if not r["key"]
         )
@@ -106,7 +97,6 @@ class IntakeWriter:
         The provisional serial is unique, so concurrent intakes of the tenant never wait for
         each other on the serial index.
         """
-        _in_tenant(self.tenant_id)
         row = CaseRow(
             tenant_id=self.tenant_id,
             serial=_PROVISIONAL + secrets.token_hex(15),
@@ -116,28 +106,26 @@ class IntakeWriter:
             received_at=case.received_at,
             anonymous=case.anonymous,
         )
-        for column, value in _case_columns(case).items():
+        for column, value in case_columns(case).items():
             setattr(row, column._meta.name, value)
         stored = await CaseRow.insert(row).returning(*CaseRow.all_columns())
-        return _with_serial(_case(stored[0]), "")
+        return _with_serial(case_from_row(stored[0]), "")
 
     async def add_timers(self, case_id: int, timers: Sequence[tuple[str, Timer]]) -> list[StoredTimer]:
         """Store a new case's (label, timer) pairs in one statement; returns them by id."""
-        _in_tenant(self.tenant_id)
         if not timers:
             return []
         rows = []
         for label, timer in timers:
             row = SlaTimer(tenant_id=self.tenant_id, case_id=case_id, kind=timer.kind, label=label)
-            for column, value in _timer_columns(timer).items():
+            for column, value in timer_columns(timer).items():
                 setattr(row, column._meta.name, value)
             rows.append(row)
         stored = await SlaTimer.insert(*rows).returning(*SlaTimer.all_columns())
-        return sorted((_timer(row) for row in stored), key=lambda t: t.id)
+        return sorted((timer_from_row(row) for row in stored), key=lambda t: t.id)
 
     async def number(self, case: Case, serial: str) -> Case:
         """Give the stored `case` its serial (drawn by `CaseRepository.next_serial_number`)."""
-        _in_tenant(self.tenant_id)
         await CaseRow.update({CaseRow.serial: serial}).where(
             (CaseRow.tenant_id == self.tenant_id) & (CaseRow.id == case.id)
         )
@@ -147,17 +135,16 @@ class IntakeWriter:
         """Draw the case's serial, give it to the case and append its first event to the chain.
 
         The same rows, locks and hashes as `CaseRepository.next_serial_number`, `number` and
-        `CaseRepository.append_event`. On PostgreSQL it is one statement, which finishes the
+        `EventRepository.append`. On PostgreSQL it is one statement, which finishes the
         event's hash in SQL from the head it locks (`event_text_around_prev`), so the counter
         and the chain head are held for that statement and the commit. The case was stored in
         this transaction, so the event is its first (seq 1).
         """
-        _in_tenant(self.tenant_id)
-        repo = CaseRepository(self.tenant_id)
-        if not is_postgres():  # SQLite's write transactions are exclusive: no queue to shorten
-            number = await repo.next_serial_number(year)
+        events = EventRepository(self.tenant_id)
+        if not dialect.queues_writers():  # SQLite's write transactions are exclusive: no queue to shorten
+            number = await CaseRepository(self.tenant_id).next_serial_number(year)
             case = await self.number(case, case_serial(prefix, year, number))
-            await repo.append_event(case.id, event)
+            await events.append(case.id, event)
             return case
         record, at = chained_record(self.tenant_id, case.id, 1, event)
         before, after = event_text_around_prev(record)
@@ -170,7 +157,7 @@ class IntakeWriter:
             record["to_state"],
             record["actor"],
             at,
-            dump_json(record["data"]),  # stored as hashed (as append_events stores it)
+            dump_json(record["data"]),  # stored as hashed (as EventRepository.append_many stores it)
         )
         rows = await CaseEvent.raw(
             _NUMBER_AND_RECORD,
@@ -190,7 +177,7 @@ class IntakeWriter:
         serial = case_serial(prefix, year, row["last"])
         if row["last_hash"] is None:  # the tenant's first event: the plain append makes the head
             case = await self.number(case, serial)
-            await repo.append_event(case.id, event)
+            await events.append(case.id, event)
             return case
         # The SQL finished the hash: check it against the domain's before anything commits.
         if row["hash"] != event_hash(row["last_hash"], record) or row["serial"] != serial:
@@ -208,11 +195,10 @@ _NUMBER_AND_RECORD = (
     "WITH drawn AS (INSERT INTO case_serial (tenant_id, year, last) VALUES ({}, {}, 1) "
     "ON CONFLICT (tenant_id, year) DO UPDATE SET last = case_serial.last + 1 RETURNING last), "
     "head AS (SELECT drawn.last, h.last_hash, "
-    "encode(sha256(convert_to({}::text || to_json(h.last_hash)::text || {}::text, 'UTF8')), 'hex') AS hash "
+    f"{event_hash_sql('{}', 'h.last_hash', '{}')} AS hash "
     "FROM drawn LEFT JOIN LATERAL (SELECT last_hash FROM event_chain "
     "WHERE tenant_id = {} AND drawn.last > 0 FOR UPDATE) h ON true), "
-    "numbered AS (UPDATE \"case\" SET serial = {}::text || '-' || {}::text || '-' "
-    "|| lpad(head.last::text, greatest(6, length(head.last::text)), '0') FROM head "
+    f'numbered AS (UPDATE "case" SET serial = {serial_sql("{}", "{}", "head.last")} FROM head '
     'WHERE "case".tenant_id = {} AND "case".id = {} AND head.last_hash IS NOT NULL RETURNING "case".serial), '
     "appended AS (INSERT INTO case_event (tenant_id, case_id, seq, name, action, from_state, to_state, "
     "actor, at, data, prev_hash, hash) SELECT {}::int, {}::int, 1, {}::text, {}::text, {}::text, {}::text, "

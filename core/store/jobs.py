@@ -1,7 +1,7 @@
 """Handing due work to workers: which timers and notifications of any tenant are due now.
 
-On PostgreSQL this goes through two SECURITY DEFINER functions (see the migration that made
-them): the app's role learns only (tenant, id) pairs and never reads another tenant's rows.
+On PostgreSQL this goes through SECURITY DEFINER functions (the baseline migration makes them):
+the app's role learns only (tenant, id) pairs and never reads another tenant's rows.
 Claimed rows are stamped ``enqueued_at`` so a second scheduler does not hand them out again,
 and are handed out again after `requeue_after` if no worker finished them (a lost message).
 """
@@ -10,22 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.store.engine import is_postgres
+from core.store import dialect
 from core.store.tables import Document, Notification, SlaTimer
+from core.store.timers import DUE_SQL
 from core.store.tx import platform_tx
 
 __all__ = ["claim_due_notifications", "claim_due_renders", "claim_due_timers"]
 
-_SQLITE_TIMERS = """
-UPDATE sla_timer SET enqueued_at = {}
-WHERE id IN (
-  SELECT id FROM sla_timer
-  WHERE state IN ('running', 'breached')
-    AND ((warned_at IS NULL AND warn_at <= {}) OR (breached_at IS NULL AND due_at <= {}))
-    AND (enqueued_at IS NULL OR enqueued_at < {})
-  ORDER BY due_at LIMIT {})
-RETURNING tenant_id, id
-"""
+_SQLITE_TIMERS = (
+    "UPDATE sla_timer SET enqueued_at = {} WHERE id IN (SELECT s.id FROM sla_timer AS s WHERE "
+    + DUE_SQL.format(t="s", at="{}")  # the claim's instant, twice
+    + " AND (s.enqueued_at IS NULL OR s.enqueued_at < {}) ORDER BY s.due_at LIMIT {}) RETURNING tenant_id, id"
+)
 
 _SQLITE_NOTIFICATIONS = """
 UPDATE notification SET enqueued_at = {}
@@ -51,7 +47,7 @@ async def claim_due_timers(
     now: datetime, *, limit: int = 200, requeue_after: timedelta
 ) -> list[tuple[int, int]]:
     """(tenant_id, timer_id) of running timers whose warning point or due instant has passed."""
-    if is_postgres():
+    if dialect.has_rls():
         rows = await SlaTimer.raw(
             "SELECT tenant_id, timer_id FROM huiying_claim_due_timers({}, {}, {})", now, limit, requeue_after
         )
@@ -65,7 +61,7 @@ async def claim_due_notifications(
     now: datetime, *, limit: int = 200, requeue_after: timedelta
 ) -> list[tuple[int, int]]:
     """(tenant_id, notification_id) of pending e-mail and webhook notifications due for an attempt."""
-    if is_postgres():
+    if dialect.has_rls():
         rows = await Notification.raw(
             "SELECT tenant_id, notification_id FROM huiying_claim_due_notifications({}, {}, {})",
             now,
@@ -82,7 +78,7 @@ async def claim_due_renders(
     now: datetime, *, limit: int = 50, requeue_after: timedelta
 ) -> list[tuple[int, int]]:
     """(tenant_id, document_id) of documents waiting to be rendered (PDF and HTML)."""
-    if is_postgres():
+    if dialect.has_rls():
         rows = await Document.raw(
             "SELECT tenant_id, document_id FROM huiying_claim_due_renders({}, {}, {})",
             now,

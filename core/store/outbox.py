@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.store.repositories import _in_tenant, insert_rows
+from core.store.rows import insert_rows
 from core.store.tables import Notification
+from core.store.tx import TenantScoped
 
 __all__ = ["CHANNELS", "NewNotification", "NotificationRecord", "OutboxRepository"]
 
@@ -69,11 +70,8 @@ def _record(row: dict[str, Any]) -> NotificationRecord:
     return NotificationRecord(**row)
 
 
-class OutboxRepository:
+class OutboxRepository(TenantScoped):
     """A tenant's notifications."""
-
-    def __init__(self, tenant_id: int) -> None:
-        self.tenant_id = tenant_id
 
     async def add(
         self,
@@ -100,7 +98,6 @@ class OutboxRepository:
 
         Returns the dedupe keys of those added.
         """
-        _in_tenant(self.tenant_id)
         for notification in notifications:
             if notification.channel not in CHANNELS:
                 raise ValueError(f"unknown channel {notification.channel!r}")
@@ -134,7 +131,6 @@ class OutboxRepository:
         return set(added)
 
     async def get(self, notification_id: int, *, for_update: bool = False) -> NotificationRecord | None:
-        _in_tenant(self.tenant_id)
         query = Notification.select().where(
             (Notification.tenant_id == self.tenant_id) & (Notification.id == notification_id)
         )
@@ -145,7 +141,6 @@ class OutboxRepository:
 
     async def update(self, notification_id: int, **values: Any) -> None:
         """Set delivery fields: state, attempts, next_attempt_at, last_error, sent_at, read_at."""
-        _in_tenant(self.tenant_id)
         columns = {getattr(Notification, key): value for key, value in values.items()}
         await Notification.update(columns).where(
             (Notification.tenant_id == self.tenant_id) & (Notification.id == notification_id)
@@ -154,7 +149,6 @@ class OutboxRepository:
     async def for_recipient(
         self, recipient: str, channel: str, *, limit: int = 100
     ) -> list[NotificationRecord]:
-        _in_tenant(self.tenant_id)
         rows = (
             await Notification.select()
             .where(
@@ -168,7 +162,6 @@ class OutboxRepository:
         return [_record(row) for row in rows]
 
     async def for_case(self, case_id: int) -> list[NotificationRecord]:
-        _in_tenant(self.tenant_id)
         rows = (
             await Notification.select()
             .where((Notification.tenant_id == self.tenant_id) & (Notification.case_id == case_id))

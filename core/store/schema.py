@@ -8,7 +8,8 @@ import re
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
-from core.store.engine import DB, is_postgres
+from core.store import dialect
+from core.store.engine import DB
 
 __all__ = ["MigrationFailed", "grant_app_role", "migrate"]
 
@@ -30,10 +31,10 @@ async def migrate(*, app_role: str | None = None) -> str:
         result = await run_forwards("all")
     if not result.success:
         raise MigrationFailed(f"{result.message}\n{output.getvalue()}")
-    if is_postgres():
+    if dialect.has_rls():
         if app_role:
             await grant_app_role(app_role)
-    else:
+    else:  # the embedded default: readers do not block the writer
         await DB.run_ddl("PRAGMA journal_mode=WAL")
     return output.getvalue()
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from piccolo.query.functions.aggregate import Count
 
 from core.domain.events import EventName
-from core.store.repositories import _in_tenant
+from core.domain.trends import RESPONDENT_FIELDS, TrendRecord
 from core.store.tables import CaseEvent, CaseRow, Document, SlaTimer
+from core.store.tx import require_tenant
 
-__all__ = ["COUNTED_EVENTS", "MonthFacts", "month_facts", "satisfaction_counts"]
+__all__ = ["COUNTED_EVENTS", "MonthFacts", "month_facts", "satisfaction_counts", "trend_records"]
 
 COUNTED_EVENTS = [
     EventName.ACCEPTED,
@@ -37,7 +38,7 @@ class MonthFacts:
 
 async def month_facts(tenant_id: int, start: datetime, end: datetime) -> MonthFacts:
     """Everything monthly statistics need for [start, end), inside the caller's `tenant_tx`."""
-    _in_tenant(tenant_id)
+    require_tenant(tenant_id)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     facts = MonthFacts()
     received = await CaseRow.select(CaseRow.id).where(
@@ -106,7 +107,7 @@ async def satisfaction_counts(
     handler: str | None = None,
 ) -> dict[str, int]:
     """Cases received in [start, end) in `states` with a verdict, counted by verdict (one query)."""
-    _in_tenant(tenant_id)
+    require_tenant(tenant_id)
     where = (
         (CaseRow.tenant_id == tenant_id)
         & (CaseRow.received_at >= start.astimezone(UTC))
@@ -118,7 +119,36 @@ async def satisfaction_counts(
         where &= CaseRow.unit_code == unit_code
     if handler is not None:
         where &= CaseRow.handler == handler
-    rows = await CaseRow.select(CaseRow.satisfaction, Count(CaseRow.id, alias="n")).where(where).group_by(
-        CaseRow.satisfaction
+    rows = (
+        await CaseRow.select(CaseRow.satisfaction, Count(CaseRow.id, alias="n"))
+        .where(where)
+        .group_by(CaseRow.satisfaction)
     )
     return {row["satisfaction"]: row["n"] for row in rows if row["satisfaction"]}
+
+
+async def trend_records(tenant_id: int, since: datetime) -> list[TrendRecord]:
+    require_tenant(tenant_id)
+    """What trend detection reads of the cases received since `since`."""
+    rows = (
+        await CaseRow.select(
+            CaseRow.id, CaseRow.serial, CaseRow.received_at, CaseRow.category, CaseRow.title, CaseRow.fields
+        )
+        .where((CaseRow.tenant_id == tenant_id) & (CaseRow.received_at >= since))
+        .output(load_json=True)
+    )
+    records = []
+    for row in rows:
+        fields = row["fields"] or {}
+        respondent = next((str(fields[k]) for k in RESPONDENT_FIELDS if fields.get(k)), "")
+        records.append(
+            TrendRecord(
+                case_id=row["id"],
+                serial=row["serial"],
+                received_at=row["received_at"],
+                category=row["category"] or "",
+                respondent=respondent,
+                title=row["title"],
+            )
+        )
+    return records

@@ -8,15 +8,16 @@ repositories' explicit ``WHERE tenant_id``. Opened in the service layer, never i
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-from piccolo.engine.sqlite import TransactionType
+from core.store import dialect
+from core.store.engine import DB
 
-from core.store.engine import DB, is_postgres
-
-__all__ = ["current_tenant", "platform_tx", "tenant_tx"]
+__all__ = ["TenantScoped", "current_tenant", "platform_tx", "require_tenant", "tenant_tx"]
 
 _tenant: ContextVar[int | None] = ContextVar("huiying_tenant", default=None)
 _platform: ContextVar[bool] = ContextVar("huiying_platform_tx", default=False)
@@ -27,11 +28,43 @@ def current_tenant() -> int | None:
     return _tenant.get()
 
 
-def _transaction():
-    if is_postgres():
-        return DB.transaction()
-    # Write intent up front, or concurrent writers fail with "database is locked".
-    return DB.transaction(transaction_type=TransactionType.immediate)
+def require_tenant(tenant_id: int) -> None:
+    """Refuse to touch `tenant_id`'s rows outside ``tenant_tx(tenant_id)``.
+
+    On PostgreSQL RLS would hide the rows anyway; on SQLite this check and the explicit
+    ``WHERE tenant_id`` are all that keeps tenants apart.
+
+    Raises:
+        RuntimeError: called outside that tenant's transaction.
+    """
+    if current_tenant() != tenant_id:
+        raise RuntimeError(f"store access for tenant {tenant_id} outside tenant_tx({tenant_id})")
+
+
+class TenantScoped:
+    """Base of a tenant's repositories: every public coroutine runs `require_tenant` first.
+
+    The guard is applied once, here, to each subclass's public ``async def`` methods, so a
+    repository method cannot forget it.
+    """
+
+    def __init__(self, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(member):
+                setattr(cls, name, _guarded(member))
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    async def guarded(self, *args, **kwargs):
+        require_tenant(self.tenant_id)
+        return await method(self, *args, **kwargs)
+
+    return guarded
 
 
 @asynccontextmanager
@@ -53,12 +86,12 @@ async def tenant_tx(tenant_id: int) -> AsyncIterator[None]:
     token = _tenant.set(tenant_id)
     try:
         if _platform.get():
-            if is_postgres():
+            if dialect.has_rls():
                 await DB.run_ddl(f"SELECT set_config('app.tenant_id', '{tenant_id}', true)")
             yield
             return
-        async with _transaction():
-            if is_postgres():
+        async with dialect.transaction():
+            if dialect.has_rls():
                 await DB.run_ddl(f"SELECT set_config('app.tenant_id', '{tenant_id}', true)")
             yield
     finally:
@@ -72,7 +105,7 @@ async def platform_tx() -> AsyncIterator[None]:
         raise RuntimeError("platform_tx inside another transaction")
     token = _platform.set(True)
     try:
-        async with _transaction():
+        async with dialect.transaction():
             yield
     finally:
         _platform.reset(token)

@@ -35,12 +35,12 @@ import pytest
 from core.domain.roles import Permission, Role, can
 from core.services.documents import DocumentJobs
 from core.services.timers import TimerJobs
-from core.store.engine import is_postgres
 from core.store.outbox import OutboxRepository
-from core.store.repositories import CaseRepository
 from core.store.tables import CaseRow
+from core.store.tenant_store import TenantStore
+from core.store.timers import TimerRepository
 from core.store.tx import tenant_tx
-from tests.helpers import PASSWORD, sign_in_platform
+from tests.helpers import PASSWORD, on_postgres, sign_in_platform
 
 NAME, PHONE, ADDRESS = "钱多多", "13912345678", "南溪镇幸福路8号"
 IDENTITY = {"name": NAME, "phone": PHONE, "address": ADDRESS}
@@ -258,7 +258,7 @@ def set_cookie(response: httpx.Response, name: str) -> str:
 async def fire_due_timers(registry, clock, tenant_id: int, case_id: int) -> list[str]:
     """What a worker would do now: fire every timer of the case; returns the phases that fired."""
     async with tenant_tx(tenant_id):
-        timers = await CaseRepository(tenant_id).timers(case_id)
+        timers = await TimerRepository(tenant_id).of_case(case_id)
     jobs = TimerJobs(registry, clock)
     return [
         f"{stored.timer.kind}:{phase.value}"
@@ -269,7 +269,7 @@ async def fire_due_timers(registry, clock, tenant_id: int, case_id: int) -> list
 
 async def tenant_rows(tenant_id: int) -> list[tuple[str, dict[str, Any]]]:
     """Every row of every table the tenant can see (its own rows, and the platform's tables)."""
-    if is_postgres():
+    if on_postgres():
         tables = await CaseRow.raw(
             "SELECT table_name AS name FROM information_schema.tables "
             "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
@@ -278,7 +278,7 @@ async def tenant_rows(tenant_id: int) -> list[tuple[str, dict[str, Any]]]:
         tables = await CaseRow.raw("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     found = []
     for table in (row["name"] for row in tables):
-        if is_postgres():
+        if on_postgres():
             columns = await CaseRow.raw(
                 "SELECT column_name AS name FROM information_schema.columns WHERE table_name = {}", table
             )
@@ -512,11 +512,11 @@ async def test_the_identity_never_leaves_the_vault(
 
     # --- the record itself: events, documents, notifications, every row of the tenant ----------
     async with tenant_tx(township.id):
-        repo, outbox = CaseRepository(township.id), OutboxRepository(township.id)
+        repo, outbox = TenantStore(township.id), OutboxRepository(township.id)
         record = {
             walked.case_id: (
-                await repo.events(walked.case_id),
-                await repo.documents(walked.case_id),
+                await repo.events.of_case(walked.case_id),
+                await repo.documents.with_bodies(walked.case_id),
                 await outbox.for_case(walked.case_id),
             )
             for walked in walks

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from core.services.timers import TimerJobs
-from core.store.repositories import CaseRepository
+from core.store.timers import TimerRepository
 from core.store.tx import tenant_tx
 from tests.helpers import assert_problem, sign_in_platform
 
@@ -183,7 +183,7 @@ async def test_documents_list_the_supervision_notices(client, township, login, r
 
     clock.advance(timedelta(days=9))  # 2026-10-09 10:00: the transfer deadline (10-08) has passed
     async with tenant_tx(township.id):
-        timers = await CaseRepository(township.id).timers(case_id)
+        timers = await TimerRepository(township.id).of_case(case_id)
     for stored in timers:
         await TimerJobs(registry, clock).fire(township.id, stored.id)
     await dispatch_to_jcs(client, login, township.slug, case_id)

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from core.services.passwords import hash_password
-from core.store.repositories import TenantDirectory, TenantRepository
+from core.store.directory import TenantDirectory
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 from tests.helpers import PASSWORD, assert_problem, error_fields, request_token, sign_in, sign_in_platform
 

@@ -14,7 +14,7 @@ from core.domain.roles import Actor, Role
 from core.plugins import PluginRegistry
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
-from core.store.repositories import CaseRepository
+from core.store.events import EventRepository
 from core.store.tx import tenant_tx
 
 
@@ -41,7 +41,7 @@ async def test_a_due_timer_fires_inside_the_web_process(make_tenant):
     async with _embedded_jobs(app):
         for _ in range(100):
             async with tenant_tx(tenant.id):
-                events = [e.name for e in await CaseRepository(tenant.id).events(case_id)]
+                events = [e.name for e in await EventRepository(tenant.id).of_case(case_id)]
             if "case_supervision_notice_issued" in events:
                 break
             await asyncio.sleep(0.05)  # the in-process scheduler polls every second

@@ -26,7 +26,7 @@ from core.domain.sla import Timer, TimerState
 from core.plugins import PluginRegistry
 from core.services.cases import CaseService
 from core.services.clock import SystemClock
-from core.store.repositories import CaseRepository
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 pytestmark = pytest.mark.postgres
@@ -158,7 +158,7 @@ async def _killed_worker_run(service, tenant, operator_actor, case_ids, processe
         # A thousand timers due now; the worker is killed with -9 half-way and started again.
         now = datetime.now(UTC)
         async with tenant_tx(tenant.id):
-            repo = CaseRepository(tenant.id)
+            repo = TenantStore(tenant.id)
             for n in range(TIMERS):
                 due = now + timedelta(milliseconds=500 + 2 * n)
                 timer = Timer(
@@ -171,7 +171,7 @@ async def _killed_worker_run(service, tenant, operator_actor, case_ids, processe
                     provisional=False,
                     period=Period.parse("10 minutes"),
                 )
-                await repo.add_timer(case_ids[n % 10], "批量期限", timer)
+                await repo.timers.add(case_ids[n % 10], "批量期限", timer)
         fired = await wait_for(owner, FIRED, tenant.id, 150, 60, processes)
         processes.kill("worker")  # kill -9 mid-run
         assert fired < TIMERS + 1, "the worker finished before it could be killed"

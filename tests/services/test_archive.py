@@ -27,7 +27,7 @@ from core.services.archive import ARCHIVE_KIND, ArchiveService, verify_bundle
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.documents import DocumentJobs, DocumentService
-from core.store.audit import chain_records
+from core.store.events import chain_records
 from tests.services.test_documents import ADDRESS, NAME, NOW, PHONE, PLUGINS, act, drive, text_of
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (make test)")

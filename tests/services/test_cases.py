@@ -37,7 +37,8 @@ from core.plugins import PluginRegistry
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.tenants import TenantInactive, suspend
-from core.store.repositories import CaseNotFound, CaseRepository, StaleCase
+from core.store.cases import CaseNotFound, StaleCase
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 SHANGHAI_0930 = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -238,10 +239,10 @@ async def test_identity_is_kept_apart_from_the_case(make_tenant, registry, actor
     named = await service.intake(tenant.id, complaint(), actors["operator"])
     anonymous = await service.intake(tenant.id, complaint(anonymous=True, identity={}), actors["operator"])
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        sealed = await repo.identity(named.case.id)
+        repo = TenantStore(tenant.id)
+        sealed = await repo.identities.of_case(named.case.id)
         assert sealed is not None and "张三".encode() not in sealed.ciphertext
-        assert await repo.identity(anonymous.case.id) is None
+        assert await repo.identities.of_case(anonymous.case.id) is None
     assert "张三" not in repr(named.case)
 
 

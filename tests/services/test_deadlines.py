@@ -22,7 +22,7 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.deadlines import DeadlineScope, DeadlineService, DeadlineWindow, UnitOverdue
 from core.store.deadlines import live_timers, overdue_by_unit
-from core.store.repositories import CaseRepository
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,9 +62,9 @@ async def accepted_case(
 async def pause_timer(tenant_id: int, case_id: int, kind: str, at: datetime) -> None:
     """Stop a timer's clock (the township plugin has no pausing step of its own)."""
     async with tenant_tx(tenant_id):
-        repo = CaseRepository(tenant_id)
-        stored = next(t for t in await repo.timers(case_id) if t.timer.kind == kind)
-        await repo.update_timer(stored.id, sla.pause(stored.timer, at))
+        repo = TenantStore(tenant_id)
+        stored = next(t for t in await repo.timers.of_case(case_id) if t.timer.kind == kind)
+        await repo.timers.update(stored.id, sla.pause(stored.timer, at))
 
 
 def unit_head(unit: str) -> Actor:

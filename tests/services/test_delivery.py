@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from core.services.clock import FixedClock
 from core.services.delivery import Deliverer, DeliveryConfig
 from core.store.outbox import NotificationRecord, OutboxRepository
-from core.store.repositories import TenantRepository
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 NOW = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai

@@ -529,7 +529,7 @@ async def test_a_handover_record_is_issued_for_duty_staff_and_supervisors_only(m
     from datetime import timezone
 
     from core.services.duty import DutyService
-    from core.store.documents import DocumentStore
+    from core.store.documents import DocumentRepository
     from core.store.tx import tenant_tx
 
     tenant = await make_tenant()
@@ -585,7 +585,7 @@ async def test_a_handover_record_is_issued_for_duty_staff_and_supervisors_only(m
         with pytest.raises(DocumentNotFound):
             await documents.get(tenant.id, info.id, actors[who])
     async with tenant_tx(tenant.id):
-        assert [d.number for d in await DocumentStore(tenant.id).of_kind("handover_record")] == [
+        assert [d.number for d in await DocumentRepository(tenant.id).of_kind("handover_record")] == [
             second.number,
             info.number,
         ]

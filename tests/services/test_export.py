@@ -16,7 +16,8 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.export import WITHHELD, CaseExport
 from core.services.timers import TimerJobs
-from core.store.repositories import CaseNotFound, CaseRepository
+from core.store.cases import CaseNotFound
+from core.store.timers import TimerRepository
 from core.store.tx import tenant_tx
 
 ACCEPTED = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 Shanghai; transfer due 10-08 23:59:59
@@ -79,7 +80,7 @@ async def full_case(tenant, service, clock, registry, actors) -> int:
     await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "回访核实：钱多多要求回电")
     clock.at = LATE
     async with tenant_tx(tenant.id):
-        timers = await CaseRepository(tenant.id).timers(case_id)
+        timers = await TimerRepository(tenant.id).of_case(case_id)
     jobs = TimerJobs(registry, clock)
     for stored in timers:
         await jobs.fire(tenant.id, stored.id)

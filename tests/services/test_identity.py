@@ -16,7 +16,8 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.confidentiality import tenant_data_key
 from core.services.vault import MasterKeyError, MasterKeys, Vault, generate_master_key
-from core.store.repositories import CaseNotFound, CaseRepository
+from core.store.cases import CaseNotFound
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -97,8 +98,8 @@ async def test_a_ciphertext_moved_to_another_case_does_not_open(make_tenant, reg
         )
     ).case.id
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        sealed_one = await repo.identity(one)
+        repo = TenantStore(tenant.id)
+        sealed_one = await repo.identities.of_case(one)
         _, key = await tenant_data_key(service.vault, repo)
     with pytest.raises(MasterKeyError):
         service.vault.open(key, tenant.id, two, sealed_one)

@@ -29,7 +29,7 @@ from core.domain.ledger import AppealDecision, EntryType
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.ledger import LedgerEntryNotFound, LedgerService
-from core.store.repositories import CaseRepository
+from core.store.cases import CaseRepository
 from core.store.tx import tenant_tx
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Mon 10:00 Shanghai

@@ -14,7 +14,8 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.statistics import StatisticsService
 from core.services.timers import TimerJobs
-from core.store.repositories import CaseRepository
+from core.store.tenant_store import TenantStore
+from core.store.timers import TimerRepository
 from core.store.tx import tenant_tx
 
 OCT_8 = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)  # 09:00 Shanghai, the first working day after the holiday
@@ -51,7 +52,7 @@ async def test_a_month_unit_by_unit_and_as_a_circular(make_tenant, registry, act
     clock.at = datetime(2026, 10, 20, 1, 0, tzinfo=UTC)  # handling was due 10-15
     async with tenant_tx(tenant.id):
         late_timer = next(
-            t.id for t in await CaseRepository(tenant.id).timers(ids[1]) if t.timer.kind == "handling"
+            t.id for t in await TimerRepository(tenant.id).of_case(ids[1]) if t.timer.kind == "handling"
         )
     await TimerJobs(registry, clock).fire(tenant.id, late_timer)
 
@@ -89,7 +90,7 @@ async def test_a_generated_month_matches_an_independent_count(make_tenant, regis
     from core.domain.cases import Satisfaction
     from core.domain.commands import ExtendCase, RecordFeedback, ReferCaseOut, RefuseCase
     from core.services.tenants import calendar_for
-    from core.store.repositories import HolidayRepository
+    from core.store.platform import HolidayRepository
     from core.store.tables import Document, SlaTimer
 
     rng = random.Random(9)
@@ -140,7 +141,7 @@ async def test_a_generated_month_matches_an_independent_count(make_tenant, regis
     # Fire every due timer at the end of November: late cases and supervision notices.
     clock.at = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 23:00 Shanghai, still November
     async with tenant_tx(tenant.id):
-        timers = [t.id for i in ids for t in await CaseRepository(tenant.id).timers(i)]
+        timers = [t.id for i in ids for t in await TimerRepository(tenant.id).of_case(i)]
     for timer_id in timers:
         await TimerJobs(registry, clock).fire(tenant.id, timer_id)
 
@@ -150,9 +151,9 @@ async def test_a_generated_month_matches_an_independent_count(make_tenant, regis
     zone = ZoneInfo("Asia/Shanghai")
     start, end = datetime(2026, 11, 1, tzinfo=zone), datetime(2026, 12, 1, tzinfo=zone)
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        cases = {i: await repo.get(i) for i in ids}
-        events = {i: await repo.events(i) for i in ids}
+        repo = TenantStore(tenant.id)
+        cases = {i: await repo.cases.get(i) for i in ids}
+        events = {i: await repo.events.of_case(i) for i in ids}
         breached = {
             r["case_id"]
             for r in await SlaTimer.select(SlaTimer.case_id, SlaTimer.breached_at).where(

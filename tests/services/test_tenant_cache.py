@@ -14,10 +14,12 @@ import pytest
 from core.domain.calendar import YearSchedule
 from core.domain.tenancy import Unit
 from core.services.tenants import TenantInactive, load_tenant, suspend
-from core.store.engine import is_postgres
-from core.store.repositories import HolidayRepository, TenantDirectory, TenantRepository
+from core.store.directory import TenantDirectory
+from core.store.platform import HolidayRepository
 from core.store.tables import HolidaySchedule, Tenant
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
+from tests.helpers import on_postgres
 
 FAR_YEAR = 2098  # no statutory data and no other test's
 
@@ -32,7 +34,7 @@ async def test_an_unchanged_tenant_is_loaded_once(make_tenant, registry):
     first = await load(tenant.id, registry)
     again = await load(tenant.id, registry)
     assert again.ctx == first.ctx
-    if is_postgres():
+    if on_postgres():
         assert again is first
 
 

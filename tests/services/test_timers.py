@@ -17,7 +17,9 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.timers import TimerJobs
 from core.store.outbox import OutboxRepository
-from core.store.repositories import CaseRepository, HolidayRepository
+from core.store.platform import HolidayRepository
+from core.store.tenant_store import TenantStore
+from core.store.timers import TimerRepository
 from core.store.tx import platform_tx, tenant_tx
 
 ACCEPTED = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # 10:00 Shanghai; handling due 2026-10-13 23:59:59
@@ -46,17 +48,17 @@ async def accepted_case(service, tenant, actors, *, dispatched: bool = False) ->
 
 async def timer_id(tenant_id: int, case_id: int, kind: str) -> int:
     async with tenant_tx(tenant_id):
-        timers = await CaseRepository(tenant_id).timers(case_id)
+        timers = await TimerRepository(tenant_id).of_case(case_id)
     return next(t.id for t in timers if t.timer.kind == kind)
 
 
 async def record(tenant_id: int, case_id: int):
     async with tenant_tx(tenant_id):
-        repo = CaseRepository(tenant_id)
+        repo = TenantStore(tenant_id)
         return (
-            [e.name for e in await repo.events(case_id)],
-            await repo.documents(case_id),
-            await repo.ledger_journal(),
+            [e.name for e in await repo.events.of_case(case_id)],
+            await repo.documents.with_bodies(case_id),
+            await repo.ledger.journal(),
             await OutboxRepository(tenant_id).for_case(case_id),
         )
 
@@ -244,7 +246,7 @@ async def test_an_onsite_complaint_not_dispatched_in_ten_minutes(make_tenant, ac
 async def test_timers_fired_together_do_what_each_does_alone(make_tenant, registry, actors):
     """A batch (one transaction, the scheduler's unit of work) against the same timers one by one."""
     from core.domain.audit import first_broken, head_mismatch
-    from core.store.audit import chain_head, chain_records
+    from core.store.events import chain_head, chain_records
 
     outcomes = []
     for together in (False, True):
@@ -303,8 +305,8 @@ async def test_one_timer_that_cannot_fire_does_not_hold_back_the_others(make_ten
     fired = [(await record(tenant.id, view.case.id))[1] for view in views]
     assert [len(documents) for documents in fired] == [1, 0, 1]  # the good two fired, the bad one waits
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        stamped = [(await repo.timer_for_firing(timer))[2] is not None for timer in timers]
+        repo = TenantStore(tenant.id)
+        stamped = [(await repo.timers.for_firing(timer))[2] is not None for timer in timers]
     assert stamped == [True, False, True]  # the retry of the message fires only what is left
     with pytest.raises(RuntimeError, match="插件故障"):
         await jobs.fire_many(tenant.id, timers)

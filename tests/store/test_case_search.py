@@ -157,10 +157,10 @@ def text_path(request, monkeypatch):
     others to the index.
     """
     from core.store import case_search
-    from core.store.engine import is_postgres
+    from tests.helpers import on_postgres
 
     if request.param != "walk":
-        if not is_postgres():
+        if not on_postgres():
             pytest.skip("SQLite searches with plain LIKE; there is no pair index")
         monkeypatch.setattr(case_search, "WALK_ROWS", 1 if request.param == "index" else 3)
     return request.param
@@ -276,10 +276,11 @@ async def test_the_search_function_answers_for_the_transactions_tenant_only(text
 
     So it must take the tenant from app.tenant_id and nothing else.
     """
-    from core.store.engine import DB, is_postgres
+    from core.store.engine import DB
     from core.store.tables import CaseRow
+    from tests.helpers import on_postgres
 
-    if not is_postgres():
+    if not on_postgres():
         pytest.skip("PostgreSQL only")
     tenant, other = texts
 

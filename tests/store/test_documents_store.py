@@ -17,8 +17,8 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.documents import MAX_RENDER_ATTEMPTS, DocumentJobs, DocumentService
 from core.services.trends import trend_signals
-from core.store.archive import case_chain, chain_links
-from core.store.documents import DocumentStore
+from core.store.documents import DocumentRepository
+from core.store.events import case_chain, chain_links
 from core.store.jobs import claim_due_renders
 from core.store.tx import tenant_tx
 
@@ -61,7 +61,7 @@ async def test_a_document_is_numbered_claimed_rendered_once_failed_and_queued_ag
     assert key not in await claimed(NOW + timedelta(seconds=5))  # handed out, not yet due again
     assert key in await claimed(NOW + REQUEUE * 2)  # a worker that died: handed out again
     async with tenant_tx(tenant.id):
-        source = await DocumentStore(tenant.id).source(first.id)
+        source = await DocumentRepository(tenant.id).source(first.id)
     assert source.case_id == case_id and "欧阳明远" not in source.body + source.masked_body
     assert "欧*" in source.masked_body and "欧*" not in source.body  # the unit's copy: not even masked
 
@@ -70,7 +70,7 @@ async def test_a_document_is_numbered_claimed_rendered_once_failed_and_queued_ag
     assert await jobs.render(tenant.id, first.id) is False
     assert key not in await claimed(NOW + REQUEUE * 4)  # ready: never claimed again
     async with tenant_tx(tenant.id):
-        store = DocumentStore(tenant.id)
+        store = DocumentRepository(tenant.id)
         unit, internal = (
             await store.content(first.id, "unit", "pdf"),
             await store.content(first.id, "internal", "pdf"),

@@ -16,10 +16,11 @@ from core.domain.events import CaseEvent
 from core.domain.intake import IntakeDraft
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
-from core.store.audit import case_serials, chain_head, chain_records
-from core.store.engine import DB, is_postgres
-from core.store.repositories import CaseRepository
+from core.store.engine import DB
+from core.store.events import EventRepository, case_serials, chain_head, chain_records
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
+from tests.helpers import on_postgres
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 SHANGHAI = timezone(timedelta(hours=8))
@@ -62,7 +63,7 @@ async def assert_intact(tenant_id: int) -> list:
 async def test_a_tenants_events_across_cases_form_one_chain(make_tenant, registry, actors):
     tenant = await make_tenant()
     case_ids = await intake(tenant, registry, actors, 3)
-    repo = CaseRepository(tenant.id)
+    repo = TenantStore(tenant.id)
     odd_instant = datetime(2026, 11, 2, 10, 30, 15, 123456, tzinfo=SHANGHAI)
     odd_data = {
         "n": 1e16,
@@ -73,8 +74,8 @@ async def test_a_tenants_events_across_cases_form_one_chain(make_tenant, registr
         "nested": {},
     }
     async with tenant_tx(tenant.id):
-        assert await repo.append_event(case_ids[0], note(odd_data, odd_instant)) == 2
-        assert await repo.append_event(case_ids[2], note({})) == 2
+        assert await repo.events.append(case_ids[0], note(odd_data, odd_instant)) == 2
+        assert await repo.events.append(case_ids[2], note({})) == 2
 
     events = await assert_intact(tenant.id)
     assert [(e.record["case_id"], e.record["seq"]) for e in events] == [
@@ -90,7 +91,7 @@ async def test_a_tenants_events_across_cases_form_one_chain(make_tenant, registr
     assert await chain_head(tenant.id) == (events[-1].hash, events[-1].id)
     assert events[3].record["at"] == "2026-11-02T02:30:15.123456+00:00"
     async with tenant_tx(tenant.id):
-        stored = (await repo.events(case_ids[0]))[1]
+        stored = (await repo.events.of_case(case_ids[0]))[1]
     assert stored.at == odd_instant
     assert dict(stored.data) == {
         "n": 10**16,
@@ -110,12 +111,12 @@ async def test_many_events_appended_in_one_statement_chain_in_the_order_given(ma
     """The timer jobs write a batch's events together: each case's numbers go on, one chain."""
     tenant = await make_tenant()
     case_ids = await intake(tenant, registry, actors, 3)
-    repo = CaseRepository(tenant.id)
+    repo = TenantStore(tenant.id)
     batch = [(case_ids[2], note({"n": 1})), (case_ids[0], note({"n": 2})), (case_ids[2], note({"n": 3}))]
     async with tenant_tx(tenant.id):
-        assert await repo.append_events(batch) == [2, 2, 3]
-        assert await repo.append_events([]) == []
-        assert await repo.append_event(case_ids[1], note({"n": 4})) == 2
+        assert await repo.events.append_many(batch) == [2, 2, 3]
+        assert await repo.events.append_many([]) == []
+        assert await repo.events.append(case_ids[1], note({"n": 4})) == 2
 
     events = await assert_intact(tenant.id)
     assert [(e.record["case_id"], e.record["seq"], e.record["data"].get("n")) for e in events[3:]] == [
@@ -156,7 +157,7 @@ async def test_concurrent_appends_to_different_cases_queue_on_the_chain_head(mak
 
     async def append(case_id: int, n: int) -> int:
         async with tenant_tx(tenant.id):
-            return await CaseRepository(tenant.id).append_event(case_id, note({"n": n}))
+            return await EventRepository(tenant.id).append(case_id, note({"n": n}))
 
     await asyncio.gather(*(append(case_ids[n % 5], n) for n in range(40)))
     events = await assert_intact(tenant.id)
@@ -171,7 +172,7 @@ async def test_a_rolled_back_append_leaves_the_chain_as_it_was(make_tenant, regi
     head = await chain_head(tenant.id)
     with pytest.raises(RuntimeError, match="boom"):
         async with tenant_tx(tenant.id):
-            await CaseRepository(tenant.id).append_event(case_id, note({"lost": True}))
+            await EventRepository(tenant.id).append(case_id, note({"lost": True}))
             raise RuntimeError("boom")
     assert await chain_head(tenant.id) == head
     assert len(await assert_intact(tenant.id)) == 1
@@ -179,7 +180,7 @@ async def test_a_rolled_back_append_leaves_the_chain_as_it_was(make_tenant, regi
 
 async def tamper(statement: str, *args) -> None:
     """Change stored events behind the app's back: a superuser with the trigger switched off."""
-    if not is_postgres():
+    if not on_postgres():
         # SQLite: someone with the file drops the append-only triggers, tampers, and puts them back.
         from core.store.migrations.baseline_sql import SQLITE_CASE_EVENT_APPEND_ONLY
 

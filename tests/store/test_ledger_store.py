@@ -15,7 +15,8 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.store.case_search import CaseQuery, search_cases
 from core.store.engine import DB
-from core.store.repositories import CaseRepository
+from core.store.ledger import LedgerRepository
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -38,9 +39,9 @@ def line(subject: str = "张三") -> LedgerEntry:
 async def test_every_kind_of_entry_round_trips_and_folds(make_tenant):
     tenant = await make_tenant()
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        written = await repo.add_ledger_entry(line())
-        appeal = await repo.add_ledger_entry(
+        repo = TenantStore(tenant.id)
+        written = await repo.ledger.add(line())
+        appeal = await repo.ledger.add(
             LedgerEntry(
                 id=None,
                 type=EntryType.APPEAL,
@@ -53,7 +54,7 @@ async def test_every_kind_of_entry_round_trips_and_folds(make_tenant):
                 at=NOW,
             )
         )
-        await repo.add_ledger_entry(
+        await repo.ledger.add(
             LedgerEntry(
                 id=None,
                 type=EntryType.APPEAL_DECISION,
@@ -65,7 +66,7 @@ async def test_every_kind_of_entry_round_trips_and_folds(make_tenant):
                 at=NOW,
             )
         )
-        await repo.add_ledger_entry(
+        await repo.ledger.add(
             LedgerEntry(
                 id=None,
                 type=EntryType.INSTALMENTS,
@@ -79,9 +80,9 @@ async def test_every_kind_of_entry_round_trips_and_folds(make_tenant):
                 at=NOW,
             )
         )
-        journal = await repo.ledger_journal(subjects=["张三"])
-        assert await repo.ledger_journal(subjects=["李四"]) == []
-        assert len(await repo.ledger_journal(unit="jcs")) == 2  # the line and its appeal carry the unit
+        journal = await repo.ledger.journal(subjects=["张三"])
+        assert await repo.ledger.journal(subjects=["李四"]) == []
+        assert len(await repo.ledger.journal(unit="jcs")) == 2  # the line and its appeal carry the unit
     (standing,) = fold(journal)
     assert standing.line.sanction == line().sanction and standing.line.event_ref == "ev-1"
     assert standing.appeal.due_at == NOW + timedelta(days=21)
@@ -92,7 +93,7 @@ async def test_every_kind_of_entry_round_trips_and_folds(make_tenant):
 async def test_the_journal_refuses_updates_and_deletes(make_tenant):
     tenant = await make_tenant()
     async with tenant_tx(tenant.id):
-        await CaseRepository(tenant.id).add_ledger_entry(line())
+        await LedgerRepository(tenant.id).add(line())
     for statement in (
         f"UPDATE ledger_entry SET points = 9 WHERE tenant_id = {tenant.id}",
         f"DELETE FROM ledger_entry WHERE tenant_id = {tenant.id}",
@@ -101,7 +102,7 @@ async def test_the_journal_refuses_updates_and_deletes(make_tenant):
             async with tenant_tx(tenant.id):
                 await DB.run_ddl(statement)
     async with tenant_tx(tenant.id):
-        (entry,) = await CaseRepository(tenant.id).ledger_journal()
+        (entry,) = await LedgerRepository(tenant.id).journal()
     assert entry.sanction.points == 0
 
 
@@ -155,22 +156,20 @@ async def test_standing_events_count_as_the_folded_journal_does(make_tenant):
         )
 
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        first = await repo.add_ledger_entry(upheld("a", NOW))
-        await repo.add_ledger_entry(upheld("a", NOW))  # a second line of the same event
-        second = await repo.add_ledger_entry(upheld("b", NOW))
-        await repo.add_ledger_entry(
-            upheld("c", datetime(2025, 12, 31, 15, 59, tzinfo=UTC))
-        )  # 2025 in Shanghai
-        await repo.add_ledger_entry(upheld("d", datetime(2026, 12, 31, 15, 59, tzinfo=UTC)))  # still 2026
-        await repo.add_ledger_entry(
+        repo = TenantStore(tenant.id)
+        first = await repo.ledger.add(upheld("a", NOW))
+        await repo.ledger.add(upheld("a", NOW))  # a second line of the same event
+        second = await repo.ledger.add(upheld("b", NOW))
+        await repo.ledger.add(upheld("c", datetime(2025, 12, 31, 15, 59, tzinfo=UTC)))  # 2025 in Shanghai
+        await repo.ledger.add(upheld("d", datetime(2026, 12, 31, 15, 59, tzinfo=UTC)))  # still 2026
+        await repo.ledger.add(
             LedgerEntry(id=None, type=EntryType.REVERSAL, subject="张三", refers_to=second.id, at=NOW)
         )
-        await repo.add_ledger_entry(  # one of event a's two lines reversed: the event still stands
+        await repo.ledger.add(  # one of event a's two lines reversed: the event still stands
             LedgerEntry(id=None, type=EntryType.REVERSAL, subject="张三", refers_to=first.id, at=NOW)
         )
-        counted = await repo.standing_events("张三", kind, *year)
-        folded = fold(await repo.ledger_journal())
-        assert await repo.standing_events("李四", kind, *year) == 0
-        assert await repo.standing_events("张三", AccountabilityKind.DEADLINE_BREACHED, *year) == 0
+        counted = await repo.ledger.standing_events("张三", kind, *year)
+        folded = fold(await repo.ledger.journal())
+        assert await repo.ledger.standing_events("李四", kind, *year) == 0
+        assert await repo.ledger.standing_events("张三", AccountabilityKind.DEADLINE_BREACHED, *year) == 0
     assert counted == events_in_force(folded, "张三", kind, *year) == 2  # a and d

@@ -6,8 +6,8 @@ import pytest
 
 from core.domain.roles import Role
 from core.services.auth import AuthenticationFailed, principal_for
-from core.store.principals import tenant_and_user
-from core.store.repositories import TenantDirectory, TenantRepository
+from core.store.directory import TenantDirectory, tenant_and_user
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 

@@ -16,9 +16,9 @@ from core.hookspecs import hookimpl
 from core.plugins import PluginRegistry
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
-from core.store.engine import is_postgres
-from core.store.repositories import CaseRepository
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
+from tests.helpers import on_postgres
 
 NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
@@ -37,7 +37,7 @@ def draft(n: int, **overrides) -> IntakeDraft:
 async def test_concurrent_intake_gives_distinct_consecutive_serials(make_tenant, registry, actors):
     tenant = await make_tenant(prefix="NX")
     service = CaseService(registry, FixedClock(NOW))
-    count = 200 if is_postgres() else 25  # SQLite serialises writers; the property is the same
+    count = 200 if on_postgres() else 25  # SQLite serialises writers; the property is the same
     views = await asyncio.gather(
         *(service.intake(tenant.id, draft(n), actors["operator"]) for n in range(count))
     )
@@ -47,16 +47,16 @@ async def test_concurrent_intake_gives_distinct_consecutive_serials(make_tenant,
 
 async def test_a_rolled_back_intake_leaves_no_gap(make_tenant):
     tenant = await make_tenant(prefix="GF")
-    repo = CaseRepository(tenant.id)
+    repo = TenantStore(tenant.id)
     async with tenant_tx(tenant.id):
-        assert await repo.next_serial_number(2026) == 1
+        assert await repo.cases.next_serial_number(2026) == 1
     with pytest.raises(RuntimeError, match="boom"):
         async with tenant_tx(tenant.id):
-            assert await repo.next_serial_number(2026) == 2
+            assert await repo.cases.next_serial_number(2026) == 2
             raise RuntimeError("boom")  # the intake failed after taking a number
     async with tenant_tx(tenant.id):
-        assert await repo.next_serial_number(2026) == 2
-        assert await repo.next_serial_number(2027) == 1
+        assert await repo.cases.next_serial_number(2026) == 2
+        assert await repo.cases.next_serial_number(2027) == 1
 
 
 async def test_numbering_restarts_each_year_in_the_tenants_zone(make_tenant, registry, actors):
@@ -91,18 +91,18 @@ async def test_concurrent_intakes_keep_no_provisional_serial_and_their_own_rows(
     registry = PluginRegistry({"intake-timers": IntakeTimersPlugin()})
     tenant = await make_tenant("intake-timers", registry_=registry, prefix="PV")
     service = CaseService(registry, FixedClock(NOW))
-    count = 40 if is_postgres() else 10
+    count = 40 if on_postgres() else 10
     identified = {"anonymous": False, "identity": {"name": "张三", "phone": "13812345678"}}
     views = await asyncio.gather(
         *(service.intake(tenant.id, draft(n, **identified), actors["operator"]) for n in range(count))
     )
-    repo = CaseRepository(tenant.id)
+    repo = TenantStore(tenant.id)
     async with tenant_tx(tenant.id):
-        stored = {case.id: case for case in await repo.list(limit=count + 1)}
+        stored = {case.id: case for case in await repo.cases.list(limit=count + 1)}
         for view in views:
             assert stored[view.case.id] == view.case
-            assert await repo.identity(view.case.id) is not None
-            assert len(view.timers) == 2 and tuple(await repo.timers(view.case.id)) == view.timers
+            assert await repo.identities.of_case(view.case.id) is not None
+            assert len(view.timers) == 2 and tuple(await repo.timers.of_case(view.case.id)) == view.timers
     assert sorted(case.serial for case in stored.values()) == [
         f"PV-2026-{n:06d}" for n in range(1, count + 1)
     ]

@@ -6,8 +6,10 @@ from datetime import date
 
 from core.domain.calendar import YearSchedule
 from core.domain.tenancy import Unit
-from core.store.repositories import HolidayRepository, TenantDirectory, TenantRepository
+from core.store.directory import TenantDirectory
+from core.store.platform import HolidayRepository
 from core.store.tables import HolidaySchedule, Tenant
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
 YEAR = 2097  # no statutory data and no other test's

@@ -16,9 +16,9 @@ from core.domain.intake import IntakeDraft
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.timers import TimerJobs
-from core.store.audit import chain_head, chain_records
+from core.store.events import chain_head, chain_records
 from core.store.outbox import NewNotification, OutboxRepository
-from core.store.repositories import CaseRepository
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 ACCEPTED = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # handling due 2026-10-13 23:59:59 Shanghai
@@ -45,9 +45,10 @@ async def test_a_batch_of_breaches_writes_every_effect_once(make_tenant, registr
         await service.perform(tenant.id, case_id, dispatch, actors["leader"])
         cases.append(case_id)
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
+        repo = TenantStore(tenant.id)
         timers = [
-            next(t.id for t in await repo.timers(case_id) if t.timer.kind == "handling") for case_id in cases
+            next(t.id for t in await repo.timers.of_case(case_id) if t.timer.kind == "handling")
+            for case_id in cases
         ]
     clock.at = ACCEPTED + timedelta(days=20)
     jobs = TimerJobs(registry, clock)
@@ -56,10 +57,10 @@ async def test_a_batch_of_breaches_writes_every_effect_once(make_tenant, registr
     assert await jobs.fire_many(tenant.id, timers) == {}  # stamped: a second message does nothing
 
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        numbers = [[d.number for d in await repo.documents(case_id)] for case_id in cases]
-        ledger = await repo.ledger_journal()
-        events = [[e.name for e in await repo.events(case_id)] for case_id in cases]
+        repo = TenantStore(tenant.id)
+        numbers = [[d.number for d in await repo.documents.with_bodies(case_id)] for case_id in cases]
+        ledger = await repo.ledger.journal()
+        events = [[e.name for e in await repo.events.of_case(case_id)] for case_id in cases]
         told = [await OutboxRepository(tenant.id).for_case(case_id) for case_id in cases]
     assert numbers == [["督办-2026-0001"], ["督办-2026-0002"], ["督办-2026-0003"]]
     assert [line.sanction.kind.value for line in ledger] == [

@@ -85,7 +85,7 @@ async def platform_admin():
     import uuid
 
     from core.services.passwords import hash_password
-    from core.store.repositories import PlatformAdminRepository
+    from core.store.platform import PlatformAdminRepository
     from core.store.tx import platform_tx
 
     username = f"root-{uuid.uuid4().hex[:8]}"

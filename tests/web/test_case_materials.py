@@ -28,11 +28,9 @@ def document_ids(html: str, case_id: int) -> list[int]:
     return [int(n) for n in re.findall(rf"/cases/{case_id}/documents/(\d+)/pdf", html)]
 
 
-async def test_a_document_is_issued_rendered_and_downloaded_in_the_readers_copy(
-    township, sign_in, clock
-):
+async def test_a_document_is_issued_rendered_and_downloaded_in_the_readers_copy(township, sign_in, clock):
     from core.services.documents import DocumentJobs
-    from core.store.documents import DocumentStore
+    from core.store.documents import DocumentRepository
     from core.store.tx import tenant_tx
 
     slug = township.slug
@@ -48,7 +46,7 @@ async def test_a_document_is_issued_rendered_and_downloaded_in_the_readers_copy(
     assert document_ids(page.text, case_id) == []  # no link before the worker has rendered it
 
     async with tenant_tx(township.id):
-        (info,) = await DocumentStore(township.id).of_case(case_id)
+        (info,) = await DocumentRepository(township.id).of_case(case_id)
     pending = await operator.get(f"/t/{slug}/cases/{case_id}/documents/{info.id}/pdf")
     assert pending.status_code == 409 and "正在生成" in pending.text
     assert await DocumentJobs(clock).render(township.id, info.id)

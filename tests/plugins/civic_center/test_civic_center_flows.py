@@ -42,7 +42,8 @@ from core.services.ledger import LedgerService
 from core.services.tenants import onboard, read_tenant_file
 from core.services.timers import TimerJobs
 from core.store.case_search import CaseQuery
-from core.store.repositories import CaseNotFound, CaseRepository
+from core.store.cases import CaseNotFound
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 pytestmark = pytest.mark.postgres
@@ -392,9 +393,9 @@ async def test_a_late_window_is_chased_with_a_supervision_notice_and_loses_no_po
     assert await TimerJobs(registry, clock).fire(tenant.id, answer.id) == [TimerPhase.BREACH]
 
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        names = [event.name for event in await repo.events(case_id)]
-        documents = await repo.documents(case_id)
+        repo = TenantStore(tenant.id)
+        names = [event.name for event in await repo.events.of_case(case_id)]
+        documents = await repo.documents.with_bodies(case_id)
     assert "case_supervision_notice_issued" in names
     assert [document.kind for document in documents] == ["supervision_notice"]
     assert "永济市市民服务中心投诉举报制度 第八条" in documents[0].body

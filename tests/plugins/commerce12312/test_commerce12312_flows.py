@@ -28,7 +28,7 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.tenants import load_tenant
 from core.services.timers import TimerJobs
-from core.store.repositories import CaseRepository
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 REGISTRY = PluginRegistry.discover(
@@ -101,10 +101,10 @@ async def test_an_on_site_complaint_not_dispatched_in_ten_minutes_gets_a_supervi
     phases = await TimerJobs(REGISTRY, clock).fire(tenant.id, dispatch.id)
     assert TimerPhase.BREACH in phases
     async with tenant_tx(tenant.id):
-        repo = CaseRepository(tenant.id)
-        events = [e.name for e in await repo.events(case_id)]
-        documents = await repo.documents(case_id)
-        ledger = await repo.ledger_journal()
+        repo = TenantStore(tenant.id)
+        events = [e.name for e in await repo.events.of_case(case_id)]
+        documents = await repo.documents.with_bodies(case_id)
+        ledger = await repo.ledger.journal()
     assert "case_supervision_notice_issued" in events
     (notice,) = documents
     assert notice.kind == "supervision_notice" and "10分钟之内" in notice.body

@@ -42,8 +42,10 @@ from core.domain.sla import TimerState
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.timers import TimerJobs
+from core.store.cases import CaseNotFound
+from core.store.ledger import LedgerRepository
 from core.store.outbox import OutboxRepository
-from core.store.repositories import CaseNotFound, CaseRepository
+from core.store.tenant_store import TenantStore
 from core.store.tx import tenant_tx
 
 pytestmark = pytest.mark.postgres
@@ -183,7 +185,7 @@ async def test_chengdu_flow_with_leader_gate_extension_cap_and_feedback(make_ten
     )
     assert (view.case.state, states(view)["feedback"]) == (CaseState.CLOSED, TimerState.STOPPED)
     async with tenant_tx(tenant.id):
-        (line,) = await CaseRepository(tenant.id).ledger_journal()
+        (line,) = await LedgerRepository(tenant.id).journal()
     assert (line.subject, line.event_kind, line.sanction.kind) == (
         RESPONDENT,
         AccountabilityKind.COMPLAINT_UPHELD,
@@ -352,7 +354,7 @@ async def test_upheld_complaints_against_one_staff_member_climb_the_ladder(
     for _ in range(3):
         await close_upheld(service, tenant.id, actors, leader_approval=settings["leader_approval"])
     async with tenant_tx(tenant.id):
-        lines = await CaseRepository(tenant.id).ledger_journal(subjects=[RESPONDENT])
+        lines = await LedgerRepository(tenant.id).journal(subjects=[RESPONDENT])
     assert [line.sanction.kind for line in lines] == ladder
     assert [line.sanction.note for line in lines] == [f"本年度第 {n} 次" for n in (1, 2, 3)]
 
@@ -370,11 +372,11 @@ def tenant_settings(slug: str) -> dict[str, Any]:
 
 async def record(tenant_id: int, case_id: int) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     async with tenant_tx(tenant_id):
-        repo = CaseRepository(tenant_id)
+        repo = TenantStore(tenant_id)
         return (
-            await repo.events(case_id),
-            await repo.documents(case_id),
-            await repo.ledger_journal(),
+            await repo.events.of_case(case_id),
+            await repo.documents.with_bodies(case_id),
+            await repo.ledger.journal(),
             await OutboxRepository(tenant_id).for_case(case_id),
         )
 

@@ -29,7 +29,8 @@ from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.ledger import LedgerService
 from core.services.tenants import load_tenant
-from core.store.repositories import CaseNotFound, CaseRepository
+from core.store.cases import CaseNotFound
+from core.store.ledger import LedgerRepository
 from core.store.tx import tenant_tx
 from plugins.qtsb import hooks
 
@@ -120,7 +121,7 @@ async def test_approval_gates_transfer_and_a_verified_report_is_rewarded(make_te
     assert view.case.state is CaseState.CLOSED
 
     async with tenant_tx(tenant.id):
-        ledger = await CaseRepository(tenant.id).ledger_journal()
+        ledger = await LedgerRepository(tenant.id).journal()
     (line,) = ledger
     assert line.subject == f"举报人（{view.case.serial}）"
     assert line.event_kind is AccountabilityKind.REPORT_VERIFIED
@@ -196,7 +197,7 @@ async def test_a_complaint_cannot_close_as_a_verified_report(make_tenant, actors
     view = await service.perform(tenant.id, case_id, CloseCase(summary="已答复"), actors["operator"])
     assert view.case.state is CaseState.CLOSED
     async with tenant_tx(tenant.id):
-        assert await CaseRepository(tenant.id).ledger_journal() == []
+        assert await LedgerRepository(tenant.id).journal() == []
 
 
 async def test_a_leak_recorded_by_the_leaders_becomes_a_circulated_criticism(make_tenant, actors):

@@ -19,7 +19,7 @@ from core.api.config import ApiConfig
 from core.domain.decisions import SanctionKind
 from core.plugins import PluginRegistry
 from core.services.clock import FixedClock
-from core.store.repositories import CaseRepository
+from core.store.ledger import LedgerRepository
 from core.store.tx import tenant_tx
 from plugins.qtsb import hooks
 from tests.helpers import sign_in
@@ -146,5 +146,5 @@ async def test_a_report_from_registration_to_reward_over_http(client, make_tenan
 
     # 四: the reward line, 5% of 100000 at the 5000 cap.
     async with tenant_tx(tenant.id):
-        (line,) = await CaseRepository(tenant.id).ledger_journal()
+        (line,) = await LedgerRepository(tenant.id).journal()
     assert (line.sanction.kind, line.sanction.amount) == (SanctionKind.REWARD, Decimal("5000.00"))
