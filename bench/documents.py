@@ -10,7 +10,7 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from core._defaults import CORE_TEMPLATES
+from core.defaults import CORE_TEMPLATES
 from core.domain.cases import Case, CaseKind, CaseState, Channel, Severity
 from core.domain.documents import HANDOVER_PLACEHOLDERS, fill, layout, render_document, to_html
 from core.domain.tenancy import TenantContext, Unit

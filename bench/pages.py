@@ -284,13 +284,12 @@ async def sign_in(app, slug: str, username: str):
 
 
 async def measure(runs: int, warmup: int) -> list[dict]:
-    from core.api.app import create_app
     from core.api.config import ApiConfig
+    from core.app import create_app
     from core.domain.roles import Actor, Role
     from core.plugins import PluginRegistry
-    from core.services.cases import CaseService
     from core.services.clock import SystemClock
-    from core.services.console import Console
+    from core.services.root import Services
     from core.store.engine import DB
     from core.store.tenants import TenantRepository
     from core.store.tx import platform_tx
@@ -342,8 +341,8 @@ async def measure(runs: int, warmup: int) -> list[dict]:
 
     # A receipt for the portal's follow-up page, as staff issue one for a phone complaint.
     operator_actor = Actor("operator", roles=frozenset({Role.INTAKE_OFFICER}))
-    cases = CaseService(registry, clock)
-    console = Console(registry, clock, cases)
+    console = Services.build(registry, clock).console
+    cases = console.cases
     followed = await cases.get(tenant_id, rng.choice(open_ids), operator_actor)
     receipt = await console.issue_receipt(tenant_id, followed, operator_actor)
     identity = await cases.reveal_identity(tenant_id, repeat_phone_case, operator_actor, "基准测试取号码")

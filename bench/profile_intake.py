@@ -75,7 +75,7 @@ async def main(n: int, path: str, trace: bool = False) -> None:
     logging.disable(logging.INFO)  # httpx logs every request
 
     from bench.sections import BODY, INTAKE_SLUG
-    from core.api.app import create_app
+    from core.app import create_app
 
     app = create_app()
     async with (

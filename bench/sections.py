@@ -594,7 +594,7 @@ async def tenant_scale(results: Results, sizes: Sizes, registry) -> list[int]:
         per_tenant * 1024 < 50_000,
     )
     # The pluggy build alone, apart from hooks_for's context and cache: what a tenant's own
-    # manager (DESIGN.md) costs to build and to keep, and in all for every tenant of a process.
+    # manager costs to build and to keep, and in all for every tenant of a process.
     plugin = fresh.plugin("township")
     sample = contexts[: min(len(contexts), 2000)]
     builds = []

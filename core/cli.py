@@ -41,7 +41,7 @@ def _run(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
     @functools.wraps(coro_fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from core.domain.errors import DomainError
-        from core.store.schema import MigrationFailed
+        from core.services.operations import MigrationFailed
 
         try:
             return asyncio.run(coro_fn(*args, **kwargs))
@@ -49,23 +49,26 @@ def _run(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
             raise _Failure(f"错误：{exc}") from None
         except MigrationFailed as exc:
             raise _Failure(f"迁移失败：{exc}") from None
+
         except OSError as exc:
             raise _Failure(f"无法连接数据库（{exc}）；请检查 HUIYING_DATABASE_URL 和数据库服务") from None
 
     return wrapper
 
 
+def _services():
+    """The process's services, built on first use (after options may have set the database URL)."""
+    from core.services.root import process_services
+
+    try:
+        return process_services()
+    except ValueError as exc:  # a malformed setting in the environment, e.g. HUIYING_SMTP_PORT
+        raise _Failure(f"错误：{exc}") from None
+
+
 async def _require_schema() -> None:
-    from core.store.tables import Tenant
-
-    if not await Tenant.table_exists():
+    if not await _services().operations.schema_ready():
         raise _Failure("数据库尚未初始化：请先运行 `huiying migrate`")
-
-
-def _registry():
-    from core.plugins import PluginRegistry
-
-    return PluginRegistry.discover()
 
 
 @click.group(help="回应 Huiying — 投诉举报咨询受理平台")
@@ -79,11 +82,10 @@ def main() -> None:
 )
 @_run
 async def migrate(app_role: str | None) -> None:
-    from core.store.engine import app_role as role_of
-    from core.store.schema import migrate as run_migrations
+    from core.services.operations import role_of
 
     role = app_role or role_of(os.environ.get("HUIYING_APP_DATABASE_URL", ""))
-    await run_migrations(app_role=role)
+    await _services().operations.migrate(app_role=role)
     click.echo("迁移完成 (migrations applied)" + (f"；应用角色 {role} 已授权" if role else ""))
 
 
@@ -95,12 +97,8 @@ def tenants() -> None:
 @tenants.command("list", help="列出所有租户及其状态。")
 @_run
 async def tenants_list() -> None:
-    from core.store.tenants import TenantRepository
-    from core.store.tx import platform_tx
-
     await _require_schema()
-    async with platform_tx():
-        records = await TenantRepository().all()
+    records = await _services().operations.tenants()
     if not records:
         click.echo("（暂无租户）")
     for record in records:
@@ -114,7 +112,7 @@ async def tenants_list() -> None:
 async def tenants_onboard(file: Path) -> None:
     from core.services.tenants import onboard, read_tenant_file
 
-    registry = _registry()
+    registry = _services().registry
     config = read_tenant_file(file, registry if _plugin_of(file) in registry.names else None)
     await _require_schema()
     record = await onboard(config, registry)
@@ -153,18 +151,12 @@ def users() -> None:
 @click.argument("username")
 @_run
 async def users_set_password(slug: str, username: str) -> None:
-    from core.services.passwords import hash_password
-    from core.store.directory import TenantDirectory
-    from core.store.tenants import TenantRepository
-    from core.store.tx import platform_tx, tenant_tx
-
     password = _read_password()
     await _require_schema()
-    async with platform_tx():
-        record = await TenantRepository().by_slug(slug)
-    async with tenant_tx(record.id):
-        if not await TenantDirectory(record.id).set_password_hash(username, hash_password(password)):
-            raise _Failure(f"错误：租户 {slug} 没有用户 {username}")
+    try:
+        await _services().operations.set_password(slug, username, password)
+    except LookupError:
+        raise _Failure(f"错误：租户 {slug} 没有用户 {username}") from None
     click.echo(f"已为 {slug}/{username} 设置密码")
 
 
@@ -190,33 +182,13 @@ async def calendar_due(slug: str, start: str, period: str) -> None:
         raise InvalidCommand(f"--from “{start}” 不是 ISO 8601 时刻，如 2026-09-30T10:00:00+08:00") from None
     if instant.tzinfo is None:
         raise InvalidCommand("--from 须带时区偏移，如 2026-09-30T10:00:00+08:00")
-    business = await _tenant_calendar(slug)
+    business = await _services().operations.calendar(slug, tenants_dir())
+    if business is None:
+        raise _Failure(f"错误：找不到租户 {slug}（数据库中没有，也没有 {tenants_dir() / (slug + '.toml')}）")
     deadline = business.add(instant, Period.parse(period))
     click.echo(deadline.due_at.isoformat() + (" provisional" if deadline.provisional else ""))
     if deadline.provisional:
         click.echo("（暂定：所涉年份的节假日安排尚未导入，导入后将重新计算）", err=True)
-
-
-async def _tenant_calendar(slug: str):
-    from core.services.tenants import calendar_for, read_tenant_file
-    from core.store.platform import HolidayRepository
-    from core.store.tables import Tenant
-    from core.store.tenants import TenantRepository
-    from core.store.tx import platform_tx
-
-    if await Tenant.table_exists():
-        async with platform_tx():
-            record = await TenantRepository().find(slug)
-            imported = await HolidayRepository().all()
-        if record is not None:
-            return calendar_for(record.timezone, record.calendar, imported)
-    else:
-        imported = {}
-    file = tenants_dir() / f"{slug}.toml"
-    if not file.exists():
-        raise _Failure(f"错误：找不到租户 {slug}（数据库中没有，也没有 {file}）")
-    config = read_tenant_file(file)
-    return calendar_for(config.timezone, config.calendar, imported)
 
 
 @calendar.command("import", help="导入某一年的节假日和调休上班日（TOML 或 JSON 文件）。")
@@ -227,8 +199,6 @@ async def calendar_import(file: Path) -> None:
 
     from core.domain.calendar import YearSchedule
     from core.domain.errors import InvalidCommand
-    from core.store.platform import HolidayRepository
-    from core.store.tx import platform_tx
 
     try:
         text = file.read_text(encoding="utf-8")
@@ -240,14 +210,10 @@ async def calendar_import(file: Path) -> None:
         raise InvalidCommand(f"{file.name} 格式错误：{exc}") from None
     schedule = YearSchedule.from_mapping(data)
     await _require_schema()
-    async with platform_tx():
-        await HolidayRepository().put(schedule)
+    changed = await _services().operations.import_holidays(schedule)
     click.echo(
         f"已导入 {schedule.year} 年：节假日 {len(schedule.holidays)} 天，调休上班 {len(schedule.workdays)} 天"
     )
-    from core.services.timers import TimerJobs
-
-    changed = await TimerJobs(_registry()).recompute_provisional()
     click.echo(f"已重新计算 {changed} 个暂定期限")
 
 
@@ -262,11 +228,9 @@ def keys() -> None:
 )
 @_run
 async def keys_rotate() -> None:
-    from core.services.confidentiality import KeyKeeper
-
     _check_master_key()
     await _require_schema()
-    changed = await KeyKeeper(_registry()).rotate_master_key()
+    changed = await _services().keys.rotate_master_key()
     click.echo(f"已重新封装 {changed} 个租户的数据密钥；全部完成后可移除旧主密钥")
 
 
@@ -280,10 +244,8 @@ def retention() -> None:
 )
 @_run
 async def retention_purge() -> None:
-    from core.services.confidentiality import KeyKeeper
-
     await _require_schema()
-    purged = await KeyKeeper(_registry()).purge_expired_identities()
+    purged = await _services().keys.purge_expired_identities()
     click.echo(f"已删除 {purged} 件案件的投诉人身份")
 
 
@@ -296,14 +258,9 @@ def platform() -> None:
 @click.argument("username")
 @_run
 async def platform_create_admin(username: str) -> None:
-    from core.services.passwords import hash_password
-    from core.store.platform import PlatformAdminRepository
-    from core.store.tx import platform_tx
-
     password = _read_password()
     await _require_schema()
-    async with platform_tx():
-        await PlatformAdminRepository().put(username, hash_password(password))
+    await _services().operations.put_platform_admin(username, password)
     click.echo(f"平台管理员 {username} 已就绪")
 
 
@@ -358,17 +315,13 @@ def scheduler(interval: float, requeue_after: int) -> None:
 
     if not os.environ.get("HUIYING_REDIS_URL"):
         raise _Failure("错误：请设置 HUIYING_REDIS_URL（如 redis://127.0.0.1:6379/0）")
-    from core.jobs.actors import deliver_notification, fire_timers, render_document
+    from core.jobs.actors import queued_handlers
     from core.jobs.scheduler import Scheduler
-    from core.services.clock import SystemClock
-    from core.services.statistics import CircularJobs
 
-    loop_scheduler = Scheduler(
-        clock=SystemClock(),
-        fire_timers=lambda tenant_id, timer_ids: fire_timers.send(tenant_id, timer_ids) and None,
-        deliver_notification=lambda tenant_id, item: deliver_notification.send(tenant_id, item) and None,
-        render_document=lambda tenant_id, item: render_document.send(tenant_id, item) and None,
-        monthly_jobs=CircularJobs(SystemClock()).issue_due,
+    services = _services()
+    loop_scheduler = Scheduler.for_handlers(
+        services.clock,
+        queued_handlers(services),
         interval=interval,
         requeue_after=timedelta(seconds=requeue_after),
     )
@@ -392,7 +345,7 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     _check_api_config()
-    uvicorn.run("core.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run("core.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 @main.command(help="内置演示模式：SQLite 数据库，首次启动时入驻演示租户。")
@@ -411,7 +364,7 @@ def demo(host: str, port: int, data_dir: Path) -> None:
     click.echo(f"回应 Huiying 演示已启动：http://{host}:{port}/  （接口文档 /schema，健康检查 /healthz）")
     for line in lines:
         click.echo(line)
-    uvicorn.run("core.api.app:create_app", factory=True, host=host, port=port, log_level="warning")
+    uvicorn.run("core.app:create_app", factory=True, host=host, port=port, log_level="warning")
 
 
 def _demo_secret(data_dir: Path, name: str) -> str:
@@ -428,28 +381,14 @@ def _demo_secret(data_dir: Path, name: str) -> str:
 
 
 async def _prepare_demo() -> list[str]:
-    from core.services.passwords import hash_password
-    from core.services.tenants import DEMO_PASSWORD, onboard, read_tenant_file
-    from core.store.platform import PlatformAdminRepository
-    from core.store.schema import migrate as run_migrations
-    from core.store.tenants import TenantRepository
-    from core.store.tx import platform_tx
+    from core.services.operations import DEMO_ADMIN
+    from core.services.tenants import DEMO_PASSWORD
 
-    await run_migrations()
-    registry = _registry()
-    async with platform_tx():
-        if await PlatformAdminRepository().get("platform") is None:
-            await PlatformAdminRepository().put("platform", hash_password(DEMO_PASSWORD))
-    lines = [f"平台管理员：platform · 密码 {DEMO_PASSWORD}", "演示租户（tenant · 用户名 · 密码）："]
-    for file in sorted(tenants_dir().glob("*.toml")):
-        config = read_tenant_file(file)
-        async with platform_tx():
-            record = await TenantRepository().find(config.slug)
-        if record is None:
-            record = await onboard(config, registry, demo=True, allow_missing_plugin=True)
+    tenants = await _services().operations.prepare_demo(sorted(tenants_dir().glob("*.toml")))
+    lines = [f"平台管理员：{DEMO_ADMIN} · 密码 {DEMO_PASSWORD}", "演示租户（tenant · 用户名 · 密码）："]
+    for record, usernames in tenants:
         state = "可用" if record.active else f"未启用（{record.status_reason}）"
-        users = "/".join(user.username for user in config.users)
-        lines.append(f"  {record.slug:<16} {users} · 密码 {DEMO_PASSWORD} · {state}")
+        lines.append(f"  {record.slug:<16} {'/'.join(usernames)} · 密码 {DEMO_PASSWORD} · {state}")
     return lines
 
 
@@ -462,34 +401,22 @@ def audit() -> None:
 @click.option("--tenant", "slug", default=None, help="只校验该租户（默认校验所有租户）。")
 @_run
 async def audit_verify(slug: str | None) -> None:
-    from core.domain.audit import first_broken, head_mismatch
-    from core.store.events import case_serials, chain_head, chain_records
-    from core.store.tenants import TenantRepository
-    from core.store.tx import platform_tx
-
     await _require_schema()
-    async with platform_tx():
-        records = [await TenantRepository().by_slug(slug)] if slug else await TenantRepository().all()
-    if not records:
+    reports = await _services().operations.verify_chains(slug)
+    if not reports:
         click.echo("（暂无租户）")
-    broken = 0
-    for record in records:
-        events = await chain_records(record.id)
-        link = first_broken(events)
+    for report in reports:
+        name, link = report.tenant.slug, report.broken
         if link is not None:
-            serial = (await case_serials(record.id, [link.case_id])).get(link.case_id, f"#{link.case_id}")
             click.echo(
-                f"租户 {record.slug}：第 {link.position} 条记录被改动"
-                f"（案件 {serial} 第 {link.seq} 条，事件 {link.event_id}）：{link.why}"
+                f"租户 {name}：第 {link.position} 条记录被改动"
+                f"（案件 {report.broken_serial} 第 {link.seq} 条，事件 {link.event_id}）：{link.why}"
             )
-            broken += 1
-            continue
-        why = head_mismatch(events, await chain_head(record.id))
-        if why is not None:
-            click.echo(f"租户 {record.slug}：{len(events)} 条记录，链头不符：{why}")
-            broken += 1
-            continue
-        click.echo(f"租户 {record.slug}：{len(events)} 条记录，哈希链完整")
+        elif report.head_problem is not None:
+            click.echo(f"租户 {name}：{report.events} 条记录，链头不符：{report.head_problem}")
+        else:
+            click.echo(f"租户 {name}：{report.events} 条记录，哈希链完整")
+    broken = sum(not report.intact for report in reports)
     if broken:
         raise _Failure(f"哈希链校验未通过：{broken} 个租户的哈希链不完整")
 

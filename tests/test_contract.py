@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from core import _defaults, hookspecs
+from core import defaults, hookspecs
 from core.domain.cases import Case, CaseKind, CaseState, Channel
 from core.domain.commands import CaseCommand, CloseCase, DispatchCase
 from core.domain.decisions import ApprovalStep, IntakeSchema, TimerRule
@@ -153,8 +153,8 @@ def test_facade_method_takes_the_spec_parameters_without_ctx(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(FIRSTRESULT))
 def test_every_decision_has_a_core_default_registered_trylast(name: str) -> None:
-    default = getattr(_defaults, name, None)
-    assert default is not None, f"core/_defaults.py has no {name}: 'no answer' becomes possible"
+    default = getattr(defaults, name, None)
+    assert default is not None, f"core/defaults.py has no {name}: 'no answer' becomes possible"
     opts = getattr(default, IMPL_ATTR)
     assert opts["trylast"] is True, f"{name} default is not trylast: it would beat the plugins"
     assert list(inspect.signature(default).parameters) == _spec_params(name)
@@ -163,7 +163,7 @@ def test_every_decision_has_a_core_default_registered_trylast(name: str) -> None
 def test_core_defaults_implement_only_known_hooks_without_parameter_defaults() -> None:
     pm = new_manager()
     pm.check_pending()
-    impls = {name: fn for name, fn in vars(_defaults).items() if hasattr(fn, IMPL_ATTR)}
+    impls = {name: fn for name, fn in vars(defaults).items() if hasattr(fn, IMPL_ATTR)}
     assert set(impls) <= set(SPECS)
     for name, function in impls.items():
         params = inspect.signature(function).parameters.values()

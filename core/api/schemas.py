@@ -16,8 +16,7 @@ from core.domain.payloads import has_control_characters
 from core.domain.roles import Role
 from core.services.cases import CaseView
 from core.services.portal import PublicStatus
-from core.store.directory import UserRecord
-from core.store.timers import StoredTimer
+from core.services.values import StoredTimer, UserRecord
 
 __all__ = [
     "CaseOut",

@@ -1,6 +1,6 @@
 """Business calendar: periods, statutory holidays and the one rule that turns a period into a deadline.
 
-The rule (DESIGN.md "Deadlines (SLA)"):
+The rule (docs/architecture.md, deadlines):
 
 * Minutes and hours are elapsed time added to the trigger instant; never provisional.
 * Day-counted periods start the day after the trigger's local date (in the tenant's time zone)

@@ -185,8 +185,8 @@ def _frozen(mapping: dict[str, Any] | None) -> MappingProxyType[str, Any]:
 class Case:
     """An immutable snapshot of one case, as hooks and domain rules see it.
 
-    The complainant's identity is not part of it: it lives apart (see DESIGN.md,
-    "Confidentiality") and only `anonymous` tells whether there is one.
+    The complainant's identity is not part of it: it lives apart (see docs/architecture.md,
+    "Confidentiality and the record") and only `anonymous` tells whether there is one.
     """
 
     id: int | None

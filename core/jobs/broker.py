@@ -1,6 +1,6 @@
 """The dramatiq broker: Redis when ``HUIYING_REDIS_URL`` is set, else an in-memory stub.
 
-Import this before any module that declares actors (STACK.md §4.1): actors bind to the broker
+Import this before any module that declares actors: actors bind to the broker
 that is current when they are declared.
 """
 

@@ -2,7 +2,8 @@
 
 Safe to run twice: claims use ``FOR UPDATE SKIP LOCKED`` and stamp ``enqueued_at``; work not
 finished within `requeue_after` (a lost message, a killed worker) is handed out again, and the
-work itself is idempotent. Timers are never kept as long dramatiq delays (STACK.md trap 13).
+work itself is idempotent. Timers are never kept as long dramatiq delays: a delayed message
+sits in Redis where a moved deadline cannot reach it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.services.clock import Clock
+from core.services.root import JobHandlers
 from core.store.jobs import claim_due_notifications, claim_due_renders, claim_due_timers
 
 __all__ = ["Dispatch", "DispatchMany", "Scheduler"]
@@ -51,6 +53,18 @@ class Scheduler:
     monthly_every: timedelta = timedelta(minutes=10)
     _monthly_checked: datetime | None = None
     _monthly_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def for_handlers(cls, clock: Clock, handlers: JobHandlers, **options: Any) -> Scheduler:
+        """A scheduler handing each kind of due work to `handlers` (in-process, or sends to workers)."""
+        return cls(
+            clock=clock,
+            fire_timers=handlers.fire_timers,
+            deliver_notification=handlers.deliver_notification,
+            render_document=handlers.render_document,
+            monthly_jobs=handlers.monthly_jobs,
+            **options,
+        )
 
     async def tick(self) -> tuple[int, int]:
         """One pass: claim and dispatch everything due now; returns (timers, notifications).

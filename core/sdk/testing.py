@@ -31,7 +31,7 @@ from decimal import Decimal
 
 import pytest
 
-from core._defaults import CORE_TEMPLATES
+from core.defaults import CORE_TEMPLATES
 from core.domain.calendar import Period
 from core.domain.cases import (
     Case,

@@ -48,8 +48,7 @@ from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
 from core.services.cases import CaseService
-from core.services.clock import Clock, SystemClock
-from core.services.export import _scrubbed, clear_identity, scrubber
+from core.services.export import clear_identity, scrubbed, scrubber
 from core.services.tenants import load_tenant
 from core.services.vault import default_vault
 from core.store.attachments import StoredAttachment
@@ -85,10 +84,10 @@ _LINK_PAGE = 5000  # chain links read per query while the zip is written
 class ArchiveService:
     """Asking for an archive bundle of a case; building it is the worker's (`build_bundle`)."""
 
-    def __init__(self, registry: PluginRegistry, cases: CaseService, clock: Clock | None = None) -> None:
+    def __init__(self, registry: PluginRegistry, cases: CaseService) -> None:
         self.registry = registry
         self.cases = cases
-        self.clock = clock or cases.clock or SystemClock()
+        self.clock = cases.clock  # one clock for the case and its documents
 
     async def request(self, tenant_id: int, case_id: int, actor: Actor) -> DocumentInfo:
         """Number and store the bundle's case file; a worker builds the zip. Returns it ``pending``.
@@ -351,7 +350,7 @@ async def build_bundle(tenant_id: int, record: TenantRecord, source: RenderSourc
                 put(f"documents/{info.number or info.kind}-{info.id}.pdf", data)
             log = io.BytesIO()
             for event in events:
-                shown = _scrubbed(dict(event.record), scrub)
+                shown = scrubbed(dict(event.record), scrub)
                 changed = shown != dict(event.record)
                 if changed:
                     redacted.append(event.record["seq"])

@@ -38,7 +38,7 @@ from core.plugins import PluginRegistry
 from core.services.access import scoped_query, visible_case
 from core.services.accountability import close_accountability
 from core.services.case_notices import escalate_at_once, relay
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.services.confidentiality import IdentityDesk, tenant_data_key
 from core.services.duty import tell_leader_of_new_case
 from core.services.tenants import LoadedTenant, load_tenant
@@ -91,11 +91,9 @@ def draft_fingerprint(draft: IntakeDraft) -> str:
 class CaseService:
     """Intake and lifecycle actions for any tenant, through that tenant's plugin."""
 
-    def __init__(
-        self, registry: PluginRegistry, clock: Clock | None = None, vault: Vault | None = None
-    ) -> None:
+    def __init__(self, registry: PluginRegistry, clock: Clock, vault: Vault | None = None) -> None:
         self.registry = registry
-        self.clock = clock or SystemClock()
+        self.clock = clock
         self._vault = vault
         self.identities = IdentityDesk(registry, self.clock, vault)
 

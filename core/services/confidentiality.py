@@ -19,7 +19,7 @@ from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
 from core.services.access import may_reveal, visible_case
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.services.tenants import load_tenant
 from core.services.vault import Vault, default_vault
 from core.store.cases import CaseNotFound
@@ -136,11 +136,9 @@ class IdentityDesk:
 class KeyKeeper:
     """Platform maintenance of the identity vault."""
 
-    def __init__(
-        self, registry: PluginRegistry, clock: Clock | None = None, vault: Vault | None = None
-    ) -> None:
+    def __init__(self, registry: PluginRegistry, clock: Clock, vault: Vault | None = None) -> None:
         self.registry = registry
-        self.clock = clock or SystemClock()
+        self.clock = clock
         self.vault = vault
 
     async def rotate_master_key(self) -> int:

@@ -26,7 +26,6 @@ from core.services.access import may_reveal, scoped_query
 from core.services.admin import MIN_PASSWORD, PlatformAdmin
 from core.services.auth import authenticate_user
 from core.services.cases import CaseService, CaseView
-from core.services.clock import Clock
 from core.services.confidentiality import IdentityView
 from core.services.documents import DocumentService, may_issue
 from core.services.passwords import hash_password
@@ -113,10 +112,11 @@ class TenantHealth:
 class Console:
     """Reads for the browser pages; every write goes through the existing services."""
 
-    def __init__(self, registry: PluginRegistry, clock: Clock, cases: CaseService) -> None:
+    def __init__(self, registry: PluginRegistry, cases: CaseService, documents: DocumentService) -> None:
         self.registry = registry
-        self.clock = clock
+        self.clock = cases.clock
         self.cases = cases
+        self.documents = documents
 
     async def visible_case(self, tenant_id: int, case_id: int, actor: Actor) -> CaseView:
         """The case, if `actor` may see it (`CaseService.get` applies `sees_case`).
@@ -149,9 +149,8 @@ class Console:
             tenant = await load_tenant(tenant_id, self.registry)
             documents = await DocumentRepository(tenant_id).of_case(case_id)
             users = await TenantDirectory(tenant_id).users()
-            documents_service = DocumentService(self.registry, self.cases, self.clock)
             templates = (
-                await documents_service.templates(tenant_id, case_id, actor) if may_issue(actor, case) else []
+                await self.documents.templates(tenant_id, case_id, actor) if may_issue(actor, case) else []
             )
         handlers = tuple(
             user.username

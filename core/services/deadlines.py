@@ -38,7 +38,7 @@ from core.domain.cases import CaseState
 from core.domain.errors import InvalidCommand
 from core.domain.roles import Actor, Permission, Role
 from core.plugins import PluginRegistry
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.services.tenants import load_tenant
 from core.store.deadlines import LiveTimer, live_timers, overdue_by_unit
 from core.store.tx import tenant_tx
@@ -238,9 +238,9 @@ def _in_window(timer: sla.Timer, window: DeadlineWindow, now: datetime, end: dat
 class DeadlineService:
     """What is late and what falls due soon, for a person and per unit."""
 
-    def __init__(self, registry: PluginRegistry, clock: Clock | None = None) -> None:
+    def __init__(self, registry: PluginRegistry, clock: Clock) -> None:
         self.registry = registry
-        self.clock = clock or SystemClock()
+        self.clock = clock
 
     async def mine(self, tenant_id: int, actor: Actor, window: DeadlineWindow | str) -> DeadlineList:
         """The actor's live timers in `window`, soonest due first (scope: the module docstring).

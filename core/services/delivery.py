@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from core.domain.errors import DomainError
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.store.outbox import NotificationRecord, OutboxRepository
 from core.store.tenants import TenantRepository
 from core.store.tx import tenant_tx
@@ -122,9 +122,9 @@ def _short(text: str) -> str:
 class Deliverer:
     """Sends e-mail and webhook notifications, one row at a time."""
 
-    def __init__(self, config: DeliveryConfig | None = None, clock: Clock | None = None) -> None:
-        self.config = config or DeliveryConfig()
-        self.clock = clock or SystemClock()
+    def __init__(self, config: DeliveryConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
 
     async def deliver(self, tenant_id: int, notification_id: int) -> str:
         """Attempt the notification once if it is pending and due; returns its state afterwards.
@@ -253,8 +253,8 @@ class Deliverer:
 class Inbox:
     """A tenant user's in-app notifications (channel ``inbox``, addressed to the username)."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     async def notifications(
         self, tenant_id: int, username: str, *, unread_only: bool = False, limit: int = 50

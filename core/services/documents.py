@@ -50,7 +50,7 @@ from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
 from core.services.archive import ARCHIVE_KIND, build_bundle
 from core.services.cases import CaseService
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.services.export import clear_identity, scrubber
 from core.services.tenants import LoadedTenant, load_tenant
 from core.store.documents import COPIES, DocumentInfo, DocumentRepository, RenderSource
@@ -108,10 +108,10 @@ def may_issue(actor: Actor, case: Case) -> bool:
 class DocumentService:
     """Issuing, listing and handing out documents, through the case service's permissions."""
 
-    def __init__(self, registry: PluginRegistry, cases: CaseService, clock: Clock | None = None) -> None:
+    def __init__(self, registry: PluginRegistry, cases: CaseService) -> None:
         self.registry = registry
         self.cases = cases
-        self.clock = clock or cases.clock or SystemClock()
+        self.clock = cases.clock  # one clock for the case and its documents
 
     # --- templates ------------------------------------------------------------------------------
 
@@ -354,8 +354,8 @@ class DocumentService:
 class DocumentJobs:
     """The render job: what the dramatiq actor and the embedded scheduler call with ids."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     async def render(self, tenant_id: int, document_id: int) -> bool:
         """Render a pending document's copies to HTML and PDF; False when there was nothing to do.

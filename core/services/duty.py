@@ -16,7 +16,7 @@ from core.domain.cases import Case, Severity
 from core.domain.duty import Handover, Shift, check_window, coverage_gaps, new_handover, new_shift, on_duty
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.roles import Actor, Permission, Role
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.store.directory import TenantDirectory, UserRecord
 from core.store.duty import DutyRepository
 from core.store.outbox import OutboxRepository
@@ -130,8 +130,8 @@ async def tell_leader_of_new_case(
 class DutyService:
     """Plan the duty roster, see its gaps and who is on duty, write and read handover records."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     leader_on_duty = staticmethod(leader_on_duty)
     report_new_case_to_leader = staticmethod(report_new_case_to_leader)

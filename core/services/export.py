@@ -59,6 +59,7 @@ __all__ = [
     "CaseExport",
     "CaseList",
     "clear_identity",
+    "scrubbed",
     "scrubber",
 ]
 
@@ -222,7 +223,7 @@ class CaseExport:
                 {"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in attachments
             ]
         if not revealed:
-            body = _scrubbed(body, scrubber(clear, recipient))
+            body = scrubbed(body, scrubber(clear, recipient))
         if recipient != "unit":
             if clear is None:
                 disclosure, values = "none", {}
@@ -514,13 +515,13 @@ def scrubber(identity: Mapping[str, Any] | None, recipient: str) -> Callable[[st
     return scrub
 
 
-def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+def scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, Mapping):
         return {
-            scrub(key) if isinstance(key, str) else key: _scrubbed(item, scrub) for key, item in value.items()
+            scrub(key) if isinstance(key, str) else key: scrubbed(item, scrub) for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [_scrubbed(item, scrub) for item in value]
+        return [scrubbed(item, scrub) for item in value]
     return value

@@ -35,7 +35,7 @@ from core.domain.ledger import (
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
 from core.services.accountability import record_accountability
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.services.tenants import load_tenant
 from core.store.directory import TenantDirectory
 from core.store.ledger import LedgerRepository
@@ -77,9 +77,9 @@ class SubjectYear:
 class LedgerService:
     """Reading and answering the ledger of any tenant."""
 
-    def __init__(self, registry: PluginRegistry, clock: Clock | None = None) -> None:
+    def __init__(self, registry: PluginRegistry, clock: Clock) -> None:
         self.registry = registry
-        self.clock = clock or SystemClock()
+        self.clock = clock
 
     # --- reading -----------------------------------------------------------------------------------
 

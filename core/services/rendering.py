@@ -3,8 +3,8 @@
 ``STSong-Light`` is one of the Adobe Asian fonts every PDF viewer (pdf.js, Acrobat, poppler with
 poppler-data) supplies itself, so nothing is embedded: a form renders in a few milliseconds and
 weighs a few KiB (figures in ``bench/documents.md``). WeasyPrint with an embedded Noto CJK font
-took about 16 s a page here (STACK.md §7), far too slow for per-case documents. Renders run in
-the workers (`core.services.documents.DocumentJobs`), never in a request.
+took about 16 s a page here, far too slow for per-case documents. Renders run in the workers
+(`core.services.documents.DocumentJobs`), never in a request.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from core.domain.calendar import BusinessCalendar
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import EventName
 from core.domain.roles import Actor, Permission
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.services.tenants import calendar_for
 from core.store.directory import TenantDirectory
 from core.store.documents import DocumentInfo, DocumentRepository
@@ -316,8 +316,8 @@ def _check(actor: Actor, year: int, month: int) -> None:
 class StatisticsService:
     """Monthly figures for supervisors and auditors."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     async def monthly(
         self, tenant_id: int, actor: Actor, year: int, month: int, *, compare: bool = True
@@ -380,8 +380,8 @@ async def _issue(
 class CircularJobs:
     """The scheduled side: on (or after) the 1st, each active tenant's circular for the month before."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or SystemClock()
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     async def issue_due(self) -> int:
         """Issue every circular not yet issued for the previous local month; returns how many."""

@@ -28,7 +28,7 @@ from core.domain.roles import Role
 from core.domain.sla import Timer, TimerState, due_phases
 from core.plugins import PluginRegistry
 from core.services.accountability import accountability_lines, standing_this_year
-from core.services.clock import Clock, SystemClock
+from core.services.clock import Clock
 from core.services.duty import leader_on_duty
 from core.services.notify import notifications_for
 from core.services.tenants import LoadedTenant, load_tenant
@@ -134,9 +134,9 @@ class _Firing:
 class TimerJobs:
     """Firing timers and keeping provisional deadlines up to date."""
 
-    def __init__(self, registry: PluginRegistry, clock: Clock | None = None) -> None:
+    def __init__(self, registry: PluginRegistry, clock: Clock) -> None:
         self.registry = registry
-        self.clock = clock or SystemClock()
+        self.clock = clock
 
     async def fire(self, tenant_id: int, timer_id: int) -> list[TimerPhase]:
         """Carry out whichever phases of the timer are due and not yet fired; returns them."""

@@ -3,7 +3,8 @@
 On PostgreSQL the first statement sets ``app.tenant_id`` for this transaction only
 (``set_config(..., true)``), so RLS filters every query of it; SQLite relies on the
 repositories' explicit ``WHERE tenant_id``. Opened in the service layer, never in middleware
-(STACK.md traps 3–4).
+(a transaction opened in middleware outlives the
+handler's errors and pins a pooled connection for the whole request).
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.api.controllers.deps import Services
 from core.domain.errors import DomainError, InvalidCommand
 from core.services.auth import authenticate_platform_admin
 from core.services.console import Console
+from core.services.root import Services
 from core.web.pages import form_data, handlers_for_errors
 from core.web.session import (
     ADMIN_COOKIE,
@@ -32,7 +32,7 @@ __all__ = ["PlatformPages"]
 
 
 def _console(services: Services) -> Console:
-    return Console(services.registry, services.clock, services.cases)
+    return services.console
 
 
 def _units(text: str) -> list[dict[str, str]]:

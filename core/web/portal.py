@@ -15,12 +15,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from core.api.controllers.deps import Services
 from core.domain.cases import CaseKind, Channel, Satisfaction
 from core.domain.commands import RecordFeedback
 from core.domain.errors import DomainError, InvalidCommand
 from core.domain.intake import IntakeDraft
 from core.services.console import Console, IntakeForm
+from core.services.root import Services
 from core.web.labels import SATISFACTION_LABELS
 from core.web.pages import form_data, handlers_for_errors
 from core.web.staff.intake import field_errors
@@ -31,7 +31,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _console(services: Services) -> Console:
-    return Console(services.registry, services.clock, services.cases)
+    return services.console
 
 
 class PortalController(Controller):

@@ -30,14 +30,15 @@ def api_config():
 
 @pytest.fixture
 def app(api_config, registry, clock):
-    from core.api.app import create_app
+    from core.app import create_app
 
     return create_app(config=api_config, registry=registry, clock=clock)
 
 
 @pytest.fixture
 async def client(app):
-    # The ASGI transport runs the app on this loop, where the session's pool lives (STACK.md trap 2).
+    # The ASGI transport runs the app on this loop, where the session's pool lives: a pool belongs
+    # to the event loop it was opened on.
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://huiying.test") as client:
         yield client

@@ -69,8 +69,8 @@ async def test_refused_files_are_explained(client, township, login, name, conten
 
 
 async def test_size_limit_and_json_body_are_refused(registry, clock, make_tenant):
-    from core.api.app import create_app
     from core.api.config import ApiConfig
+    from core.app import create_app
 
     from .conftest import SECRET
 

@@ -109,7 +109,7 @@ async def test_a_body_that_is_not_json_is_415(client, operator, body_url, conten
 
 @pytest.mark.parametrize("target", ["intake", "action"])
 async def test_an_oversized_body_is_413(registry, clock, api_config, township, case_id, target):
-    from core.api.app import create_app
+    from core.app import create_app
 
     small = create_app(
         config=ApiConfig(secret_key=api_config.secret_key, max_body_bytes=1000),

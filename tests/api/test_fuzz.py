@@ -2,7 +2,7 @@
 
 The app runs in a real uvicorn process on 127.0.0.1: schemathesis' ASGI transport would run it
 on an event loop of its own thread, where the session's asyncpg pool cannot be used
-(STACK.md trap 2), and its lifespan would start and close the process-wide pool. The server
+(a pool belongs to its event loop), and its lifespan would start and close the process-wide pool. The server
 shares the test database (the conftest put its URL in ``HUIYING_DATABASE_URL``); the tenant and
 the platform admin are made in-process, tokens are obtained over HTTP from the server.
 
@@ -98,7 +98,7 @@ def server(tmp_path_factory):
         "-m",
         "uvicorn",
         "--factory",
-        "core.api.app:create_app",
+        "core.app:create_app",
         "--host",
         "127.0.0.1",
         "--port",
@@ -192,8 +192,8 @@ def _openapi_document() -> dict:
     (AttributeError). So operations are collected from the same app factory and
     `test_the_fuzzed_document_is_the_served_one` proves the server serves exactly this document.
     """
-    from core.api.app import create_app
     from core.api.config import ApiConfig
+    from core.app import create_app
     from core.plugins import PluginRegistry
 
     app = create_app(config=ApiConfig(secret_key=SECRET), registry=PluginRegistry.discover())

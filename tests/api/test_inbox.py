@@ -23,7 +23,7 @@ def _has_inbox(app) -> bool:
 @pytest.fixture
 def app(api_config, registry, clock):
     """The real app; registers `InboxController` itself only while `create_app` does not yet."""
-    from core.api.app import create_app
+    from core.app import create_app
 
     app = create_app(config=api_config, registry=registry, clock=clock)
     if not _has_inbox(app):
@@ -64,7 +64,7 @@ async def handler_notes(township, clock):
 
 
 def test_create_app_registers_the_inbox(api_config, registry, clock):
-    from core.api.app import create_app
+    from core.app import create_app
 
     if not _has_inbox(create_app(config=api_config, registry=registry, clock=clock)):
         pytest.skip("InboxController is not registered in create_app yet (this module registers it itself)")

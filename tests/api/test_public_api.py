@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from core.api.app import create_app
 from core.api.config import ApiConfig
+from core.app import create_app
 from tests.helpers import assert_problem, sign_in, sign_in_platform
 
 SECRET_KEY = "public-portal-test-key-" + "z" * 32

@@ -32,8 +32,8 @@ async def test_health_and_a_case_over_http(client, township, login):
 def test_the_app_will_not_start_without_the_identity_master_key(monkeypatch, api_config, registry):
     import pytest
 
-    from core.api.app import create_app
     from core.api.config import ConfigError
+    from core.app import create_app
 
     monkeypatch.delenv("HUIYING_MASTER_KEY")
     with pytest.raises(ConfigError, match="HUIYING_MASTER_KEY"):

@@ -6,8 +6,8 @@ import asyncio
 import importlib
 from datetime import UTC, datetime, timedelta
 
-from core.api.app import _embedded_jobs, create_app
 from core.api.config import ApiConfig
+from core.app import create_app, embedded_jobs
 from core.domain.cases import CaseKind, Channel
 from core.domain.intake import IntakeDraft
 from core.domain.roles import Actor, Role
@@ -38,7 +38,7 @@ async def test_a_due_timer_fires_inside_the_web_process(make_tenant):
         received_at=clock.now() - timedelta(minutes=30),  # already past its 10-minute rule
     )
     case_id = (await CaseService(registry, clock).intake(tenant.id, draft, operator)).case.id
-    async with _embedded_jobs(app):
+    async with embedded_jobs(app):
         for _ in range(100):
             async with tenant_tx(tenant.id):
                 events = [e.name for e in await EventRepository(tenant.id).of_case(case_id)]

@@ -38,7 +38,7 @@ PDF = b"%PDF-1.7\n" + b"0" * 500
 async def archived_case(tenant, registry, actors):
     clock = FixedClock(NOW)
     cases = CaseService(registry, clock)
-    documents = DocumentService(registry, cases, clock)
+    documents = DocumentService(registry, cases)
     case_id, _ = await drive(cases, tenant, actors, PLUGINS["township"])
     # Another case's events land between this case's in the tenant's chain.
     await drive(cases, tenant, actors, PLUGINS["township"])
@@ -61,7 +61,7 @@ async def archived_case(tenant, registry, actors):
 async def test_a_bundle_holds_the_case_checkable_from_the_zip_alone(make_tenant, registry, actors):
     tenant = await make_tenant()
     clock, cases, documents, case_id, issued = await archived_case(tenant, registry, actors)
-    archive = ArchiveService(registry, cases, clock)
+    archive = ArchiveService(registry, cases)
     with pytest.raises(RuleViolation, match="尚未办结"):
         await archive.request(tenant.id, case_id, actors["supervisor"])
     await act(cases, tenant.id, case_id, CloseCase(summary="已整改"), actors, ("supervisor",))
@@ -144,7 +144,7 @@ async def test_a_tampered_bundle_is_caught(make_tenant, registry, actors):
     tenant = await make_tenant()
     clock, cases, _, case_id, _ = await archived_case(tenant, registry, actors)
     await act(cases, tenant.id, case_id, CloseCase(summary="已整改"), actors, ("supervisor",))
-    archive = ArchiveService(registry, cases, clock)
+    archive = ArchiveService(registry, cases)
     info = await archive.request(tenant.id, case_id, actors["operator"])  # closed is enough
     await DocumentJobs(clock).render(tenant.id, info.id)
     _, data = await archive.download(tenant.id, info.id, actors["operator"])

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from core._defaults import CORE_TEMPLATES
+from core.defaults import CORE_TEMPLATES
 from core.domain.calendar import Period
 from core.domain.cases import CaseKind, Channel, Satisfaction
 from core.domain.commands import (
@@ -383,7 +383,7 @@ async def test_every_document_of_a_realistic_case_renders_redacted(
     tenant, actors = await tenant_and_people(plugin, make_tenant, registry, unique_slug, actors)
     clock = FixedClock(NOW)
     cases = CaseService(registry, clock)
-    documents = DocumentService(registry, cases, clock)
+    documents = DocumentService(registry, cases)
     jobs = DocumentJobs(clock)
     case_id, extended = await drive(cases, tenant, actors, spec)
     assert extended is spec.extends, plugin
@@ -467,7 +467,7 @@ async def test_an_oral_reply_is_printed_even_where_the_plugin_names_sections_for
     tenant, people = await tenant_and_people("cdc", make_tenant, registry, unique_slug, actors)
     clock = FixedClock(NOW)
     cases = CaseService(registry, clock)
-    documents = DocumentService(registry, cases, clock)
+    documents = DocumentService(registry, cases)
     fields = dict(PLUGINS["cdc"].draft["fields"], statement="signed_transcript")
     draft = IntakeDraft(
         **(PLUGINS["cdc"].draft | {"channel": Channel.PHONE, "fields": fields}), identity=IDENTITY
@@ -494,7 +494,7 @@ async def test_the_scheduler_renders_pending_documents_and_supervision_notices(m
     tenant = await make_tenant()
     clock = FixedClock(NOW)
     cases = CaseService(registry, clock)
-    documents = DocumentService(registry, cases, clock)
+    documents = DocumentService(registry, cases)
     case_id, _ = await drive(cases, tenant, actors, PLUGINS["township"])
     info = await documents.issue(tenant.id, case_id, "transfer_slip", actors["operator"])
     rendered: list[tuple[int, int]] = []
@@ -554,7 +554,7 @@ async def test_a_handover_record_is_issued_for_duty_staff_and_supervisors_only(m
         equipment="电话、录音设备正常",
         notes="夜间无来访",
     )
-    documents = DocumentService(registry, CaseService(registry, clock), clock)
+    documents = DocumentService(registry, CaseService(registry, clock))
     for who in ("handler", "admin"):
         with pytest.raises(NotPermitted, match="值班记录保密"):
             await documents.issue_handover(tenant.id, handover.id, actors[who])
@@ -599,7 +599,7 @@ async def test_a_render_that_keeps_failing_ends_failed_and_may_be_queued_again(
     tenant = await make_tenant()
     clock = FixedClock(NOW)
     cases = CaseService(registry, clock)
-    documents = DocumentService(registry, cases, clock)
+    documents = DocumentService(registry, cases)
     jobs = DocumentJobs(clock)
     case_id, _ = await drive(cases, tenant, actors, PLUGINS["township"])  # dispatched to jcs
     info = await documents.issue(tenant.id, case_id, "reply", actors["operator"])

@@ -13,7 +13,7 @@ from core.domain.cases import CaseKind, Channel
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.intake import IntakeDraft
 from core.services.cases import CaseService
-from core.services.clock import FixedClock
+from core.services.clock import FixedClock, SystemClock
 from core.services.confidentiality import tenant_data_key
 from core.services.vault import MasterKeyError, MasterKeys, Vault, generate_master_key
 from core.store.cases import CaseNotFound
@@ -157,13 +157,13 @@ async def test_rotating_the_master_key_rewraps_data_keys_and_keeps_identities(ma
     case_id = (await service.intake(tenant.id, complaint(), actors["operator"])).case.id
     new_key = base64.urlsafe_b64decode(generate_master_key())
     during = Vault(MasterKeys(new_key, older=(old.keys.current,)))
-    assert await KeyKeeper(registry, vault=during).rotate_master_key() >= 1
+    assert await KeyKeeper(registry, SystemClock(), vault=during).rotate_master_key() >= 1
     after = CaseService(registry, FixedClock(NOW), vault=Vault(MasterKeys(new_key)))  # old key gone
     clear = await after.identities.reveal(tenant.id, case_id, actors["supervisor"], "轮换后核验")
     assert clear == IDENTITY
     # Put the platform's key back, so later tests (and `huiying keys rotate`) find a key they know.
     back = Vault(MasterKeys(old.keys.current, older=(new_key,)))
-    assert await KeyKeeper(registry, vault=back).rotate_master_key() >= 1
+    assert await KeyKeeper(registry, SystemClock(), vault=back).rotate_master_key() >= 1
 
 
 async def test_identities_are_purged_after_the_retention_period(make_tenant, registry, actors):

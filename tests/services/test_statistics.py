@@ -11,7 +11,7 @@ from core.domain.commands import AcceptCase, DispatchCase, RegisterCase, ReplyMo
 from core.domain.errors import NotPermitted
 from core.domain.intake import IntakeDraft
 from core.services.cases import CaseService
-from core.services.clock import FixedClock
+from core.services.clock import FixedClock, SystemClock
 from core.services.statistics import StatisticsService
 from core.services.timers import TimerJobs
 from core.store.tenant_store import TenantStore
@@ -56,7 +56,7 @@ async def test_a_month_unit_by_unit_and_as_a_circular(make_tenant, registry, act
         )
     await TimerJobs(registry, clock).fire(tenant.id, late_timer)
 
-    report = await StatisticsService().monthly(tenant.id, actors["supervisor"], 2026, 10)
+    report = await StatisticsService(SystemClock()).monthly(tenant.id, actors["supervisor"], 2026, 10)
     lines = {line.unit_code: line for line in report.lines}
     jcs, dzb = lines["jcs"], lines["dzb"]
     assert (jcs.received, jcs.dispatched, jcs.replied, jcs.replied_on_time, jcs.late) == (2, 2, 1, 1, 1)
@@ -69,10 +69,10 @@ async def test_a_month_unit_by_unit_and_as_a_circular(make_tenant, registry, act
     assert "\t镇监察室\t2\t2\t0\t0\t2\t1\t1\t1\t1\t" in circular
     assert "逾期单位：镇监察室（1 件）" in circular
 
-    september = await StatisticsService().monthly(tenant.id, actors["supervisor"], 2026, 9)
+    september = await StatisticsService(SystemClock()).monthly(tenant.id, actors["supervisor"], 2026, 9)
     assert september.totals.received == 0
     with pytest.raises(NotPermitted):
-        await StatisticsService().monthly(tenant.id, actors["handler"], 2026, 10)
+        await StatisticsService(SystemClock()).monthly(tenant.id, actors["handler"], 2026, 10)
 
 
 # --- a generated month, checked against an independent count from the raw record -----------------
@@ -266,7 +266,7 @@ async def test_the_circular_is_issued_once_on_the_first_and_rendered(make_tenant
     again = await statistics.issue_circular(tenant.id, actors["supervisor"], 2026, 10)
     assert again.number == "通报-2026-10-2"  # on demand: a new edition
     assert await DocumentJobs(clock).render(tenant.id, mine[0].id)
-    documents = DocumentService(registry, service, clock)
+    documents = DocumentService(registry, service)
     pdf = await documents.download(tenant.id, mine[0].id, actors["supervisor"], "pdf")
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True).stdout.decode()

@@ -11,7 +11,7 @@ from core.domain.errors import NotPermitted
 from core.domain.intake import IntakeDraft
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
-from core.services.trends import trend_signals
+from core.services.trends import TrendService
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
@@ -48,7 +48,7 @@ async def test_repeats_and_a_common_issue_come_with_their_serials(make_tenant, r
     clock.at = NOW + timedelta(days=1)
     await service.intake(tenant.id, complaint("城东路灯不亮", "城建办"), actors["operator"])
 
-    signals = await trend_signals(tenant.id, actors["supervisor"], clock=clock)
+    signals = await TrendService(clock).signals(tenant.id, actors["supervisor"])
     kinds = {s.kind: s for s in signals}
     repeat = kinds["repeat_respondent"]
     assert set(repeat.case_ids) == set(list(serials)[:3])
@@ -56,4 +56,4 @@ async def test_repeats_and_a_common_issue_come_with_their_serials(make_tenant, r
     common = kinds["common_issue"]
     assert set(common.case_ids) == set(serials) and set(common.serials) == set(serials.values())
     with pytest.raises(NotPermitted):
-        await trend_signals(tenant.id, actors["handler"], clock=clock)
+        await TrendService(clock).signals(tenant.id, actors["handler"])

@@ -16,7 +16,7 @@ from core.services.archive import ArchiveService, verify_bundle
 from core.services.cases import CaseService
 from core.services.clock import FixedClock
 from core.services.documents import MAX_RENDER_ATTEMPTS, DocumentJobs, DocumentService
-from core.services.trends import trend_signals
+from core.services.trends import TrendService
 from core.store.documents import DocumentRepository
 from core.store.events import case_chain, chain_links
 from core.store.jobs import claim_due_renders
@@ -49,7 +49,7 @@ async def test_a_document_is_numbered_claimed_rendered_once_failed_and_queued_ag
     tenant = await make_tenant()
     clock = FixedClock(NOW)
     cases = CaseService(registry, clock)
-    documents = DocumentService(registry, cases, clock)
+    documents = DocumentService(registry, cases)
     named = complaint(anonymous=False, identity=IDENTITY, content=f"我是欧阳明远，电话 {IDENTITY['phone']}。")
     case_id = (await cases.intake(tenant.id, named, actors["operator"])).case.id
     first = await documents.issue(tenant.id, case_id, "registration_form", actors["operator"])
@@ -99,7 +99,7 @@ async def test_an_archive_bundle_is_built_and_checks_out(make_tenant, registry, 
     case_id, _ = await drive(cases, tenant, actors, PLUGINS["township"])
     other_id = (await cases.intake(tenant.id, complaint("另一件"), actors["operator"])).case.id
     await act(cases, tenant.id, case_id, CloseCase(summary="已整改"), actors, ("supervisor",))
-    archive = ArchiveService(registry, cases, clock)
+    archive = ArchiveService(registry, cases)
     info = await archive.request(tenant.id, case_id, actors["supervisor"])
     assert (tenant.id, info.id) in await claimed(NOW)  # the render worker builds it
     assert await DocumentJobs(clock).render(tenant.id, info.id) is True
@@ -131,6 +131,6 @@ async def test_trends_read_the_case_rows_alike(make_tenant, registry, actors):
     clock.at = NOW - timedelta(days=400)  # far outside every window
     await service.intake(tenant.id, complaint("路灯不亮", "城建办", received_at=clock.at), actors["operator"])
     clock.at = NOW + timedelta(days=1)
-    signals = await trend_signals(tenant.id, actors["supervisor"], clock=clock)
+    signals = await TrendService(clock).signals(tenant.id, actors["supervisor"])
     repeat = next(s for s in signals if s.kind == "repeat_respondent")
     assert sorted(repeat.case_ids) == ids and len(repeat.serials) == 3

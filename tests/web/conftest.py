@@ -24,8 +24,8 @@ def clock():
 
 @pytest.fixture
 def app(registry, clock):
-    from core.api.app import create_app
     from core.api.config import ApiConfig
+    from core.app import create_app
 
     # Plain http in tests: the session cookie must not be Secure-only.
     return create_app(

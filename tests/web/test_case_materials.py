@@ -236,8 +236,7 @@ async def test_the_dashboards_satisfaction_counts_the_months_verdicts(township, 
     from datetime import timedelta
 
     from core.domain.roles import Actor, Role
-    from core.services.cases import CaseService
-    from core.services.console import Console
+    from core.services.root import Services
 
     slug = township.slug
     case_id, operator, csrf = await dispatched_case(slug, sign_in)
@@ -250,7 +249,7 @@ async def test_the_dashboards_satisfaction_counts_the_months_verdicts(township, 
     assert fed.status_code == 302, fed.text
     await take_in(operator, slug, csrf, title="另一件，未评价")
 
-    console = Console(registry, clock, CaseService(registry, clock))
+    console = Services.build(registry, clock).console
     month = (clock.now() - timedelta(days=3), clock.now() + timedelta(days=1))
     supervisor_actor = Actor("supervisor", roles=frozenset({Role.SUPERVISOR}))
     counts = await console.satisfaction(township.id, supervisor_actor, *month)

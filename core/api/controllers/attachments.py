@@ -19,7 +19,7 @@ from core.api.schemas import RowId
 from core.api.security import requires
 from core.domain.roles import Permission
 from core.services.auth import Principal
-from core.store.attachments import StoredAttachment
+from core.services.values import StoredAttachment
 
 __all__ = ["AttachmentsController", "PublicAttachmentsController"]
 

@@ -11,7 +11,7 @@ from litestar.params import FromQuery, QueryParameter
 from core.api.controllers.deps import Services
 from core.domain.cases import CaseKind, CaseState, Channel
 from core.domain.errors import InvalidCommand
-from core.store.case_search import CaseQuery
+from core.services.values import CaseQuery
 
 __all__ = ["case_query"]
 

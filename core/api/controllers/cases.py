@@ -22,7 +22,7 @@ from core.domain.lifecycle import Action
 from core.domain.payloads import command_from_payload
 from core.domain.roles import Permission
 from core.services.auth import Principal
-from core.store.case_search import CaseQuery
+from core.services.values import CaseQuery
 
 __all__ = ["CasesController", "IdentityController"]
 

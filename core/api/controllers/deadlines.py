@@ -24,7 +24,6 @@ from core.services.deadlines import (
     DeadlineItem,
     DeadlineList,
     DeadlineScope,
-    DeadlineService,
     DeadlineWindow,
     OverdueByUnit,
 )
@@ -172,9 +171,7 @@ class DeadlinesController(Controller):
         Handlers see their own cases, unit heads their unit's, supervisors the whole tenant's.
         """
         user = request.user
-        found = await DeadlineService(services.registry, services.clock).mine(
-            user.tenant_id, user.actor, window
-        )
+        found = await services.deadlines.mine(user.tenant_id, user.actor, window)
         return deadlines_out(found)
 
     @get(
@@ -188,5 +185,5 @@ class DeadlinesController(Controller):
     ) -> OverdueByUnitOut:
         """How many cases of each unit are overdue now; cases with no unit come last (unit_code null)."""
         user = request.user
-        report = await DeadlineService(services.registry, services.clock).by_unit(user.tenant_id, user.actor)
+        report = await services.deadlines.by_unit(user.tenant_id, user.actor)
         return overdue_by_unit_out(report)

@@ -130,7 +130,7 @@ def handover_out(handover: Handover) -> HandoverOut:
 
 def _duty(services: Services) -> DutyService:
     # Stateless but for the clock, so built per request from the composition root's clock.
-    return DutyService(services.clock)
+    return services.duty
 
 
 class DutyController(Controller):

@@ -18,12 +18,9 @@ from core.api.schemas import RowId
 from core.api.security import requires
 from core.domain.errors import DocumentNotFound
 from core.domain.roles import Permission
-from core.services.archive import ArchiveService
 from core.services.auth import Principal
 from core.services.documents import DocumentService
-from core.services.export import CaseExport
-from core.store.case_search import CaseQuery
-from core.store.documents import DocumentInfo
+from core.services.values import CaseQuery, DocumentInfo
 
 __all__ = [
     "CaseListController",
@@ -136,7 +133,7 @@ async def _case_list(
     reveal_reason: str | None,
 ) -> Stream:
     user = request.user
-    listing = await CaseExport(services.cases).case_list(
+    listing = await services.export.case_list(
         user.tenant_id, user.actor, query, fmt, reveal_reason=reveal_reason
     )
     return Stream(
@@ -222,7 +219,7 @@ class ExportController(Controller):
         ``redaction`` names the recipient the file was made for. Never cached.
         """
         user = request.user
-        body = await CaseExport(services.cases).case_file(
+        body = await services.export.case_file(
             user.tenant_id, case_id, user.actor, recipient, reveal_reason=reveal_reason
         )
         return Response(body, headers={"Cache-Control": "no-store"})
@@ -241,7 +238,7 @@ class ExportController(Controller):
     ) -> list[DocumentOut]:
         """The documents issued on the case, oldest first."""
         user = request.user
-        documents = await CaseExport(services.cases).documents(user.tenant_id, case_id, user.actor)
+        documents = await services.export.documents(user.tenant_id, case_id, user.actor)
         states = {
             d.id: d.render_state
             for d in await _documents(services).of_case(user.tenant_id, case_id, user.actor)
@@ -314,7 +311,7 @@ class ExportController(Controller):
     ) -> Response[DocumentStatusOut]:
         """Ask for an archive bundle 归档; a worker builds it. Poll the ``Location``, then GET ``…/zip``."""
         user = request.user
-        archive = ArchiveService(services.registry, services.cases, services.clock)
+        archive = services.archive
         info = await archive.request(user.tenant_id, case_id, user.actor)
         out = _status(case_id, info)
         return Response(
@@ -365,7 +362,7 @@ class ExportController(Controller):
         if info.case_id != case_id:
             raise DocumentNotFound(document_id)
         if fmt == "zip":
-            archive = ArchiveService(services.registry, services.cases, services.clock)
+            archive = services.archive
             filename, zipped = await archive.download(user.tenant_id, document_id, user.actor)
             return Response(
                 zipped,
@@ -389,7 +386,7 @@ class ExportController(Controller):
 
 
 def _documents(services: Services) -> DocumentService:
-    return DocumentService(services.registry, services.cases, services.clock)
+    return services.documents
 
 
 class TenantDocumentsController(Controller):

@@ -15,8 +15,7 @@ from core.api.problems import PROBLEMS
 from core.api.schemas import RowId
 from core.api.security import tenant_scope
 from core.services.auth import Principal
-from core.services.delivery import Inbox
-from core.store.outbox import NotificationRecord
+from core.services.values import NotificationRecord
 
 __all__ = ["InboxController", "NotificationOut"]
 
@@ -60,7 +59,7 @@ class InboxController(Controller):
     ) -> list[NotificationOut]:
         """The caller's notifications, newest first; ``unread_only=true`` leaves out read ones."""
         user = request.user
-        notes = await Inbox(services.clock).notifications(
+        notes = await services.inbox.notifications(
             user.tenant_id, user.username, unread_only=unread_only, limit=limit
         )
         return [notification_out(note) for note in notes]
@@ -80,5 +79,5 @@ class InboxController(Controller):
     ) -> NotificationOut:
         """Mark one of the caller's notifications read; marking it again keeps the first time."""
         user = request.user
-        note = await Inbox(services.clock).mark_read(user.tenant_id, user.username, notification_id)
+        note = await services.inbox.mark_read(user.tenant_id, user.username, notification_id)
         return notification_out(note)

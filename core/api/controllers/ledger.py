@@ -141,7 +141,7 @@ def line_out(standing: LineStanding) -> LineOut:
 
 
 def _ledger(services: Services) -> LedgerService:
-    return LedgerService(services.registry, services.clock)
+    return services.ledger
 
 
 class LedgerController(Controller):

@@ -12,7 +12,7 @@ from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import StatusIn, TenantOut
 from core.api.security import platform_scope
-from core.store.tenants import TenantRecord
+from core.services.values import TenantRecord
 
 __all__ = ["PlatformController"]
 

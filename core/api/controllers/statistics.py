@@ -14,7 +14,6 @@ from core.api.problems import PROBLEMS
 from core.api.security import requires
 from core.domain.roles import Permission
 from core.services.auth import Principal
-from core.services.statistics import StatisticsService
 
 __all__ = ["StatisticsController", "TrendsController"]
 
@@ -94,7 +93,7 @@ class StatisticsController(Controller):
         ] = None,
     ) -> Response[Any]:
         user = request.user
-        report = await StatisticsService(services.clock).monthly(user.tenant_id, user.actor, year, month)
+        report = await services.statistics.monthly(user.tenant_id, user.actor, year, month)
         if format in ("csv", "xlsx"):
             content = report.csv().encode("utf-8-sig") if format == "csv" else report.xlsx()
             media = (
@@ -136,7 +135,7 @@ class StatisticsController(Controller):
         month: Annotated[int, QueryParameter(ge=1, le=12)],
     ) -> CircularOut:
         user = request.user
-        info = await StatisticsService(services.clock).issue_circular(user.tenant_id, user.actor, year, month)
+        info = await services.statistics.issue_circular(user.tenant_id, user.actor, year, month)
         return CircularOut(
             info.id, info.number, info.title, info.render_state, f"/api/v1/documents/{info.id}/pdf"
         )
@@ -162,11 +161,10 @@ class TrendsController(Controller):
         days: Annotated[int, QueryParameter(ge=7, le=366, description="回看天数")] = 90,
     ) -> list[SignalOut]:
         from core.domain.trends import TrendParams
-        from core.services.trends import trend_signals
 
         user = request.user
-        signals = await trend_signals(
-            user.tenant_id, user.actor, params=TrendParams(window_days=days), clock=services.clock
+        signals = await services.trends.signals(
+            user.tenant_id, user.actor, params=TrendParams(window_days=days)
         )
         return [
             SignalOut(s.kind, s.key, s.summary, s.count, list(s.case_ids), list(s.serials), s.baseline)

@@ -13,7 +13,7 @@ __all__ = ["TablesFirstManager"]
 class TablesFirstManager(MigrationManager):
     """A migration manager that runs its raw steps after its table steps, in one transaction.
 
-    Piccolo runs raw steps before ``add_table``/``add_column`` (STACK.md trap 10), so SQL on a
+    Piccolo runs raw steps before ``add_table``/``add_column`` (piccolo's migration manager orders them so), so SQL on a
     table made by the same migration (its policy, keys, triggers) would find no table.
     """
 

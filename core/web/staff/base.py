@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request
 
-from core.api.controllers.deps import Services
 from core.domain import sla
 from core.domain.cases import CaseState
 from core.domain.roles import Permission
@@ -18,6 +17,7 @@ from core.services.auth import Principal
 from core.services.cases import CaseView
 from core.services.console import Console
 from core.services.documents import DocumentService
+from core.services.root import Services
 from core.web.labels import urgency
 from core.web.pages import handlers_for_errors
 from core.web.session import signed_in
@@ -57,11 +57,11 @@ class Row:
 
 
 def console_for(services: Services) -> Console:
-    return Console(services.registry, services.clock, services.cases)
+    return services.console
 
 
 def documents_for(services: Services) -> DocumentService:
-    return DocumentService(services.registry, services.cases, services.clock)
+    return services.documents
 
 
 RENDER_STATES = {"pending": "生成中", "ready": "可下载", "failed": "生成失败"}

@@ -12,7 +12,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from core.api.controllers.deps import Services
 from core.domain import sla
 from core.domain.commands import COMMANDS
 from core.domain.errors import DocumentNotFound, DomainError, InvalidCommand
@@ -20,6 +19,7 @@ from core.domain.lifecycle import Action
 from core.domain.payloads import command_from_payload
 from core.domain.roles import Permission
 from core.services.auth import Principal
+from core.services.root import Services
 from core.web.forms import action_fields, payload_from_form
 from core.web.labels import countdown, urgency
 from core.web.pages import form_data

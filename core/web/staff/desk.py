@@ -9,13 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from core.api.controllers.deps import Services
 from core.domain.errors import DomainError, InvalidCommand
 from core.domain.roles import Permission
-from core.services.deadlines import DeadlineService
-from core.services.duty import DutyService
-from core.services.statistics import StatisticsService
-from core.store.case_search import CaseQuery
+from core.services.root import Services
+from core.services.values import CaseQuery
 from core.web.pages import form_data
 from core.web.session import check_csrf
 from core.web.staff.base import StaffPages, console_for
@@ -32,10 +29,10 @@ class DeskPages(StaffPages):
     ) -> Template:
         principal, _, context = await self._page(request, slug, services)
         actor = principal.actor
-        overdue = await DeadlineService(services.registry, services.clock).by_unit(principal.tenant_id, actor)
+        overdue = await services.deadlines.by_unit(principal.tenant_id, actor)
         local = services.clock.now().astimezone(context["zone"])
         # The dashboard shows no month-on-month change: the month before is not read.
-        report = await StatisticsService().monthly(
+        report = await services.statistics.monthly(
             principal.tenant_id, actor, local.year, local.month, compare=False
         )
         start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -69,7 +66,7 @@ class DeskPages(StaffPages):
         return await self._duty(principal, context, services, {}, "", False, 200)
 
     async def _duty(self, principal, context, services, values, error, done, status) -> Template:
-        duty = DutyService(services.clock)
+        duty = services.duty
         actor = principal.actor
         now = services.clock.now()
         local = now.astimezone(context["zone"])
@@ -115,7 +112,7 @@ class DeskPages(StaffPages):
         def lines(name: str) -> list[str]:
             return [line.strip() for line in values.get(name, "").splitlines() if line.strip()]
 
-        duty = DutyService(services.clock)
+        duty = services.duty
         current = await duty.on_duty(principal.tenant_id, principal.actor)
         try:
             if current is None or current.id is None:

@@ -11,15 +11,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from core.api.controllers.deps import Services
 from core.api.security import SESSION_COOKIE
 from core.domain.cases import CaseKind, CaseState
 from core.domain.errors import DomainError, InvalidCommand
 from core.domain.roles import Permission
 from core.domain.visibility import unit_bound
 from core.services.auth import authenticate_user
-from core.services.deadlines import DeadlineService
-from core.store.case_search import CaseQuery
+from core.services.root import Services
+from core.services.values import CaseQuery
 from core.web.labels import countdown
 from core.web.pages import form_data
 from core.web.session import (
@@ -153,9 +152,7 @@ class HomePages(StaffPages):
         deadlines = None
         next_cursor = None
         if view == "today":
-            deadlines = await DeadlineService(services.registry, services.clock).mine(
-                principal.tenant_id, actor, "today"
-            )
+            deadlines = await services.deadlines.mine(principal.tenant_id, actor, "today")
         else:
             query = CaseQuery(
                 states=(CaseState(state),) if state in CaseState.__members__.values() else OPEN_STATES,

@@ -10,11 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from core.api.controllers.deps import Services
 from core.domain.cases import CaseKind, Channel
 from core.domain.errors import DomainError, InvalidCommand
 from core.domain.intake import IntakeDraft
 from core.domain.roles import Permission
+from core.services.root import Services
 from core.web.pages import form_data
 from core.web.session import check_csrf
 from core.web.staff.base import StaffPages, console_for

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from core.api.app import create_app
 from core.api.config import ApiConfig
+from core.app import create_app
 from core.plugins import PluginRegistry
 from core.services.clock import FixedClock
 from tests.helpers import sign_in

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from core.api.app import create_app
 from core.api.config import ApiConfig
+from core.app import create_app
 from core.services.clock import FixedClock
 from core.services.tenants import onboard, read_tenant_file
 from tests.helpers import sign_in

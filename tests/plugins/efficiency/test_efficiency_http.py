@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from core.api.app import create_app
 from core.api.config import ApiConfig
+from core.app import create_app
 from core.services.clock import FixedClock
 from tests.helpers import sign_in
 

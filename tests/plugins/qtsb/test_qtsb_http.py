@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from core.api.app import create_app
 from core.api.config import ApiConfig
+from core.app import create_app
 from core.domain.decisions import SanctionKind
 from core.plugins import PluginRegistry
 from core.services.clock import FixedClock
