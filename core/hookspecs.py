@@ -107,7 +107,9 @@ def hy_case_classification(ctx: TenantContext, case: Case) -> Classification | N
 def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
     """Suggest the handling unit for a case (by area, industry, duty division, ...).
 
-    Called when a dispatcher opens the dispatch step; the dispatcher may choose another unit.
+    Called when a dispatcher opens the dispatch step (the case page preselects the unit and
+    the cause and shows the reason; ``GET /api/v1/cases/{id}/routing``) and when the case is
+    dispatched: the dispatcher may choose another unit unless the routing is ``binding``.
 
     Returns:
         A unit code of ``ctx.units`` with the cause and the reason; ``None`` defers. Core

@@ -171,7 +171,7 @@ def make_tenant(registry, unique_slug):
         reg = registry_ or registry
         config = TenantConfig.from_mapping(
             {
-                "slug": unique_slug(plugin),
+                "slug": unique_slug(plugin.replace("_", "-")),
                 "name": "测试租户",
                 "plugin": plugin,
                 "serial_prefix": prefix,

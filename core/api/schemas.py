@@ -30,6 +30,7 @@ __all__ = [
     "PublicReceiptOut",
     "PublicStatusOut",
     "RefreshIn",
+    "RoutingOut",
     "RowId",
     "SettingOut",
     "SettingsIn",
@@ -159,6 +160,15 @@ class PublicIntakeIn(Input):
     anonymous: bool = False
     identity: Identity = {}
     fields: Fields = {}
+
+
+class RoutingOut(Struct):
+    """The plugin's suggested handling unit; `binding`: no other unit is accepted."""
+
+    unit_code: str
+    cause: str
+    reason: str
+    binding: bool
 
 
 class TimerOut(Struct):

@@ -101,13 +101,17 @@ class CaseCommand:
 
 @dataclass(frozen=True, slots=True)
 class RegisterCase(CaseCommand):
-    """登记: classify what was received."""
+    """登记: confirm or change how the case is classified.
+
+    A field left out (None) keeps what the case has, which intake and the plugin set; only a
+    field given changes, and the event records the change from what to what.
+    """
 
     action: ClassVar[Action] = Action.REGISTER
-    category: str = ""
-    severity: Severity = Severity.GENERAL
-    complexity: Complexity = Complexity.GENERAL
-    flags: frozenset[SeverityFlag] = frozenset()
+    category: str | None = None
+    severity: Severity | None = None
+    complexity: Complexity | None = None
+    flags: frozenset[SeverityFlag] | None = None
 
 
 @dataclass(frozen=True, slots=True)

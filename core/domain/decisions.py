@@ -115,11 +115,16 @@ class Classification:
 
 @dataclass(frozen=True, slots=True)
 class Routing:
-    """The unit a case should go to, and why."""
+    """The unit a case should go to, and why.
+
+    With `binding`, the organisation's rules leave the dispatcher no choice: dispatching to
+    another unit is refused, naming the rule (`reason`).
+    """
 
     unit_code: str
     cause: str = ""
     reason: str = ""
+    binding: bool = False
 
 
 @dataclass(frozen=True, slots=True)

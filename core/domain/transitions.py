@@ -37,10 +37,10 @@ from core.domain.commands import (
 from core.domain.decisions import ApprovalStep, ReplyRequirements
 from core.domain.errors import RuleViolation
 from core.domain.events import CaseEvent
-from core.domain.lifecycle import next_state
+from core.domain.lifecycle import Action, next_state
 from core.domain.roles import Actor
 
-__all__ = ["Decision", "decide", "missing_sections", "pending_approvals"]
+__all__ = ["CLASSIFICATION", "Decision", "decide", "missing_sections", "pending_approvals", "refusal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +51,36 @@ class Decision:
     event: CaseEvent
 
 
+CLASSIFICATION = ("category", "severity", "complexity", "flags")
+"""The case fields that say what kind of case it is: set at intake (and by the plugin's
+classification hook), changed only by a register step that names them."""
+
+
 def pending_approvals(case: Case, chain: tuple[ApprovalStep, ...]) -> tuple[ApprovalStep, ...]:
     """The steps of `chain` the case still lacks, in order."""
     return tuple(step for step in chain if step.key not in case.approvals)
+
+
+def refusal(case: Case, action: Action, actor: Actor, chain: tuple[ApprovalStep, ...]) -> str | None:
+    """Why the core refuses `action` on `case` by `actor` whatever the payload says, or None.
+
+    The guards that depend on where the case stands (its approvals, its unit), not on what is
+    sent: `decide` applies them, and the actions offered to a person leave out every action
+    they refuse, so nothing is offered that would then be refused.
+    """
+    waiting = pending_approvals(case, chain)
+    match action:
+        case Action.APPROVE if not waiting:
+            return "审批已全部完成，无需再次签批 (no approval is pending)"
+        case Action.APPROVE if waiting[0].role not in actor.roles:
+            return f"当前审批环节“{waiting[0].label}”须由{waiting[0].role.label}签批"
+        case Action.SUBMIT_FOR_APPROVAL if not chain:
+            return "本案无需审批，可直接转办 (no approval chain for this case)"
+        case Action.DISPATCH if waiting:
+            return f"尚未完成审批，不能转办：待“{waiting[0].label}”签批"
+        case Action.REOPEN if case.unit_code is None:
+            return "该案件没有承办单位，不能重办；请重新登记 (no unit to reopen with)"
+    return None
 
 
 def _changes(
@@ -62,30 +89,15 @@ def _changes(
     """The fields `command` sets on `case`, after the core guards that depend on the command."""
     match command:
         case RegisterCase():
-            return {
-                "category": command.category,
-                "severity": command.severity,
-                "complexity": command.complexity,
-                "flags": command.flags,
-            }
+            given = {name: getattr(command, name) for name in CLASSIFICATION}
+            return {name: value for name, value in given.items() if value is not None}
         case ApproveCase():
-            waiting = pending_approvals(case, chain)
-            if not waiting:
-                raise RuleViolation("审批已全部完成，无需再次签批 (no approval is pending)")
-            step = waiting[0]
-            if step.role not in actor.roles:
-                raise RuleViolation(f"当前审批环节“{step.label}”须由{step.role.label}签批")
-            return {"approvals": (*case.approvals, step.key)}
+            return {"approvals": (*case.approvals, pending_approvals(case, chain)[0].key)}
         case SubmitForApproval():
-            if not chain:
-                raise RuleViolation("本案无需审批，可直接转办 (no approval chain for this case)")
             return {"approvals": ()}
         case RejectCase():
             return {"approvals": ()}
         case DispatchCase():
-            waiting = pending_approvals(case, chain)
-            if waiting:
-                raise RuleViolation(f"尚未完成审批，不能转办：待“{waiting[0].label}”签批")
             return {
                 "unit_code": command.unit_code,
                 "cause": command.cause,
@@ -109,8 +121,6 @@ def _changes(
         case FollowUp():
             return {"verified": case.verified or command.verified}
         case ReopenCase():
-            if case.unit_code is None:
-                raise RuleViolation("该案件没有承办单位，不能重办；请重新登记 (no unit to reopen with)")
             return {"satisfaction": None, "reply_mode": "", "reply_content": "", "verified": False}
     return {}
 
@@ -169,12 +179,22 @@ def decide(
         RuleViolation: a core guard refused (approval incomplete, wrong approver, reply mode).
     """
     to_state = next_state(case.state, command.action)
+    reason = refusal(case, command.action, actor, approval_chain)
+    if reason:
+        raise RuleViolation(reason)
     _check_reply(command, reply_requirements)
     changes = _changes(case, command, actor, approval_chain)
     updated = dataclasses.replace(case, state=to_state, version=case.version + 1, **changes)
     payload = {
         f.name: _plain(getattr(command, f.name)) for f in dataclasses.fields(command) if f.name != "action"
     }
+    reclassified = {
+        name: {"from": _plain(getattr(case, name)), "to": _plain(value)}
+        for name, value in changes.items()
+        if name in CLASSIFICATION and getattr(case, name) != value
+    }
+    if reclassified:  # who changed it is the event's actor, when its instant
+        payload["reclassified"] = reclassified
     event = CaseEvent(
         name=command.action.event_name,
         at=now,

@@ -6,7 +6,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from core.domain.cases import Case
-from core.domain.commands import CaseCommand, DispatchCase, InstructCase
+from core.domain.commands import CaseCommand, DispatchCase, EscalateCase, InstructCase
 from core.domain.events import CaseEvent, EventName
 from core.domain.roles import Role
 from core.services.duty import leader_on_duty
@@ -56,26 +56,25 @@ async def escalate_at_once(repo: TenantStore, tenant: LoadedTenant, case: Case, 
 async def relay(
     tenant: LoadedTenant, case: Case, command: CaseCommand, version: int, now: datetime
 ) -> list[str]:
-    """传: a dispatch reaches the receiving unit, and a leader's instruction whoever acts on it.
+    """传: a dispatch reaches the receiving unit; an instruction or a 督办 whoever acts on the case.
 
-    The unit's handlers and heads hear of a case sent to them (with its cause and opinion); an
-    instruction goes to the unit handling the case, or before dispatch to the intake officers
-    and the leader on duty. Nothing of the complainant's identity is in the message.
+    The unit's handlers and heads hear of a case sent to them (with its cause and opinion); a
+    leader's instruction and a manual 督办 go to the unit handling the case, or before dispatch
+    to the intake officers and the leader on duty. Nothing of the complainant's identity is in
+    the message.
     """
     if isinstance(command, DispatchCase):
         people = await _unit_people(case.tenant_id, command.unit_code)
         subject = f"新转办案件：{case.serial} {case.title}"
         body = f"案由：{command.cause}\n转办意见：{command.opinion}"
     elif isinstance(command, InstructCase):
-        if case.unit_code:
-            people = await _unit_people(case.tenant_id, case.unit_code)
-        else:
-            users = await TenantDirectory(case.tenant_id).users()
-            people = [u.username for u in users if u.active and Role.INTAKE_OFFICER in u.roles]
-            on_duty = await leader_on_duty(case.tenant_id, now)
-            people += [on_duty] if on_duty else []
+        people = await _acting_people(case, now)
         subject = f"领导批示：{case.serial} {case.title}"
         body = command.instruction
+    elif isinstance(command, EscalateCase):
+        people = await _acting_people(case, now)
+        subject = f"督办：{case.serial} {case.title}"
+        body = f"督办理由：{command.reason}\n请抓紧办理，并将办理情况及时反馈。"
     else:
         return []
     return await notify_users(
@@ -88,6 +87,16 @@ async def relay(
         case_id=case.id,
         webhook_url=tenant.ctx.settings.get("webhook_url", ""),
     )
+
+
+async def _acting_people(case: Case, now: datetime) -> list[str]:
+    """Who must act on the case now: its unit's handlers and heads, or before dispatch intake."""
+    if case.unit_code:
+        return await _unit_people(case.tenant_id, case.unit_code)
+    users = await TenantDirectory(case.tenant_id).users()
+    people = [u.username for u in users if u.active and Role.INTAKE_OFFICER in u.roles]
+    on_duty = await leader_on_duty(case.tenant_id, now)
+    return people + ([on_duty] if on_duty else [])
 
 
 async def _unit_people(tenant_id: int, unit_code: str) -> list[str]:

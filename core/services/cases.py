@@ -27,13 +27,14 @@ from core.domain.commands import (
     RegisterCase,
     SupplyMaterial,
 )
+from core.domain.decisions import Routing
 from core.domain.duty import on_duty
 from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import CaseEvent, EventName
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions
 from core.domain.roles import Actor, Permission, can, permission_for
-from core.domain.transitions import decide
+from core.domain.transitions import decide, refusal
 from core.plugins import PluginRegistry
 from core.services.access import scoped_query, visible_case
 from core.services.accountability import close_accountability
@@ -42,7 +43,7 @@ from core.services.clock import Clock
 from core.services.confidentiality import IdentityDesk, tenant_data_key
 from core.services.duty import tell_leader_of_new_case
 from core.services.tenants import LoadedTenant, load_tenant
-from core.services.timer_sync import start_timers, timers_after
+from core.services.timer_sync import start_timers, timer_refusal, timers_after
 from core.services.vault import Vault, default_vault
 from core.store.attachments import StoredAttachment
 from core.store.case_search import CaseQuery, search_cases
@@ -262,6 +263,8 @@ class CaseService:
                 for stored in await repo.timers.of_case(case.id)
                 if stored.timer.state is not sla.TimerState.STOPPED
             )
+            if isinstance(command, DispatchCase):
+                _check_routing(tenant, case, command)
             vetoes = hooks.transition_veto(case, command, open_timers)
             if vetoes:
                 raise RuleViolation("；".join(vetoes))
@@ -426,10 +429,54 @@ class CaseService:
             tenant_id, case_id, Actor.from_public(), filename, content_type, data, max_bytes, False
         )
 
+    async def routing(self, tenant_id: int, case_id: int, actor: Actor) -> Routing | None:
+        """The plugin's suggested handling unit for the case, with the cause and why (None: none)."""
+        actor.require(Permission.CASE_READ)
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            case = await visible_case(TenantStore(tenant_id), case_id, actor)
+        return tenant.hooks.case_routing(case)
+
     async def allowed_actions(self, tenant_id: int, case_id: int, actor: Actor) -> tuple[Action, ...]:
-        """The actions the table allows from the case's state that the actor's roles permit."""
-        view = await self.get(tenant_id, case_id, actor)
-        return tuple(a for a in allowed_actions(view.case.state) if actor.can(permission_for(a)))
+        """The actions `actor` may take on the case now, by the guards `perform` applies.
+
+        The lifecycle table from the case's state, the permission matrix, the plugin's role
+        narrowing and the core's guards that do not depend on the payload (approvals pending or
+        done, no chain to submit to, no unit to reopen with). The plugin's vetoes are asked
+        about each action with the command itself, so they refuse at `perform`.
+        """
+        actor.require(Permission.CASE_READ)
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            repo = TenantStore(tenant_id)
+            case = await visible_case(repo, case_id, actor)
+            timers = await repo.timers.of_case(case_id)
+        hooks = tenant.hooks
+        chain = hooks.approval_chain(case)
+        rules = hooks.sla_timers(case)
+
+        def offered(action: Action) -> bool:
+            permission = permission_for(action)
+            if not actor.can(permission):
+                return False
+            narrowed = hooks.action_roles(case, action)
+            if narrowed is not None and not any(r in narrowed and can([r], permission) for r in actor.roles):
+                return False
+            return (
+                refusal(case, action, actor, chain) is None and timer_refusal(action, timers, rules) is None
+            )
+
+        return tuple(action for action in allowed_actions(case.state) if offered(action))
+
+
+def _check_routing(tenant: LoadedTenant, case: Case, command: DispatchCase) -> None:
+    """A binding route leaves no choice of unit (the plugin's rule, named)."""
+    route = tenant.hooks.case_routing(case)
+    if route is None or not route.binding or command.unit_code == route.unit_code:
+        return
+    unit = tenant.ctx.unit(route.unit_code)
+    name = f"{unit.name}（{route.unit_code}）" if unit else route.unit_code
+    raise RuleViolation(f"按本单位分流规定，本案须转{name}办理：{route.reason or '未说明'}")
 
 
 def _check_against_tenant(tenant: LoadedTenant, case: Case, command: CaseCommand) -> None:

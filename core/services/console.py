@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.domain.cases import CaseKind, CaseState, Satisfaction
-from core.domain.decisions import DocumentTemplate, IntakeSchema, ReplyRequirements, StandardPhrase
+from core.domain.decisions import DocumentTemplate, IntakeSchema, ReplyRequirements, Routing, StandardPhrase
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
+from core.domain.phrases import fill_phrase, phrase_values
 from core.domain.roles import Actor, Permission, Role
 from core.domain.tenancy import Unit
 from core.plugins import PluginRegistry
@@ -75,6 +76,7 @@ class CasePage:
     templates: tuple[DocumentTemplate, ...]  # what the actor may issue on the case (empty: may not)
     handlers: tuple[str, ...]  # usernames that may sign for the case in its unit
     field_labels: dict[str, str]  # the plugin's names for intake fields and identity keys
+    routing: Routing | None = None  # the plugin's suggested unit, when dispatching is open
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +167,17 @@ class Console:
             actions=actions,
             units=tenant.ctx.units,
             reply=tenant.hooks.reply_requirements(case),
-            phrases=tenant.hooks.register_phrases(),
+            phrases=tuple(
+                fill_phrase(p, phrase_values(case, events, tenant.ctx.units))
+                for p in tenant.hooks.register_phrases()
+            ),
             identity=identity,
             attachments=tuple(attachments),
             documents=tuple(documents),
             templates=tuple(templates),
             handlers=handlers,
             field_labels={spec.key: spec.label for spec in tenant.hooks.intake_schema(case.kind).fields},
+            routing=tenant.hooks.case_routing(case) if Action.DISPATCH in actions else None,
         )
 
     async def intake_form(self, tenant_id: int, actor: Actor, kind: CaseKind) -> IntakeForm:
@@ -180,7 +186,8 @@ class Console:
             raise NotPermitted("您的角色无权受理登记案件")
         async with tenant_tx(tenant_id):
             tenant = await load_tenant(tenant_id, self.registry)
-        return IntakeForm(kind, tenant.hooks.intake_schema(kind), tenant.hooks.register_phrases())
+        phrases = tuple(fill_phrase(p, {}) for p in tenant.hooks.register_phrases())  # no case yet
+        return IntakeForm(kind, tenant.hooks.intake_schema(kind), phrases)
 
     async def repeat_caller(self, tenant_id: int, actor: Actor, phone: str) -> RepeatCaller:
         """The tenant's recent cases with this phone number (by blind index), for the intake page.

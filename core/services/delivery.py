@@ -24,8 +24,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-import httpx
-
 from core.domain.errors import DomainError
 from core.services.clock import Clock
 from core.store.outbox import NotificationRecord, OutboxRepository
@@ -238,6 +236,8 @@ class Deliverer:
             EVENT_HEADER: "notification",
             "User-Agent": "Huiying-Webhook/1",
         }
+        import httpx  # here, not at the top: every process builds a Deliverer, few send webhooks
+
         try:
             timeout = self.config.webhook_timeout
             async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:

@@ -6,12 +6,13 @@ What each step does to a timer is the plugin's rule (`TimerRule`) and the domain
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from core.domain import sla
 from core.domain.cases import Case
 from core.domain.commands import CaseCommand, ConfirmRemedy, ExtendCase, OrderRemedy, SetDeadline
+from core.domain.decisions import TimerRule
 from core.domain.errors import RuleViolation
 from core.domain.lifecycle import Action
 from core.services.tenants import LoadedTenant
@@ -109,6 +110,29 @@ async def _set_deadline(
 REMEDY_TIMER = "remedy"
 
 
+def timer_refusal(action: Action, timers: Sequence[StoredTimer], rules: Sequence[TimerRule]) -> str | None:
+    """Why the case's timers refuse `action` whatever its payload, or None.
+
+    A remedy is confirmed only while an order runs, and a new order waits until the last one
+    is confirmed; a date is agreed only for a running timer the plugin's `rules` make
+    negotiable, and time is extended only on a live timer they give a cap.
+    `CaseService.allowed_actions` asks this too, so none of them is offered in vain.
+    """
+    live = {t.timer.kind for t in timers if t.timer.state in (sla.TimerState.RUNNING, sla.TimerState.PAUSED)}
+    running = {t.timer.kind for t in timers if t.timer.state is sla.TimerState.RUNNING}
+    if action is Action.SET_DEADLINE and not running & {rule.kind for rule in rules if rule.negotiable}:
+        return "本案没有可与当事人约定日期的期限"
+    if action is Action.EXTEND and not live & {rule.kind for rule in rules if rule.extension_cap is not None}:
+        return "本案没有可延期的期限"
+    remedy = next((t.timer for t in timers if t.timer.kind == REMEDY_TIMER), None)
+    open_order = remedy is not None and remedy.state in (sla.TimerState.RUNNING, sla.TimerState.BREACHED)
+    if action is Action.CONFIRM_REMEDY and not open_order:
+        return "本案没有待验收的整改要求"
+    if action is Action.ORDER_REMEDY and open_order:
+        return "本案已有未验收的整改要求；请先验收，再下达新的整改要求"
+    return None
+
+
 async def _remedy_timer(
     repo: TenantStore,
     tenant: LoadedTenant,
@@ -117,18 +141,14 @@ async def _remedy_timer(
     now: datetime,
 ) -> dict[str, list[str]]:
     """An order to put things right runs a `remedy` deadline until the remedy is confirmed."""
-    stored = next((t for t in await repo.timers.of_case(case.id) if t.timer.kind == REMEDY_TIMER), None)
-    open_order = stored is not None and stored.timer.state in (
-        sla.TimerState.RUNNING,
-        sla.TimerState.BREACHED,
-    )
+    timers = await repo.timers.of_case(case.id)
+    reason = timer_refusal(command.action, timers, tenant.hooks.sla_timers(case))
+    if reason:
+        raise RuleViolation(reason)
+    stored = next((t for t in timers if t.timer.kind == REMEDY_TIMER), None)
     if isinstance(command, ConfirmRemedy):
-        if stored is None or not open_order:
-            raise RuleViolation("本案没有待验收的整改要求")
         await repo.timers.update(stored.id, sla.stop(stored.timer, now), rearm=False)
         return {"stopped": [REMEDY_TIMER]}
-    if open_order:
-        raise RuleViolation("本案已有未验收的整改要求；请先验收，再下达新的整改要求")
     timer = sla.start_timer_until(REMEDY_TIMER, now, command.due_on, tenant.calendar, basis="责令整改")
     if stored is None:
         await repo.timers.add(case.id, "整改期限", timer)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from core.store.attachments import StoredAttachment
 from core.store.case_search import CaseQuery
+from core.store.cases import CaseNotFound
 from core.store.directory import UserRecord
 from core.store.documents import DocumentInfo
 from core.store.outbox import NotificationRecord
@@ -15,6 +16,7 @@ from core.store.tenants import TenantRecord
 from core.store.timers import StoredTimer
 
 __all__ = [
+    "CaseNotFound",
     "CaseQuery",
     "DocumentInfo",
     "NotificationRecord",

@@ -6,8 +6,6 @@ import contextlib
 import io
 import re
 
-from piccolo.apps.migrations.commands.forwards import run_forwards
-
 from core.store import dialect
 from core.store.engine import DB
 
@@ -26,6 +24,10 @@ async def migrate(*, app_role: str | None = None) -> str:
     Returns what piccolo reported. The app role gets no TRUNCATE, no BYPASSRLS, and only
     INSERT and SELECT on the append-only event log.
     """
+    # Imported here: piccolo's migration commands pull in black (over 100 ms), which only the
+    # migrate command needs, not every process that builds the services.
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         result = await run_forwards("all")

@@ -59,8 +59,13 @@ def action_fields(
     reply_modes: Sequence[str] = (),
     reply_sections: Sequence[str] = (),
     me: str = "",
+    current: Mapping[str, Any] | None = None,
 ) -> tuple[FormField, ...]:
-    """The inputs of `action`'s form, with the choices the tenant offers (units, reply modes)."""
+    """The inputs of `action`'s form, with the choices the tenant offers (units, reply modes).
+
+    `current` prefills the fields the case already has a value for (its classification on the
+    register form), so submitting the form unchanged changes nothing.
+    """
     cls = COMMANDS[action]
     hints = typing.get_type_hints(cls)
     fields: list[FormField] = []
@@ -99,6 +104,13 @@ def action_fields(
             fields.append(FormField(name, label, "text"))
         else:
             fields.append(FormField(name, label, "textarea"))
+    if current:
+        fields = [
+            dataclasses.replace(f, value=str(getattr(current[f.name], "value", current[f.name])))
+            if f.name in current and f.widget in ("text", "select") and current[f.name] not in (None, "")
+            else f
+            for f in fields
+        ]
     return tuple(fields)
 
 

@@ -221,6 +221,12 @@ def test_event_data_is_plain() -> None:
         "severity": "major",
         "complexity": "complex",
         "flags": ["mass", "sudden"],
+        "reclassified": {
+            "category": {"from": "", "to": "untrue"},
+            "severity": {"from": "general", "to": "major"},
+            "complexity": {"from": "general", "to": "complex"},
+            "flags": {"from": [], "to": ["mass", "sudden"]},
+        },
     }
     extend = ExtendCase(period=Period.parse("10个工作日"), reason="需现场核查", timer="handling")
     handling = make_case(CaseState.IN_HANDLING, unit_code="jcs")

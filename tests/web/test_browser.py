@@ -287,3 +287,40 @@ async def test_a_platform_admin_onboards_a_tenant_whose_admin_signs_in(person, p
     newcomer = await person()
     await sign_in(newcomer, slug, "boss", "first-pass-2026")
     assert "周站长" in await newcomer.locator("header").inner_text()
+
+
+async def test_a_standard_phrase_is_inserted_into_the_form_being_written(station, person, registry):
+    from core.domain.cases import CaseKind, Channel
+    from core.domain.commands import RegisterCase
+    from core.domain.intake import IntakeDraft
+    from core.domain.lifecycle import Action
+    from core.domain.roles import Actor, Role
+    from core.services.cases import CaseService
+    from core.services.clock import SystemClock
+
+    operator = Actor("operator", roles=frozenset({Role.INTAKE_OFFICER}))
+    cases = CaseService(registry, SystemClock())
+    draft = IntakeDraft(
+        kind=CaseKind.CONSULTATION,
+        channel=Channel.PHONE,
+        title="网购退货",
+        content="商家不退货",
+        anonymous=True,
+    )
+    case_id = (await cases.intake(station.id, draft, operator)).case.id
+    await cases.perform(station.id, case_id, RegisterCase(), operator)
+    page = await person()
+    await sign_in(page, station.slug, "operator")
+    await page.goto(f"/t/{station.slug}/cases/{case_id}")
+    label = Action.REFER_OUT.label
+    box = page.locator("details.action", has=page.locator("summary", has_text=re.compile(f"^{label}$")))
+    await box.locator("summary").click()
+    reason = box.locator('[name="reason"]')
+    await reason.fill("属市场监管部门职责。")
+    phrase = page.locator(".insert-phrase", has_text="插入").filter(
+        has=page.locator("xpath=self::*[contains(@data-phrase, '已转至')]")
+    )
+    await phrase.first.click()
+    written = await reason.input_value()
+    assert written.startswith("属市场监管部门职责。你好，您的投诉（举报）我们已转至")
+    assert "{department}" not in written

@@ -14,7 +14,17 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from core.api.controllers.case_filters import case_query
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
-from core.api.schemas import CaseOut, CasePageOut, EventOut, Input, IntakeIn, RowId, case_out, event_out
+from core.api.schemas import (
+    CaseOut,
+    CasePageOut,
+    EventOut,
+    Input,
+    IntakeIn,
+    RoutingOut,
+    RowId,
+    case_out,
+    event_out,
+)
 from core.api.security import requires
 from core.domain.errors import InvalidCommand
 from core.domain.intake import IntakeDraft
@@ -162,6 +172,23 @@ class CasesController(Controller):
         """The actions the caller may perform on the case now."""
         user = request.user
         return list(await services.cases.allowed_actions(user.tenant_id, case_id, user.actor))
+
+    @get(
+        "/{case_id:int}/routing",
+        guards=[requires(Permission.CASE_READ)],
+        summary="建议承办单位（分流规则）",
+        responses=PROBLEMS,
+    )
+    async def routing(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: RowId,
+        services: NamedDependency[Services],
+    ) -> RoutingOut | None:
+        """The unit the tenant's rules suggest for the case, with the cause and why; null: none."""
+        user = request.user
+        route = await services.cases.routing(user.tenant_id, case_id, user.actor)
+        return RoutingOut(route.unit_code, route.cause, route.reason, route.binding) if route else None
 
     @post(
         "/{case_id:int}/actions/{action:str}",

@@ -18,6 +18,7 @@ from core.domain.errors import DocumentNotFound, DomainError, InvalidCommand
 from core.domain.lifecycle import Action
 from core.domain.payloads import command_from_payload
 from core.domain.roles import Permission
+from core.domain.transitions import CLASSIFICATION
 from core.services.auth import Principal
 from core.services.root import Services
 from core.web.forms import action_fields, payload_from_form
@@ -68,6 +69,7 @@ class CasePages(StaffPages):
                 reply_modes=[mode.value for mode in page.reply.modes],
                 reply_sections=page.reply.sections,
                 me=principal.username,
+                current=_current_values(page, action),
             )
             forms.append((action, fields))
         now = services.clock.now()
@@ -90,7 +92,14 @@ class CasePages(StaffPages):
                 "sent": sent or {},
                 "revealed": revealed,
                 "created": request.query_params.get("created") == "1",
-                "phrases": [p for p in page.phrases if p.step is None or p.step in page.actions],
+                # Any time, the steps open now, and the step just taken (what to tell the caller).
+                "phrases": [
+                    p
+                    for p in page.phrases
+                    if p.step is None
+                    or p.step in page.actions
+                    or (page.events and p.step == page.events[-1].action)
+                ],
                 "countdown": countdown,
                 "second": timedelta(seconds=1),
                 "can_reveal": principal.actor.can(Permission.IDENTITY_REVEAL),
@@ -325,3 +334,10 @@ class CasePages(StaffPages):
         )
 
     # --- supervision dashboard ----------------------------------------------------------------
+
+
+def _current_values(page, action: Action) -> dict[str, object]:
+    """What a form starts with: the case's classification, or the plugin's suggested route."""
+    if action is Action.DISPATCH and page.routing is not None:
+        return {"unit_code": page.routing.unit_code, "cause": page.routing.cause}
+    return {name: getattr(page.view.case, name) for name in CLASSIFICATION}

@@ -1,0 +1,88 @@
+"""Walking a case forward as a tenant's demo people would, for tests that ask every plugin.
+
+`walk` advances a fresh case step by step, each step the first of `FORWARD` that someone is
+offered, with a payload valid for the plugin (`command`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from core.domain.calendar import Period
+from core.domain.cases import CaseKind, CaseState, Channel
+from core.domain.commands import ReplyMode
+from core.domain.intake import IntakeDraft
+from core.domain.lifecycle import Action
+from core.sdk.samples import ConformanceSamples
+from core.services.values import CaseNotFound
+
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+# The steps a case advances by, each the first of these someone is offered and can take.
+FORWARD = (
+    Action.REGISTER,
+    Action.ACCEPT,
+    Action.SUBMIT_FOR_APPROVAL,
+    Action.APPROVE,
+    Action.DISPATCH,
+    Action.SIGN_FOR,
+    Action.REPLY,
+)
+EXTENSION = {"efficiency": "5 days"}
+PLUGINS = ("township", "qtsb", "efficiency", "company", "commerce12312", "civic_center", "cdc")
+
+
+def command(action: Action, actor, plugin: str):
+    sample = ConformanceSamples().sample_command(action)
+    if action is Action.REFER_OUT:  # the receiving body with its phone, as 12312 requires
+        return dataclasses.replace(sample, agency="县市场监督管理局（电话 12315）")
+    if action is Action.EXTEND:  # in the unit of the plugin's cap (calendar days for efficiency)
+        return dataclasses.replace(sample, period=Period.parse(EXTENSION.get(plugin, "5 working days")))
+    if action is Action.DISPATCH:
+        return dataclasses.replace(sample, unit_code="jcs")
+    if action is Action.SIGN_FOR:
+        return dataclasses.replace(sample, handler=actor.username)
+    if action is Action.REPLY:
+        return dataclasses.replace(sample, mode=ReplyMode.PHONE, content="已电话答复：公开栏已更新。")
+    return sample
+
+
+async def new_case(service, tenant_id, actors) -> int:
+    draft = IntakeDraft(
+        kind=CaseKind.CONSULTATION,
+        channel=Channel.PHONE,
+        title="政务公开目录在哪里查询",
+        content="请告知政务公开目录的查询方式。",
+        anonymous=True,
+    )
+    return (await service.intake(tenant_id, draft, actors["operator"])).case.id
+
+
+async def offered_to(service, tenant_id, case_id, actor) -> set[Action]:
+    try:
+        return set(await service.allowed_actions(tenant_id, case_id, actor))
+    except CaseNotFound:  # another unit's case: nothing is offered, and nothing succeeds
+        return set()
+
+
+async def walk(service, tenant_id, actors, stages: int, plugin: str) -> int:
+    """A fresh case advanced `stages` steps, each by the first demo person offered it."""
+    case_id = await new_case(service, tenant_id, actors)
+    for _ in range(stages):
+        offers = {actor: await offered_to(service, tenant_id, case_id, actor) for actor in actors.values()}
+        action, actor = next(
+            ((a, actor) for a in FORWARD for actor, offered in offers.items() if a in offered), (None, None)
+        )
+        if action is None:
+            break  # the case went as far as these steps take it
+        await service.perform(tenant_id, case_id, command(action, actor, plugin), actor)
+    return case_id
+
+
+async def walk_to(service, tenant_id, actors, state: CaseState, plugin: str) -> int:
+    """A fresh case walked forward until it reaches `state`."""
+    for stages in range(len(FORWARD) + 1):
+        case_id = await walk(service, tenant_id, actors, stages, plugin)
+        if (await service.get(tenant_id, case_id, actors["supervisor"])).case.state is state:
+            return case_id
+    raise AssertionError(f"{plugin}: no walk reaches {state.value}")
