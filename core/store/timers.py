@@ -182,12 +182,6 @@ class TimerRepository(TenantScoped):
             found.timers[row["id"]] = (timer_from_row(row), row["warned_at"], row["breached_at"])
         return found
 
-    async def stamp(
-        self, timer_id: int, *, state: str, warned_at: datetime | None, breached_at: datetime | None
-    ) -> None:
-        """Record that a phase fired (in the transaction that carried out its effects)."""
-        await self.stamp_many([(timer_id, state, warned_at, breached_at)])
-
     async def stamp_many(self, stamps: Sequence[tuple[int, str, datetime | None, datetime | None]]) -> None:
         """Record fired phases as (timer id, state, warned at, breached at).
 
