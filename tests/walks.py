@@ -7,11 +7,12 @@ offered, with a payload valid for the plugin (`command`).
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from datetime import UTC, datetime
 
 from core.domain.calendar import Period
 from core.domain.cases import CaseKind, CaseState, Channel
-from core.domain.commands import ReplyMode
+from core.domain.commands import RegisterCase, ReplyMode
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
 from core.sdk.samples import ConformanceSamples
@@ -33,6 +34,8 @@ PLUGINS = ("township", "qtsb", "efficiency", "company", "commerce12312", "civic_
 
 
 def command(action: Action, actor, plugin: str):
+    if action is Action.REGISTER:  # as the staff form sends it: the intake's classification kept
+        return RegisterCase()
     sample = ConformanceSamples().sample_command(action)
     if action is Action.REFER_OUT:  # the receiving body with its phone, as 12312 requires
         return dataclasses.replace(sample, agency="县市场监督管理局（电话 12315）")
@@ -47,14 +50,55 @@ def command(action: Action, actor, plugin: str):
     return sample
 
 
-async def new_case(service, tenant_id, actors) -> int:
-    draft = IntakeDraft(
+def consultation() -> IntakeDraft:
+    return IntakeDraft(
         kind=CaseKind.CONSULTATION,
         channel=Channel.PHONE,
         title="政务公开目录在哪里查询",
         content="请告知政务公开目录的查询方式。",
         anonymous=True,
     )
+
+
+IDENTITY = {"name": "张三", "phone": "13800000000", "address": "南溪镇东街 1 号"}
+
+
+def acceptable_fields(plugin: str, hooks, kind: CaseKind) -> dict:
+    """Intake answers the plugin accepts: the ones its conformance run uses."""
+    module = importlib.import_module(f"tests.plugins.{plugin}.test_{plugin}_conformance")
+    kits = [
+        value
+        for name, value in vars(module).items()
+        if name.startswith("Test") and isinstance(value, type) and value.__module__ == module.__name__
+    ]
+    kit = next((k for k in kits if "case_fields" in vars(k)), kits[0])
+    # The kit's sample tenant has other units than the test tenants (jcs, dzb).
+    return dict(kit().case_fields(hooks, kind)) | TENANT_UNITS.get(plugin, {})
+
+
+TENANT_UNITS = {"civic_center": {"accused_unit": "dzb"}}
+
+
+def full_draft(plugin: str, hooks, kind: CaseKind = CaseKind.COMPLAINT, channel: Channel = Channel.PHONE):
+    """A named case of `kind` with every intake field answered, as the plugin accepts them."""
+    schema = hooks.intake_schema(kind)
+    identity = {
+        spec.key: IDENTITY.get(spec.key, f"示例{spec.label}")
+        for spec in schema.fields
+        if kind in spec.kinds and spec.identity
+    }
+    return IntakeDraft(
+        kind=kind,
+        channel=channel,
+        title="村务公开栏长期未更新",
+        content="反映村务公开栏半年未更新，要求公开最新收支。",
+        identity=IDENTITY | identity,
+        fields=acceptable_fields(plugin, hooks, kind),
+    )
+
+
+async def new_case(service, tenant_id, actors, draft: IntakeDraft | None = None) -> int:
+    draft = draft or consultation()
     return (await service.intake(tenant_id, draft, actors["operator"])).case.id
 
 
@@ -65,9 +109,12 @@ async def offered_to(service, tenant_id, case_id, actor) -> set[Action]:
         return set()
 
 
-async def walk(service, tenant_id, actors, stages: int, plugin: str) -> int:
-    """A fresh case advanced `stages` steps, each by the first demo person offered it."""
-    case_id = await new_case(service, tenant_id, actors)
+async def walk(service, tenant_id, actors, stages: int, plugin: str, draft: IntakeDraft | None = None) -> int:
+    """A fresh case advanced `stages` steps, each by the first demo person offered it.
+
+    The case is `draft`, by default an anonymous consultation.
+    """
+    case_id = await new_case(service, tenant_id, actors, draft)
     for _ in range(stages):
         offers = {actor: await offered_to(service, tenant_id, case_id, actor) for actor in actors.values()}
         action, actor = next(

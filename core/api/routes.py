@@ -24,7 +24,7 @@ from core.api.controllers.inbox import InboxController
 from core.api.controllers.ledger import LedgerController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
-from core.api.controllers.statistics import StatisticsController, TrendsController
+from core.api.controllers.statistics import ReportController, StatisticsController, TrendsController
 
 __all__ = ["api_handlers", "client_address", "openapi_config", "require_json"]
 
@@ -116,6 +116,7 @@ def api_handlers(config: ApiConfig, public_middleware: list[Middleware]) -> list
         InboxController,
         DeadlinesController,
         StatisticsController,
+        ReportController,
         TrendsController,
         LedgerController,
         DutyController,

@@ -49,13 +49,26 @@ class FieldSpec:
     kinds: frozenset[CaseKind] = frozenset(CaseKind)
     identity: bool = False  # part of the complainant's identity: stored apart, masked when shown
     help: str = ""
-    # A closed list of answers, (value, Chinese label) pairs; empty means free text. Intake
-    # refuses a value outside the list; forms show the labels as a drop-down.
+    # A list of answers, (value, Chinese label) pairs; empty means free text. Intake refuses a
+    # value outside the list and forms show the labels as a drop-down, unless `others_allowed`:
+    # then the list only names the known answers (suggested while typing, printed by label) and
+    # another answer is taken as typed.
     choices: tuple[tuple[str, str], ...] = ()
+    others_allowed: bool = False
 
     def choice_label(self, value: Any) -> str | None:
         """The label of `value` among the choices, or None when it is not one of them."""
         return next((label for key, label in self.choices if key == value), None)
+
+    def text(self, value: Any) -> str:
+        """An answer as people read it: a choice by its label, yes/no as 是/否, a list joined."""
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, list | tuple):
+            return "、".join(self.text(item) for item in value)
+        return self.choice_label(str(value)) or str(value)
 
 
 def _blank(value: Any) -> bool:
@@ -87,10 +100,15 @@ class IntakeSchema:
             (spec, values[spec.key])
             for spec in self.fields
             if spec.choices
+            and not spec.others_allowed
             and kind in spec.kinds
             and not _blank(values.get(spec.key))
             and spec.choice_label(values[spec.key]) is None
         )
+
+    def label_of(self, value: str) -> str:
+        """The label of a choice of any field (a category is one of them), else `value` itself."""
+        return next((label for spec in self.fields if (label := spec.choice_label(value))), value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from core.domain.cases import Case, CaseKind
 from core.domain.commands import ReplyMode
-from core.domain.decisions import DocumentTemplate, FieldSpec, IntakeSchema
+from core.domain.decisions import DocumentTemplate, IntakeSchema
 from core.domain.errors import InvalidCommand
 from core.domain.events import CaseEvent, EventName
 from core.domain.masking import mask_identity
@@ -195,16 +195,6 @@ def field_placeholders(schema: IntakeSchema | None, kind: CaseKind) -> dict[str,
     }
 
 
-def _field_text(spec: FieldSpec, value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list | tuple):
-        return "、".join(_field_text(spec, item) for item in value)
-    return dict(spec.choices).get(str(value), str(value))
-
-
 def render_document(
     template: DocumentTemplate,
     case: Case,
@@ -245,9 +235,7 @@ def render_document(
     specs = {spec.key: spec for spec in (schema.fields if schema else ()) if not spec.identity}
     fields = field_placeholders(schema, case.kind)
     values |= {
-        name: _field_text(
-            specs[name.removeprefix(FIELD_PREFIX)], case.fields.get(name.removeprefix(FIELD_PREFIX))
-        )
+        name: specs[name.removeprefix(FIELD_PREFIX)].text(case.fields.get(name.removeprefix(FIELD_PREFIX)))
         for name in fields
     }
     return fill(template.body, values, PLACEHOLDERS | frozenset(fields))

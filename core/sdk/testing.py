@@ -69,6 +69,7 @@ from core.domain.documents import (
     resolve_templates,
 )
 from core.domain.lifecycle import Action, allowed_actions
+from core.domain.reporting import CASE_ATTRIBUTES
 from core.domain.roles import Role
 from core.domain.tenancy import SettingSpec
 from core.plugins import TenantHooks, new_manager
@@ -83,10 +84,6 @@ def _describe(case: Case) -> str:
     """A short label for assertion messages."""
     who = "anonymous" if case.anonymous else "named"
     return f"{case.kind}/{case.state}/{case.complexity}/{case.severity}/{who}"
-
-
-def _case_attributes() -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(Case))
 
 
 class PluginConformance(ConformanceSamples):
@@ -392,9 +389,10 @@ class PluginConformance(ConformanceSamples):
         assert all(isinstance(d, StatisticsDimension) for d in dimensions), dimensions
         keys = [d.key for d in dimensions]
         assert len(keys) == len(set(keys)), f"statistics dimension keys repeat: {keys}"
-        # A dimension breaks statistics down by a case attribute or an intake field.
-        known = _case_attributes() | {
-            spec.key for kind in CaseKind for spec in hooks.intake_schema(kind).fields
+        # A dimension breaks statistics down by a case attribute or an intake field, never by
+        # the complainant's identity (kept apart, and no table may group people by name).
+        known = CASE_ATTRIBUTES | {
+            spec.key for kind in CaseKind for spec in hooks.intake_schema(kind).fields if not spec.identity
         }
         for dimension in dimensions:
             assert dimension.label.strip(), dimension

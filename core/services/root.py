@@ -90,7 +90,7 @@ class Services:
             archive=ArchiveService(registry, cases),
             export=CaseExport(cases),
             deadlines=DeadlineService(registry, clock),
-            statistics=StatisticsService(clock),
+            statistics=StatisticsService(registry, clock),
             trends=TrendService(clock),
             ledger=LedgerService(registry, clock),
             duty=DutyService(clock),
@@ -101,7 +101,7 @@ class Services:
             operations=Operations(registry, timer_jobs),
             timer_jobs=timer_jobs,
             document_jobs=DocumentJobs(clock),
-            circular_jobs=CircularJobs(clock),
+            circular_jobs=CircularJobs(registry, clock),
             deliverer=Deliverer(delivery or DeliveryConfig.from_env(), clock),
         )
 

@@ -1,7 +1,8 @@
-"""Monthly statistics per handling unit and the monthly circular 月度通报 (12312: 每月统计, 全系统通报).
+"""Statistics per handling unit and by the plugin's dimensions; the monthly circular 月度通报.
 
-Counted in the tenant's local month, each case under the unit it is with now (the unit named
-by the dispatch for "dispatched"):
+(12312: 每月统计, 全系统通报.) Counted over a `ReportingPeriod` of the tenant's own dates (a month,
+quarter, year or range of days), each case under the unit it is with now (the unit named by
+the dispatch for "dispatched"):
 
 - received: cases received; accepted / refused / referred: acceptance, refusal and referral
   out 移送 events; dispatched: dispatch events, by the unit dispatched to;
@@ -12,36 +13,48 @@ by the dispatch for "dispatched"):
 - average handling time: working days of the tenant's business calendar from the first
   dispatch (or, never dispatched, the acceptance) to the reply, over the cases replied;
 - ranking: units with replies or late cases, by fewest late, then highest on-time rate, then
-  shortest average handling time; month-on-month change of received and late.
+  shortest average handling time; change of received and late on the period before;
+- breakdowns: the cases received in the period by each dimension the plugin registers
+  (`hy_register_statistics_dimensions`), values named by their labels (see
+  `core.domain.reporting`).
 
 The circular is issued on the 1st for the month before by the scheduler (`CircularJobs`) and on
 demand; it is a ``monthly_circular`` document (PDF and HTML by the render job), with CSV and
-XLSX exports of the same figures.
+XLSX exports of the same figures (a sheet per dimension).
 """
 
 from __future__ import annotations
 
 import csv
+import enum
 import io
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.domain.calendar import BusinessCalendar
-from core.domain.errors import InvalidCommand, NotPermitted
+from core.domain.cases import CaseKind, CaseState, Channel, Complexity, Satisfaction, Severity
+from core.domain.decisions import FieldSpec
+from core.domain.errors import DomainError, InvalidCommand, NotPermitted
 from core.domain.events import EventName
+from core.domain.reporting import Breakdown, ReportingPeriod, break_down
 from core.domain.roles import Actor, Permission
+from core.plugins import PluginRegistry
 from core.services.clock import Clock
-from core.services.tenants import calendar_for
+from core.services.tenants import LoadedTenant, load_tenant
 from core.store.directory import TenantDirectory
 from core.store.documents import DocumentInfo, DocumentRepository
-from core.store.platform import HolidayRepository
-from core.store.statistics import month_facts
-from core.store.tenants import TenantRecord, TenantRepository
+from core.store.statistics import month_facts, received_tallies
+from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
-__all__ = ["CIRCULAR", "CircularJobs", "MonthlyReport", "StatisticsService", "UnitLine"]
+__all__ = ["CIRCULAR", "CircularJobs", "StatisticsReport", "StatisticsService", "UnitLine"]
+
+log = logging.getLogger("huiying.statistics")
 
 NO_UNIT = "未交办"
 CIRCULAR = "monthly_circular"
@@ -140,13 +153,17 @@ COLUMNS = (
 
 
 @dataclass
-class MonthlyReport:
-    """A tenant's month, unit by unit, with the totals."""
+class StatisticsReport:
+    """A tenant's period, unit by unit with the totals, and broken down by the plugin's dimensions."""
 
     tenant: str
-    year: int
-    month: int
+    period: ReportingPeriod
     lines: list[UnitLine] = field(default_factory=list)
+    breakdowns: list[Breakdown] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.tenant} {self.period.label}投诉举报办理情况通报"
 
     @property
     def totals(self) -> UnitLine:
@@ -162,58 +179,95 @@ class MonthlyReport:
             [show(line) for _, show in COLUMNS] for line in [*self.lines, self.totals]
         ]
 
+    def breakdown_tables(self) -> list[tuple[str, list[list[str]]]]:
+        """One table per dimension: its title, then a header and one row per value."""
+        return [
+            (
+                f"按{breakdown.label}",
+                [[breakdown.label, *(name for name, _ in BREAKDOWN_COLUMNS)]]
+                + [[row.label, *(show(row) for _, show in BREAKDOWN_COLUMNS)] for row in breakdown.rows],
+            )
+            for breakdown in self.breakdowns
+        ]
+
     def circular(self) -> str:
-        """The month as a circular to send round the system (通报); tab-separated table rows."""
-        head = f"{self.tenant} {self.year} 年 {self.month} 月投诉举报办理情况通报\n"
+        """The period as a circular to send round the system (通报); tab-separated table rows."""
+        head = self.title + "\n"
         late = [line for line in self.lines if line.late]
         criticism = (
             "逾期单位："
             + "、".join(f"{line.unit_name}（{line.late} 件）" for line in late)
             + "，予以通报批评。\n"
             if late
-            else "本月无逾期办理。\n"
+            else "本期无逾期办理。\n"
         )
         table = "".join("\t".join(row) + "\n" for row in self.rows())
-        note = (
-            "说明：满意率=（满意+基本满意）/已表态件数；平均办理工作日自转办至答复，按本单位工作日历计算。\n"
+        sections = "".join(
+            f"\n【{title}】\n" + "".join("\t".join(row) + "\n" for row in rows)
+            for title, rows in self.breakdown_tables()
+            if len(rows) > 1
         )
-        return head + table + "\n" + criticism + note
+        note = (
+            "说明：满意率=（满意+基本满意）/已表态件数；平均办理工作日自转办至答复，按本单位工作日历计算；"
+            "分类统计计本期收件。\n"
+        )
+        return head + table + sections + "\n" + criticism + note
 
     def csv(self) -> str:
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(self.rows())
+        writer = csv.writer(buffer)
+        writer.writerows(self.rows())
+        for title, rows in self.breakdown_tables():
+            writer.writerow([])
+            writer.writerow([title])
+            writer.writerows(rows)
         return buffer.getvalue()
 
     def xlsx(self) -> bytes:
+        """The units on the first sheet, one more sheet per dimension."""
         from openpyxl import Workbook
+
+        def cell(value: str) -> int | str:
+            return int(value) if value.lstrip("+-").isdigit() else value
 
         book = Workbook()
         sheet = book.active
-        sheet.title = f"{self.year}-{self.month:02d}"
-        sheet.append([f"{self.tenant} {self.year} 年 {self.month} 月投诉举报办理情况通报"])
+        sheet.title = "按单位"
+        sheet.append([self.title])
         for row in self.rows():
-            sheet.append([int(cell) if cell.lstrip("+-").isdigit() else cell for cell in row])
+            sheet.append([cell(value) for value in row])
+        for title, rows in self.breakdown_tables():
+            extra = book.create_sheet(title[:31])
+            extra.append([f"{self.title}（{title}）"])
+            for row in rows:
+                extra.append([cell(value) for value in row])
         buffer = io.BytesIO()
         book.save(buffer)
         return buffer.getvalue()
 
 
-def _month_span(zone: ZoneInfo, year: int, month: int) -> tuple[datetime, datetime]:
-    start = datetime(year, month, 1, tzinfo=zone)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
-    return start, end
+BREAKDOWN_COLUMNS = (
+    ("收件", lambda row: str(row.received)),
+    ("已答复", lambda row: str(row.replied)),
+    ("逾期", lambda row: str(row.late)),
+    ("满意率", lambda row: _pct(row.satisfaction_rate)),
+)
+"""The columns of a dimension's table after the value itself."""
 
 
-def _previous(year: int, month: int) -> tuple[int, int]:
-    return (year - 1, 12) if month == 1 else (year, month - 1)
+def _span(zone: ZoneInfo, period: ReportingPeriod) -> tuple[datetime, datetime]:
+    """The period's instants: from its first local midnight to the one after its last day."""
+    return (
+        datetime.combine(period.start, time(), tzinfo=zone),
+        datetime.combine(period.end, time(), tzinfo=zone),
+    )
 
 
 async def _compile(
-    tenant_id: int, record: TenantRecord, calendar: BusinessCalendar, year: int, month: int
+    tenant_id: int, zone: ZoneInfo, calendar: BusinessCalendar, period: ReportingPeriod
 ) -> list[UnitLine]:
-    """One month's lines, inside the caller's `tenant_tx`."""
-    zone = ZoneInfo(record.timezone)
-    facts = await month_facts(tenant_id, *_month_span(zone, year, month))
+    """One period's lines, inside the caller's `tenant_tx`."""
+    facts = await month_facts(tenant_id, *_span(zone, period))
     units = {unit.code: unit.name for unit in await TenantDirectory(tenant_id).units()}
     lines: dict[str | None, UnitLine] = {
         code: UnitLine(unit_code=code, unit_name=name) for code, name in units.items()
@@ -285,65 +339,119 @@ def _rank(lines: list[UnitLine]) -> None:
         line.rank = position
 
 
-async def _report(
-    tenant_id: int, record: TenantRecord, year: int, month: int, *, compare: bool = True
-) -> MonthlyReport:
-    """The month with ranking and month-on-month change, inside the caller's `tenant_tx`.
+def _value_label(tenant: LoadedTenant) -> Callable[[str, Any], str]:
+    """How a breakdown names a value: units by name, choices and the domain's values by label."""
+    schemas = [tenant.hooks.intake_schema(kind) for kind in CaseKind]
+    specs: dict[str, FieldSpec] = {}
+    for schema in schemas:
+        for spec in schema.fields:
+            specs.setdefault(spec.key, spec)
+    units = {unit.code: unit.name for unit in tenant.ctx.units}
+    enums: dict[str, type[enum.Enum]] = {
+        "kind": CaseKind,
+        "channel": Channel,
+        "state": CaseState,
+        "satisfaction": Satisfaction,
+        "severity": Severity,
+        "complexity": Complexity,
+    }
 
-    Without `compare` the month before is not read and the changes stay 0 (half the work, for
+    def label(attribute: str, value: Any) -> str:
+        text = str(value)
+        if attribute == "unit_code":
+            return units.get(text, text)
+        if attribute == "category":
+            return next((name for schema in schemas if (name := schema.label_of(text)) != text), text)
+        if attribute in enums:
+            try:
+                return enums[attribute](text).label
+            except ValueError:
+                return text
+        spec = specs.get(attribute)
+        return spec.text(value) if spec else text
+
+    return label
+
+
+async def _report(
+    tenant_id: int, tenant: LoadedTenant, period: ReportingPeriod, *, compare: bool = True
+) -> StatisticsReport:
+    """The period with ranking, change on the period before and breakdowns, inside `tenant_tx`.
+
+    Without `compare` the period before is not read and the changes stay 0 (half the work, for
     pages that show no change).
     """
-    calendar = calendar_for(record.timezone, record.calendar, await HolidayRepository().all())
-    lines = await _compile(tenant_id, record, calendar, year, month)
+    zone = ZoneInfo(tenant.record.timezone)
+    lines = await _compile(tenant_id, zone, tenant.calendar, period)
     if compare:
-        earlier_lines = await _compile(tenant_id, record, calendar, *_previous(year, month))
+        earlier_lines = await _compile(tenant_id, zone, tenant.calendar, period.previous())
         before = {line.unit_code: line for line in earlier_lines}
         for line in lines:
             earlier = before.get(line.unit_code)
             line.received_change = line.received - (earlier.received if earlier else 0)
             line.late_change = line.late - (earlier.late if earlier else 0)
     _rank(lines)
-    return MonthlyReport(tenant=record.name, year=year, month=month, lines=lines)
+    dimensions = tenant.hooks.register_statistics_dimensions()
+    breakdowns = break_down(
+        dimensions, await received_tallies(tenant_id, *_span(zone, period)), _value_label(tenant)
+    )
+    return StatisticsReport(tenant=tenant.record.name, period=period, lines=lines, breakdowns=breakdowns)
 
 
-def _check(actor: Actor, year: int, month: int) -> None:
+def _check(actor: Actor) -> None:
     if not (actor.can(Permission.CASE_SUPERVISE) or actor.can(Permission.AUDIT_READ)):
         raise NotPermitted("只有督查员、审计员和领导可以查看统计")
+
+
+def _month(year: int, month: int) -> ReportingPeriod:
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise InvalidCommand("请给出 2000–2100 年之间的年份和 1–12 月", field="month")
+    return ReportingPeriod.month(year, month)
 
 
 class StatisticsService:
-    """Monthly figures for supervisors and auditors."""
+    """Figures for supervisors and auditors, over any period, by unit and by plugin dimension."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, registry: PluginRegistry, clock: Clock) -> None:
+        self.registry = registry
         self.clock = clock
+
+    async def report(
+        self, tenant_id: int, actor: Actor, period: ReportingPeriod, *, compare: bool = True
+    ) -> StatisticsReport:
+        """The tenant's statistics for a period of its own calendar.
+
+        `compare=False` skips the period before (no change on it): the dashboard's view.
+
+        Raises:
+            NotPermitted: neither a supervisor nor an auditor.
+        """
+        _check(actor)
+        async with tenant_tx(tenant_id):
+            tenant = await load_tenant(tenant_id, self.registry)
+            return await _report(tenant_id, tenant, period, compare=compare)
 
     async def monthly(
         self, tenant_id: int, actor: Actor, year: int, month: int, *, compare: bool = True
-    ) -> MonthlyReport:
-        """The tenant's statistics for one month of its own calendar.
-
-        `compare=False` skips the month before (no month-on-month change): the dashboard's view.
+    ) -> StatisticsReport:
+        """One month's statistics (see `report`).
 
         Raises:
             NotPermitted: neither a supervisor nor an auditor.
             InvalidCommand: a month that does not exist.
         """
-        _check(actor, year, month)
-        async with platform_tx():
-            record = await TenantRepository().get(tenant_id)
-        async with tenant_tx(tenant_id):
-            return await _report(tenant_id, record, year, month, compare=compare)
+        return await self.report(tenant_id, actor, _month(year, month), compare=compare)
 
     async def issue_circular(self, tenant_id: int, actor: Actor, year: int, month: int) -> DocumentInfo:
         """Issue the month's circular now (a new edition if one exists); rendered by the worker."""
-        _check(actor, year, month)
-        return await _issue(tenant_id, year, month, actor.username, self.clock.now(), first_only=False)
+        _check(actor)
+        period = _month(year, month)
+        now = self.clock.now()
+        return await _issue(self.registry, tenant_id, period, actor.username, now, first_only=False)
 
     async def circulars(self, tenant_id: int, actor: Actor) -> list[DocumentInfo]:
         """The circulars issued, newest first."""
-        _check(actor, 2000, 1)
+        _check(actor)
         async with tenant_tx(tenant_id):
             return await DocumentRepository(tenant_id).of_kind(CIRCULAR)
 
@@ -353,23 +461,29 @@ class _AlreadyIssued(Exception):
 
 
 async def _issue(
-    tenant_id: int, year: int, month: int, by: str, now: datetime, *, first_only: bool
+    registry: PluginRegistry,
+    tenant_id: int,
+    period: ReportingPeriod,
+    by: str,
+    now: datetime,
+    *,
+    first_only: bool,
 ) -> DocumentInfo:
-    async with platform_tx():
-        record = await TenantRepository().get(tenant_id)
+    year, month = period.start.year, period.start.month
     async with tenant_tx(tenant_id):
+        tenant = await load_tenant(tenant_id, registry)
         # One counter per tenant and month: the scheduled run takes edition 1 or leaves it be
         # (its transaction rolls back, so the counter does not move); on demand adds editions.
         edition = await DocumentRepository(tenant_id).next_number(CIRCULAR, year * 100 + month)
         if first_only and edition > 1:
             raise _AlreadyIssued
-        report = await _report(tenant_id, record, year, month)
+        report = await _report(tenant_id, tenant, period)
         number = f"通报-{year}-{month:02d}" + (f"-{edition}" if edition > 1 else "")
         return await DocumentRepository(tenant_id).add(
             case_id=None,
             kind=CIRCULAR,
             number=number,
-            title=f"{year} 年 {month} 月投诉举报办理情况通报",
+            title=f"{period.label}投诉举报办理情况通报",
             body=report.circular(),
             masked_body="",
             created_by=by,
@@ -380,7 +494,8 @@ async def _issue(
 class CircularJobs:
     """The scheduled side: on (or after) the 1st, each active tenant's circular for the month before."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, registry: PluginRegistry, clock: Clock) -> None:
+        self.registry = registry
         self.clock = clock
 
     async def issue_due(self) -> int:
@@ -393,10 +508,12 @@ class CircularJobs:
             if not record.active:
                 continue
             local = now.astimezone(ZoneInfo(record.timezone))
-            year, month = _previous(local.year, local.month)
+            period = ReportingPeriod.month(local.year, local.month).previous()
             try:
-                await _issue(record.id, year, month, "system", now, first_only=True)
+                await _issue(self.registry, record.id, period, "system", now, first_only=True)
                 issued += 1
             except _AlreadyIssued:
                 continue
+            except DomainError as exc:  # e.g. its plugin is not installed here: the others go on
+                log.warning("circular for tenant %s not issued: %s", record.slug, exc)
         return issued

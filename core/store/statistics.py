@@ -7,11 +7,20 @@ from datetime import UTC, datetime
 from piccolo.query.functions.aggregate import Count
 
 from core.domain.events import EventName
+from core.domain.reporting import CASE_ATTRIBUTES, CaseTally
 from core.domain.trends import RESPONDENT_FIELDS, TrendRecord
+from core.store.rows import ids_in, json_value
 from core.store.tables import CaseEvent, CaseRow, Document, SlaTimer
 from core.store.tx import require_tenant
 
-__all__ = ["COUNTED_EVENTS", "MonthFacts", "month_facts", "satisfaction_counts", "trend_records"]
+__all__ = [
+    "COUNTED_EVENTS",
+    "MonthFacts",
+    "month_facts",
+    "received_tallies",
+    "satisfaction_counts",
+    "trend_records",
+]
 
 COUNTED_EVENTS = [
     EventName.ACCEPTED,
@@ -128,8 +137,8 @@ async def satisfaction_counts(
 
 
 async def trend_records(tenant_id: int, since: datetime) -> list[TrendRecord]:
-    require_tenant(tenant_id)
     """What trend detection reads of the cases received since `since`."""
+    require_tenant(tenant_id)
     rows = (
         await CaseRow.select(
             CaseRow.id, CaseRow.serial, CaseRow.received_at, CaseRow.category, CaseRow.title, CaseRow.fields
@@ -152,3 +161,42 @@ async def trend_records(tenant_id: int, since: datetime) -> list[TrendRecord]:
             )
         )
     return records
+
+
+_SATISFIED = ("satisfied", "basically_satisfied")
+_VERDICTS = (*_SATISFIED, "dissatisfied")
+
+
+async def received_tallies(tenant_id: int, start: datetime, end: datetime) -> list[CaseTally]:
+    """The cases received in [start, end), each with whether it was replied to and ran late by `end`."""
+    require_tenant(tenant_id)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    columns = [getattr(CaseRow, name) for name in sorted(CASE_ATTRIBUTES - {"satisfaction"})]
+    rows = await CaseRow.select(CaseRow.id, CaseRow.fields, CaseRow.satisfaction, *columns).where(
+        (CaseRow.tenant_id == tenant_id) & (CaseRow.received_at >= start) & (CaseRow.received_at < end)
+    )
+    ids = [row["id"] for row in rows]
+    replied: set[int] = set()
+    late: set[int] = set()
+    if ids:
+        replies = await CaseEvent.select(CaseEvent.case_id).where(
+            (CaseEvent.tenant_id == tenant_id)
+            & ids_in(CaseEvent.case_id, ids)
+            & (CaseEvent.name == EventName.REPLIED)
+            & (CaseEvent.at < end)
+        )
+        replied = {row["case_id"] for row in replies}
+        breaches = await SlaTimer.select(SlaTimer.case_id).where(
+            (SlaTimer.tenant_id == tenant_id) & ids_in(SlaTimer.case_id, ids) & (SlaTimer.breached_at < end)
+        )
+        late = {row["case_id"] for row in breaches}
+    return [
+        CaseTally(
+            attributes={name: row[name] for name in CASE_ATTRIBUTES},
+            fields=json_value(row["fields"]) or {},
+            replied=row["id"] in replied,
+            late=row["id"] in late,
+            satisfied=row["satisfaction"] in _SATISFIED if row["satisfaction"] in _VERDICTS else None,
+        )
+        for row in rows
+    ]

@@ -90,7 +90,7 @@ def hy_register_settings() -> Sequence[SettingSpec]:
 
 @hookimpl
 def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema:
-    return rules.intake_schema()
+    return rules.intake_schema(ctx.units)
 
 
 @hookimpl

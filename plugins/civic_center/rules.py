@@ -159,20 +159,32 @@ def is_oral(channel: Channel) -> bool:
     return channel in ORAL_CHANNELS
 
 
-def intake_schema() -> IntakeSchema:
+def intake_schema(units: Iterable[Unit] = ()) -> IntakeSchema:
     """What intake captures: the accused window and person, the matter and the evidence (第四条).
 
     Each channel's record (第六条) is a field too; anonymous complaints are taken (第五条).
 
     The schema hook is asked per kind only, so the per-channel records are optional here and
-    demanded by `acceptance` for the channel that needs them.
+    demanded by `acceptance` for the channel that needs them. The matters and the centre's
+    windows (`units`) are offered by label, but another answer is taken: `acceptance` then
+    refuses it with the reason, so the complaint is logged and referred (第三条).
     """
-    matters = "；".join(f"{key}={label}" for key, label in MATTERS.items())
     return IntakeSchema(
         fields=(
-            FieldSpec("matter", "投诉事项类别", kinds=FOLLOWED_UP, help=matters),
             FieldSpec(
-                "accused_unit", "被投诉窗口", kinds=FOLLOWED_UP, help="本中心窗口的单位代码或名称（第四条）"
+                "matter",
+                "投诉事项类别",
+                kinds=FOLLOWED_UP,
+                choices=tuple(MATTERS.items()),
+                others_allowed=True,
+            ),
+            FieldSpec(
+                "accused_unit",
+                "被投诉窗口",
+                kinds=FOLLOWED_UP,
+                help="本中心窗口的单位代码或名称（第四条）",
+                choices=tuple((unit.code, unit.name) for unit in units),
+                others_allowed=True,
             ),
             FieldSpec(
                 "accused_person",

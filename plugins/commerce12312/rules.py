@@ -36,6 +36,7 @@ from core.sdk import (
 
 __all__ = [
     "CADRE_MISCONDUCT",
+    "CADRE_MISCONDUCT_LABEL",
     "CATEGORY",
     "FOLLOWED_UP",
     "ON_SITE",
@@ -66,6 +67,7 @@ ON_SITE = "on_site"
 CATEGORY = "category"
 """Intake field: the category, a key of the tenant's ``squad_routing`` (or ``cadre_misconduct``)."""
 CADRE_MISCONDUCT = "cadre_misconduct"
+CADRE_MISCONDUCT_LABEL = "干部违法违纪（转监察部门）"
 """The category of reports of cadres' violations of law or discipline (干部违法违纪)."""
 
 YES = "yes"
@@ -92,7 +94,6 @@ def intake_schema(categories: Sequence[str]) -> IntakeSchema:
     Consultations need only the question, which is the case's content.
     """
     kinds = FOLLOWED_UP
-    choices = "、".join([*categories, CADRE_MISCONDUCT]) if categories else CADRE_MISCONDUCT
     return IntakeSchema(
         fields=(
             FieldSpec("name", "投诉或举报人姓名", kinds=kinds, identity=True),
@@ -110,7 +111,14 @@ def intake_schema(categories: Sequence[str]) -> IntakeSchema:
                 help="需出现场的，受理后 10 分钟内分流、30 分钟内到场",
                 choices=ON_SITE_CHOICES,
             ),
-            FieldSpec(CATEGORY, "案件类别", kinds=kinds, help=f"可选：{choices}"),
+            # Offered from the duty division; another category is taken (the officer picks the unit).
+            FieldSpec(
+                CATEGORY,
+                "案件类别",
+                kinds=kinds,
+                choices=(*((c, c) for c in categories), (CADRE_MISCONDUCT, CADRE_MISCONDUCT_LABEL)),
+                others_allowed=True,
+            ),
         ),
         allow_anonymous=True,
     )

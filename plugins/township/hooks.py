@@ -40,7 +40,6 @@ SETTINGS = (
 )
 
 _FOLLOWED_UP = frozenset({CaseKind.COMPLAINT, CaseKind.REPORT})
-_SITUATION_HELP = "；".join(f"{key}={label}" for key, label in rules.SITUATIONS.items())
 
 
 @hookimpl
@@ -52,7 +51,12 @@ def hy_register_settings() -> Sequence[SettingSpec]:
 def hy_intake_schema(ctx: TenantContext, kind: CaseKind) -> IntakeSchema:
     return IntakeSchema(
         fields=(
-            FieldSpec("situation", "投诉情形", kinds=frozenset({CaseKind.COMPLAINT}), help=_SITUATION_HELP),
+            FieldSpec(
+                "situation",
+                "投诉情形",
+                kinds=frozenset({CaseKind.COMPLAINT}),
+                choices=rules.SITUATION_CHOICES,
+            ),
             FieldSpec(
                 "respondent", "被投诉单位或个人", kinds=frozenset({CaseKind.COMPLAINT, CaseKind.REPORT})
             ),

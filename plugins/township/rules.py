@@ -19,7 +19,9 @@ from core.sdk import (
 )
 
 __all__ = [
+    "OUT_OF_SCOPE",
     "SITUATIONS",
+    "SITUATION_CHOICES",
     "FeedbackBeforeClosing",
     "OutOfScope",
     "handling_period",
@@ -39,6 +41,10 @@ SITUATIONS: dict[str, str] = {
     "other": "违反政务公开工作有关规定的其他行为",
 }
 """The seven complainable situations of clause 二, by key."""
+
+OUT_OF_SCOPE = "out_of_scope"
+SITUATION_CHOICES = (*SITUATIONS.items(), (OUT_OF_SCOPE, "不属于以上情形（不予受理，告知向有权机关反映）"))
+"""What intake offers: the seven situations, and the way to log a complaint outside them."""
 
 
 def OutOfScope(situation: str) -> str | None:

@@ -73,6 +73,7 @@ QUERY_VALUES: dict[str, tuple[str | None, ...]] = {  # None: left out
     "end": ("2026-11-30T00:00:00+08:00",),
     "year": ("2026",),
     "month": ("9", "10"),
+    "period": ("2026-10", "2026-Q4", "2026-09-01..2026-11-30"),
 }
 HEADER_PARAMS = {"x-receipt-secret"}  # from the case walked
 NEVER_OK = {

@@ -152,7 +152,7 @@ async def test_out_of_scope_complaints_cannot_be_accepted_and_are_refused_with_r
     tenant = await make_tenant()
     service = CaseService(registry, FixedClock(SHANGHAI_0930))
     view = await service.intake(
-        tenant.id, complaint(fields={"situation": "noise", "respondent": "邻居"}), actors["operator"]
+        tenant.id, complaint(fields={"situation": "out_of_scope", "respondent": "邻居"}), actors["operator"]
     )
     await service.perform(tenant.id, view.case.id, RegisterCase(), actors["operator"])
     with pytest.raises(RuleViolation, match="不属于政务公开投诉受理范围"):

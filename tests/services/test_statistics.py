@@ -56,7 +56,9 @@ async def test_a_month_unit_by_unit_and_as_a_circular(make_tenant, registry, act
         )
     await TimerJobs(registry, clock).fire(tenant.id, late_timer)
 
-    report = await StatisticsService(SystemClock()).monthly(tenant.id, actors["supervisor"], 2026, 10)
+    report = await StatisticsService(registry, SystemClock()).monthly(
+        tenant.id, actors["supervisor"], 2026, 10
+    )
     lines = {line.unit_code: line for line in report.lines}
     jcs, dzb = lines["jcs"], lines["dzb"]
     assert (jcs.received, jcs.dispatched, jcs.replied, jcs.replied_on_time, jcs.late) == (2, 2, 1, 1, 1)
@@ -69,10 +71,12 @@ async def test_a_month_unit_by_unit_and_as_a_circular(make_tenant, registry, act
     assert "\t镇监察室\t2\t2\t0\t0\t2\t1\t1\t1\t1\t" in circular
     assert "逾期单位：镇监察室（1 件）" in circular
 
-    september = await StatisticsService(SystemClock()).monthly(tenant.id, actors["supervisor"], 2026, 9)
+    september = await StatisticsService(registry, SystemClock()).monthly(
+        tenant.id, actors["supervisor"], 2026, 9
+    )
     assert september.totals.received == 0
     with pytest.raises(NotPermitted):
-        await StatisticsService(SystemClock()).monthly(tenant.id, actors["handler"], 2026, 10)
+        await StatisticsService(registry, SystemClock()).monthly(tenant.id, actors["handler"], 2026, 10)
 
 
 # --- a generated month, checked against an independent count from the raw record -----------------
@@ -145,7 +149,7 @@ async def test_a_generated_month_matches_an_independent_count(make_tenant, regis
     for timer_id in timers:
         await TimerJobs(registry, clock).fire(tenant.id, timer_id)
 
-    report = await StatisticsService(clock).monthly(tenant.id, supervisor, 2026, 11)
+    report = await StatisticsService(registry, clock).monthly(tenant.id, supervisor, 2026, 11)
 
     # The independent count, from the raw record.
     zone = ZoneInfo("Asia/Shanghai")
@@ -256,9 +260,9 @@ async def test_the_circular_is_issued_once_on_the_first_and_rendered(make_tenant
     case_id = (await service.intake(tenant.id, complaint("十月一件"), actors["operator"])).case.id
     await service.perform(tenant.id, case_id, RegisterCase(), actors["operator"])
     clock.at = datetime(2026, 10, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 November in Shanghai
-    jobs = CircularJobs(clock)
+    jobs = CircularJobs(registry, clock)
     assert await jobs.issue_due() >= 1
-    statistics = StatisticsService(clock)
+    statistics = StatisticsService(registry, clock)
     mine = [c for c in await statistics.circulars(tenant.id, actors["supervisor"])]
     assert [c.number for c in mine] == ["通报-2026-10"]
     await jobs.issue_due()  # the next round finds it issued: no second edition
@@ -274,3 +278,18 @@ async def test_the_circular_is_issued_once_on_the_first_and_rendered(make_tenant
         assert "镇监察室" in text and "满意率" in text and "2026" in text
     with pytest.raises(NotPermitted):
         await documents.download(tenant.id, mine[0].id, actors["handler"], "pdf")
+
+
+async def test_a_tenant_whose_plugin_is_missing_does_not_stop_the_others_circulars(
+    make_tenant, registry, actors
+):
+    from core.plugins import PluginRegistry
+    from core.services.statistics import CircularJobs
+
+    await make_tenant("township")
+    other = await make_tenant("qtsb")
+    without_township = PluginRegistry({n: registry.plugin(n) for n in registry.names if n != "township"})
+    clock = FixedClock(datetime(2026, 10, 31, 16, 30, tzinfo=UTC))
+    assert await CircularJobs(without_township, clock).issue_due() >= 1
+    issued = await StatisticsService(registry, clock).circulars(other.id, actors["supervisor"])
+    assert [c.number for c in issued] == ["通报-2026-10"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -12,10 +13,12 @@ from litestar.params import QueryParameter
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.security import requires
+from core.domain.errors import InvalidCommand
+from core.domain.reporting import ReportingPeriod
 from core.domain.roles import Permission
 from core.services.auth import Principal
 
-__all__ = ["StatisticsController", "TrendsController"]
+__all__ = ["ReportController", "StatisticsController", "TrendsController"]
 
 
 class UnitLineOut(msgspec.Struct):
@@ -58,17 +61,75 @@ class CircularOut(msgspec.Struct):
     pdf: str
 
 
-class MonthlyOut(msgspec.Struct):
+class BreakdownRowOut(msgspec.Struct):
+    label: str
+    received: int
+    replied: int
+    late: int
+    feedback: int
+    satisfied: int
+    satisfaction_rate: float | None
+
+
+class BreakdownOut(msgspec.Struct):
+    key: str
+    label: str
+    rows: list[BreakdownRowOut]
+
+
+class ReportOut(msgspec.Struct):
     tenant: str
-    year: int
-    month: int
+    period: str
+    period_label: str
+    start: date
+    last: date
     lines: list[UnitLineOut]
     totals: UnitLineOut
+    breakdowns: list[BreakdownOut]
     circular: str
 
 
 def _line(line: Any) -> UnitLineOut:
     return UnitLineOut(**{name: getattr(line, name) for name in UnitLineOut.__struct_fields__})
+
+
+def _row(row: Any) -> BreakdownRowOut:
+    return BreakdownRowOut(**{name: getattr(row, name) for name in BreakdownRowOut.__struct_fields__})
+
+
+def _respond(report: Any, format: str | None) -> Response[Any]:
+    """The report as JSON, or as a CSV or XLSX download."""
+    if format is None:
+        return Response(
+            ReportOut(
+                tenant=report.tenant,
+                period=report.period.key,
+                period_label=report.period.label,
+                start=report.period.start,
+                last=report.period.last,
+                lines=[_line(line) for line in report.lines],
+                totals=_line(report.totals),
+                breakdowns=[
+                    BreakdownOut(b.key, b.label, [_row(row) for row in b.rows]) for b in report.breakdowns
+                ],
+                circular=report.circular(),
+            )
+        )
+    if format not in ("csv", "xlsx"):
+        raise InvalidCommand(f"format 只能是 csv 或 xlsx，而不是“{format}”", field="format")
+    content = report.csv().encode("utf-8-sig") if format == "csv" else report.xlsx()
+    media = (
+        "text/csv; charset=utf-8"
+        if format == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"statistics-{report.period.key}.{format}"
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+_FORMAT = QueryParameter(description="csv 或 xlsx：下载表格", max_length=8)
 
 
 class StatisticsController(Controller):
@@ -79,7 +140,7 @@ class StatisticsController(Controller):
     @get(
         "/",
         guards=[requires(Permission.CASE_READ)],
-        summary="月度办理统计（按承办单位），含通报文本",
+        summary="月度办理统计（按承办单位和插件登记的各分类维度），含通报文本",
         responses=PROBLEMS,
     )
     async def monthly(
@@ -88,37 +149,10 @@ class StatisticsController(Controller):
         services: NamedDependency[Services],
         year: Annotated[int, QueryParameter(ge=2000, le=2100)],
         month: Annotated[int, QueryParameter(ge=1, le=12)],
-        format: Annotated[
-            str | None, QueryParameter(description="csv 或 xlsx：下载表格", max_length=8)
-        ] = None,
+        format: Annotated[str | None, _FORMAT] = None,
     ) -> Response[Any]:
         user = request.user
-        report = await services.statistics.monthly(user.tenant_id, user.actor, year, month)
-        if format in ("csv", "xlsx"):
-            content = report.csv().encode("utf-8-sig") if format == "csv" else report.xlsx()
-            media = (
-                "text/csv; charset=utf-8"
-                if format == "csv"
-                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
-            name = f"circular-{year}-{month:02d}.{format}"
-            return Response(
-                content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-            )
-        if format is not None:
-            from core.domain.errors import InvalidCommand
-
-            raise InvalidCommand("format 只能是 csv 或 xlsx", field="format")
-        return Response(
-            MonthlyOut(
-                tenant=report.tenant,
-                year=report.year,
-                month=report.month,
-                lines=[_line(line) for line in report.lines],
-                totals=_line(report.totals),
-                circular=report.circular(),
-            )
-        )
+        return _respond(await services.statistics.monthly(user.tenant_id, user.actor, year, month), format)
 
     @post(
         "/circulars",
@@ -139,6 +173,29 @@ class StatisticsController(Controller):
         return CircularOut(
             info.id, info.number, info.title, info.render_state, f"/api/v1/documents/{info.id}/pdf"
         )
+
+
+class ReportController(Controller):
+    path = "/api/v1/stats/report"
+    tags = ("stats 统计",)
+    security = ({"BearerToken": []},)
+
+    @get(
+        "/",
+        guards=[requires(Permission.CASE_READ)],
+        summary="任意期间的办理统计：月 2026-05、季度 2026-Q2、年 2026 或日期范围 2026-01-01..2026-03-31",
+        responses=PROBLEMS,
+    )
+    async def report(
+        self,
+        request: Request[Principal, Any, Any],
+        services: NamedDependency[Services],
+        period: Annotated[str, QueryParameter(max_length=40, description="统计期间")],
+        format: Annotated[str | None, _FORMAT] = None,
+    ) -> Response[Any]:
+        user = request.user
+        chosen = ReportingPeriod.parse(period)
+        return _respond(await services.statistics.report(user.tenant_id, user.actor, chosen), format)
 
 
 class TrendsController(Controller):

@@ -95,6 +95,8 @@ class StaffPages(Controller):
         nav = [("queue", "工作台", True)]
         nav.append(("intake", "受理登记", actor.can(Permission.CASE_INTAKE)))
         nav.append(("dashboard", "督办看板", actor.can(Permission.CASE_SUPERVISE)))
+        reads_statistics = actor.can(Permission.CASE_SUPERVISE) or actor.can(Permission.AUDIT_READ)
+        nav.append(("statistics", "统计", reads_statistics))
         nav.append(("duty", "值班", actor.can(Permission.CASE_READ) and not unit_bound(actor)))
         nav.append(("password", "修改密码", True))
         context = {

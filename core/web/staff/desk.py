@@ -1,15 +1,16 @@
-"""The supervisor's dashboard and the duty desk (roster, handover)."""
+"""The supervisor's dashboard, the statistics page and the duty desk (roster, handover)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from core.domain.errors import DomainError, InvalidCommand
+from core.domain.reporting import ReportingPeriod
 from core.domain.roles import Permission
 from core.services.root import Services
 from core.services.values import CaseQuery
@@ -18,6 +19,8 @@ from core.web.session import check_csrf
 from core.web.staff.base import StaffPages, console_for
 
 __all__ = ["DeskPages"]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class DeskPages(StaffPages):
@@ -55,6 +58,37 @@ class DeskPages(StaffPages):
                 "received_max": max([line.received for line in report.lines] + [1]),
             },
         )
+
+    # --- statistics ----------------------------------------------------------------------------
+
+    @get("/statistics")
+    async def statistics(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        services: NamedDependency[Services],
+        period: FromQuery[str] = "",
+        format: FromQuery[str] = "",
+    ) -> Template | Response:
+        """Any period's figures by unit and by the plugin's dimensions, with CSV and XLSX downloads."""
+        principal, _, context = await self._page(request, slug, services)
+        local = services.clock.now().astimezone(context["zone"])
+        typed = period.strip() or f"{local.year}-{local.month:02d}"
+        try:
+            chosen = ReportingPeriod.parse(typed)
+        except InvalidCommand as exc:
+            page = context | {"period": typed, "report": None, "error": str(exc)}
+            return Template("staff/statistics.html", context=page, status_code=422)
+        report = await services.statistics.report(principal.tenant_id, principal.actor, chosen)
+        if format in ("csv", "xlsx"):
+            content = report.csv().encode("utf-8-sig") if format == "csv" else report.xlsx()
+            media = "text/csv; charset=utf-8" if format == "csv" else XLSX
+            name = f"statistics-{chosen.key}.{format}"
+            return Response(
+                content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+            )
+        page = context | {"period": chosen.key, "report": report, "error": ""}
+        return Template("staff/statistics.html", context=page)
 
     # --- duty -----------------------------------------------------------------------------------
 

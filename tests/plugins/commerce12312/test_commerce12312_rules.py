@@ -105,10 +105,16 @@ def test_consultations_need_only_the_question() -> None:
     assert schema.missing(CaseKind.CONSULTATION, {}, anonymous=False) == ()
 
 
-def test_category_help_lists_the_squad_table() -> None:
+def test_category_offers_the_squad_table_and_takes_another() -> None:
     schema = station(squad_routing=SQUADS).intake_schema(CaseKind.COMPLAINT)
     (category,) = [spec for spec in schema.fields if spec.key == "category"]
-    assert "消费纠纷" in category.help and "cadre_misconduct" in category.help
+    assert dict(category.choices) == {
+        **{c: c for c in SQUADS},
+        "cadre_misconduct": "干部违法违纪（转监察部门）",
+    }
+    assert schema.label_of("cadre_misconduct") == "干部违法违纪（转监察部门）"
+    # A category outside the duty division is taken as typed: the officer picks the unit.
+    assert schema.off_list(CaseKind.COMPLAINT, {"category": "其他商务事项"}) == ()
 
 
 @pytest.mark.parametrize(

@@ -285,7 +285,7 @@ async def test_a_month_of_cases_is_counted_per_squad_as_an_independent_tally(uni
                     if path == "on_time":  # no deadline of the case breached this month
                         tally(unit, "replied_on_time")
 
-    report = await StatisticsService(clock).monthly(tenant.id, actors["supervisor"], 2026, 11)
+    report = await StatisticsService(REGISTRY, clock).monthly(tenant.id, actors["supervisor"], 2026, 11)
     keys = ("received", "dispatched", "replied", "replied_on_time", "late", "supervision_notices")
     counted = {
         line.unit_code or "": Counter({key: getattr(line, key) for key in keys if getattr(line, key)})
