@@ -103,6 +103,11 @@ def hy_case_escalation(ctx: TenantContext, case: Case) -> str | None:
 
 
 @hookimpl(trylast=True)
+def hy_supervision_recipients(ctx: TenantContext, case: Case) -> Sequence[str]:
+    return ()  # the people handling the case are always told; others are an organisation's rule
+
+
+@hookimpl(trylast=True)
 def hy_approval_chain(ctx: TenantContext, case: Case) -> Sequence[ApprovalStep]:
     return ()
 
@@ -145,8 +150,9 @@ CORE_TEMPLATES = (
         body=(
             "编号：{serial}　类型：{kind}\n来源：{channel}　收件时间：{received_at}\n"
             "投诉人：{complainant_name}　联系电话：{complainant_phone}\n住址：{complainant_address}\n"
-            "类别：{category}　等级：{severity}\n标题：{title}\n内容：{content}\n"
-            "登记人意见：\n（投诉人身份依法保密，不得向被投诉单位和无关人员泄露。）\n"
+            "类别：{category}　等级：{severity}\n标题：{title}\n内容：{content}\n{intake_facts}\n"
+            "登记人：{registered_by}　登记时间：{registered_at}\n"
+            "（投诉人身份依法保密，不得向被投诉单位和无关人员泄露。）\n"
         ),
     ),
     DocumentTemplate(

@@ -134,6 +134,23 @@ def hy_case_escalation(ctx: TenantContext, case: Case) -> str | None:
 
 
 @hookspec(firstresult=True)
+def hy_supervision_recipients(ctx: TenantContext, case: Case) -> Sequence[str] | None:
+    """Name the people, beyond those handling the case, who must hear of a 催办 or 督办 on it.
+
+    Called when a timer reminds or issues a supervision notice, and when staff supervise a case
+    by hand (the ``escalate`` action). The core always tells who must act on the case now (its
+    handler or its unit's handlers, and the unit's heads; before dispatch, the intake officers
+    and the leader on duty).
+
+    Returns:
+        Usernames (e.g. the first-asked person who follows the case); unknown or inactive
+        ones are skipped; ``None`` defers. Core default: nobody more.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
 def hy_approval_chain(ctx: TenantContext, case: Case) -> Sequence[ApprovalStep] | None:
     """Name the approval levels a case needs before dispatch, in order.
 
@@ -243,6 +260,28 @@ def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role] | None
 
 
 # --- guards (collected) --------------------------------------------------------------------
+
+
+@hookspec
+def hy_action_veto(ctx: TenantContext, case: Case, action: Action, open_timers: frozenset[str]) -> str | None:
+    """Object to an action on this case whatever its payload says, with the reason.
+
+    Called when the actions a person may take are listed (buttons, ``GET …/actions``), and again
+    before the action is performed; every non-None answer is collected. A refusal here is never
+    offered. Use it for rules that depend on the case alone (feedback recorded before closing, a
+    power the organisation does not have); a rule that reads the payload belongs in
+    `hy_transition_veto`.
+
+    Args:
+        ctx: the tenant, settings resolved for the case's kind.
+        case: the case before the action.
+        action: the action asked about.
+        open_timers: the kinds of the case's timers still open (running, paused or breached).
+            A hookimpl that does not need it leaves the parameter out.
+
+    Returns:
+        A reason in Chinese (with its basis), or ``None`` for no objection.
+    """
 
 
 @hookspec

@@ -121,6 +121,15 @@ class TenantHooks:
         return tuple(self._hook.hy_accountability_sanctions(ctx=self.ctx, event=event))
 
     # guards
+    def action_veto(
+        self, case: Case, action: Action, open_timers: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
+        return tuple(
+            self._hook.hy_action_veto(
+                ctx=self.ctx.for_kind(case.kind), case=case, action=action, open_timers=open_timers
+            )
+        )
+
     def transition_veto(
         self, case: Case, command: CaseCommand, open_timers: frozenset[str] = frozenset()
     ) -> tuple[str, ...]:
@@ -142,6 +151,10 @@ class TenantHooks:
 
     def register_statistics_dimensions(self) -> tuple[StatisticsDimension, ...]:
         return _flatten(self._hook.hy_register_statistics_dimensions(ctx=self.ctx))
+
+    def supervision_recipients(self, case: Case) -> tuple[str, ...]:
+        named = self._hook.hy_supervision_recipients(ctx=self.ctx.for_kind(case.kind), case=case)
+        return tuple(dict.fromkeys(name for name in named if name))
 
     # notifications
     def on_case_received(self, case: Case) -> None:

@@ -154,7 +154,8 @@ USERS = (
 def make_tenant(registry, unique_slug):
     """Onboard a fresh tenant (township by default) and return its record.
 
-    With ``demo=True`` every user has the demo password ``demo12345``.
+    With ``demo=True`` every user has the demo password ``demo12345``; `extra_users` join the
+    demo people (e.g. a unit head).
     """
     from core.services.tenants import TenantConfig, onboard
 
@@ -167,6 +168,7 @@ def make_tenant(registry, unique_slug):
         calendar=None,
         prefix="NX",
         demo=False,
+        extra_users=(),
     ):
         reg = registry_ or registry
         config = TenantConfig.from_mapping(
@@ -182,7 +184,7 @@ def make_tenant(registry, unique_slug):
                     {"code": "jcs", "name": "镇监察室"},
                     {"code": "dzb", "name": "党政办"},
                 ],
-                "users": list(USERS),
+                "users": [*USERS, *extra_users],
             },
             reg,
         )

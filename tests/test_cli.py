@@ -148,6 +148,10 @@ def test_onboard_list_suspend_and_set_password(tmp_path, unique_slug):
             TENANT_FILE.format(slug="ok-slug", plugin="township").replace("intake_officer", "janitor"),
             "users[0].roles",
         ),
+        (
+            TENANT_FILE.format(slug="ok-slug", plugin="township") + 'email = "operator at nanxi"\n',
+            "users[0].email “operator at nanxi” 不是有效的电子邮件地址",
+        ),
         ("slug = [", "不是有效的 TOML"),
     ],
 )

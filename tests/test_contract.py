@@ -23,6 +23,7 @@ from core import defaults, hookspecs
 from core.domain.cases import Case, CaseKind, CaseState, Channel
 from core.domain.commands import CaseCommand, CloseCase, DispatchCase
 from core.domain.decisions import ApprovalStep, IntakeSchema, TimerRule
+from core.domain.lifecycle import Action
 from core.domain.roles import Role
 from core.domain.tenancy import TenantContext
 from core.plugins import (
@@ -51,7 +52,7 @@ FIRSTRESULT = sorted(name for name, spec in SPECS.items() if getattr(spec, SPEC_
 # Guards are the one kind the three-kind grammar leaves out (core/hookspecs.py files them under
 # "guards (collected)" but its module docstring names only three kinds): collected like
 # contributions, so every objection is told at once, and named after what they decide.
-GUARDS = {"hy_transition_veto"}
+GUARDS = {"hy_transition_veto", "hy_action_veto"}
 
 
 def _is_firstresult(name: str) -> bool:
@@ -339,7 +340,9 @@ def test_each_tenant_calls_only_its_own_plugin() -> None:
         "handling",
         "feedback",
     ]
-    assert len(nanxi.transition_veto(replied, CloseCase())) == 1  # township's feedback-first rule only
+    # township's feedback-first rule, a hy_action_veto: the payload plays no part
+    assert len(nanxi.action_veto(replied, Action.CLOSE)) == 1
+    assert nanxi.transition_veto(replied, CloseCase()) == ()
     nanxi.on_case_received(make_case())
     assert recorder.calls == [], "the township tenant reached the other tenant's plugin"
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from core.domain.calendar import Period
 from core.domain.cases import CaseKind, CaseState, Channel
-from core.domain.commands import RegisterCase, ReplyMode
+from core.domain.commands import CloseCase, Outcome, RegisterCase, ReplyMode
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
 from core.sdk.samples import ConformanceSamples
@@ -33,7 +33,18 @@ EXTENSION = {"efficiency": "5 days"}
 PLUGINS = ("township", "qtsb", "efficiency", "company", "commerce12312", "civic_center", "cdc")
 
 
-def command(action: Action, actor, plugin: str):
+# A closing states what handling found, in the words that fit the case's kind.
+OUTCOMES = {CaseKind.COMPLAINT: Outcome.NOT_UPHELD, CaseKind.REPORT: Outcome.UNVERIFIED}
+
+
+def command(action: Action, actor, plugin: str, case=None, hooks=None):
+    """A valid payload for `action`; given the case and its hooks, one that fits them."""
+    if case is not None and action is Action.CLOSE:
+        return CloseCase(summary="已办结", outcome=OUTCOMES.get(case.kind, Outcome.ANSWERED))
+    if case is not None and hooks is not None and action is Action.SET_DEADLINE:
+        negotiable = [rule.kind for rule in hooks.sla_timers(case) if rule.negotiable]
+        sample = ConformanceSamples().sample_command(action)
+        return dataclasses.replace(sample, timer=negotiable[0] if negotiable else sample.timer)
     if action is Action.REGISTER:  # as the staff form sends it: the intake's classification kept
         return RegisterCase()
     sample = ConformanceSamples().sample_command(action)
@@ -126,10 +137,12 @@ async def walk(service, tenant_id, actors, stages: int, plugin: str, draft: Inta
     return case_id
 
 
-async def walk_to(service, tenant_id, actors, state: CaseState, plugin: str) -> int:
-    """A fresh case walked forward until it reaches `state`."""
+async def walk_to(
+    service, tenant_id, actors, state: CaseState, plugin: str, draft: IntakeDraft | None = None
+) -> int:
+    """A fresh case (`draft`, by default a consultation) walked forward until it reaches `state`."""
     for stages in range(len(FORWARD) + 1):
-        case_id = await walk(service, tenant_id, actors, stages, plugin)
+        case_id = await walk(service, tenant_id, actors, stages, plugin, draft)
         if (await service.get(tenant_id, case_id, actors["supervisor"])).case.state is state:
             return case_id
     raise AssertionError(f"{plugin}: no walk reaches {state.value}")

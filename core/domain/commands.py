@@ -414,11 +414,12 @@ class FollowUp(CaseCommand):
 
 @dataclass(frozen=True, slots=True)
 class RecordInvestigation(CaseCommand):
-    """调查取证: who investigated, whom they questioned, what they found, and whether it is signed."""
+    """调查取证: who investigated, whom, where, what they found, and whether it is signed."""
 
     action: ClassVar[Action] = Action.INVESTIGATE
     investigators: tuple[str, ...] = ()
     interviewee: str = ""
+    place: str = ""  # where the questioning took place, as the record states
     findings: str = ""
     signed: bool = False  # the record was signed by the person questioned
 

@@ -7,7 +7,7 @@ and statistics dimensions.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from core.domain.calendar import Period
 from core.domain.cases import Case, CaseKind, Channel, Complexity, Severity, SeverityFlag
 from core.domain.commands import ReplyMode
+from core.domain.events import EventName
 from core.domain.lifecycle import Action
 from core.domain.roles import Role
 
@@ -208,7 +209,8 @@ class DocumentTemplate:
     """A printable form or reply; `body` uses `{placeholders}` from `core.domain.documents`.
 
     It applies to cases of its `kinds` that came by one of its `channels` (a visit record
-    belongs to visits, a letter register to letters).
+    belongs to visits, a letter register to letters), and, where it names `after`, only once
+    that has happened on the case (a hand-off notice after the referral).
     """
 
     key: str
@@ -216,9 +218,12 @@ class DocumentTemplate:
     body: str
     kinds: frozenset[CaseKind] = frozenset(CaseKind)
     channels: frozenset[Channel] = frozenset(Channel)
+    after: EventName | None = None
 
-    def applies_to(self, case: Case) -> bool:
-        """True when the template is meant for `case`'s kind and channel."""
+    def applies_to(self, case: Case, happened: Collection[EventName] = ()) -> bool:
+        """True when the template is meant for `case`, given the events that `happened` on it."""
+        if self.after is not None and self.after not in happened:
+            return False
         return case.kind in self.kinds and case.channel in self.channels
 
 

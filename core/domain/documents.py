@@ -3,17 +3,24 @@
 A template body is plain text with ``{placeholders}``. Three families may be used:
 
 * the case's own fields (`CASE_PLACEHOLDERS`): ``{serial}``, ``{kind}``, ``{channel}``,
-  ``{state}``, ``{title}``, ``{content}``, ``{received_at}`` (local, minutes), ``{category}``,
-  ``{severity}``, ``{unit}``, ``{cause}``, ``{opinion}``, ``{reply_mode}``,
-  ``{reply_content}``, ``{owner}`` (首问/首办责任人), ``{tenant}``;
+  ``{state}``, ``{title}``, ``{content}``, ``{received_at}`` (local, minutes), ``{category}``
+  (by its label among the intake schema's choices), ``{severity}``, ``{unit}``, ``{cause}``
+  and ``{opinion}`` (the dispatch's), ``{reply_mode}``, ``{reply_content}``, ``{owner}``
+  (首问/首办责任人), ``{tenant}``, and ``{intake_facts}``: every intake field answered, one
+  ``label：answer`` line each;
 * the plugin's intake fields, as ``{field_<key>}`` (e.g. ``{field_respondent}``): every
-  non-identity field of the case kind's intake schema, a closed list printed by its label;
-* facts read from the case's record by the service (`FACT_PLACEHOLDERS`): the document's
-  ``{number}`` and ``{issued_at}``, the handler, the dispatch, extension, return,
-  investigation (``{investigators}``, ``{interviewee}``, ``{findings}``…), reply and feedback
-  details, ``{reply_sections}`` (the sections the plugin requires of a reply, each with what
-  the reply says under it), ``{deadline}``, and a date agreed with the person
-  (``{agreed_due_on}``, ``{agreed_reason}``);
+  non-identity field of the case kind's intake schema, a choice printed by its label;
+* facts read from the case's record by the service (`FACT_PLACEHOLDERS`), the latest of each
+  kind of event: the document's ``{number}`` and ``{issued_at}``; who registered it and when;
+  a refusal's reason; a referral's receiving body ``{referred_to}`` (with its phone, as the
+  person is told), reason and time; the draft opinion put up for approval
+  (``{draft_opinion}``), the approvals (``{approval_opinion}`` the last, ``{approval_opinions}``
+  each approver's of the current round), the leader's ``{instruction}``; the handler, the
+  dispatch, extension, return, investigation (``{investigators}``, ``{interviewee}``,
+  ``{findings}``…), reply and feedback details, ``{reply_sections}`` (the sections the plugin
+  requires of a reply, each with what the reply says under it), ``{deadline}``, a date agreed
+  with the person (``{agreed_due_on}``, ``{agreed_reason}``); and the closing: its
+  ``{closing_summary}``, ``{outcome}`` (by label), ``{respondent}``, ``{amount}`` (元);
 * the complainant (`IDENTITY_PLACEHOLDERS`), which the service fills per recipient: withheld
   for a handling unit, masked for everyone else. Identity never reaches a template any other way.
 
@@ -35,11 +42,12 @@ import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from core.domain.cases import Case, CaseKind
-from core.domain.commands import ReplyMode
+from core.domain.commands import Outcome, ReplyMode
 from core.domain.decisions import DocumentTemplate, IntakeSchema
 from core.domain.errors import InvalidCommand
 from core.domain.events import CaseEvent, EventName
@@ -57,11 +65,14 @@ __all__ = [
     "PLACEHOLDERS",
     "WITHHELD",
     "Block",
+    "FilledDocument",
+    "blank_sections",
     "case_facts",
     "check_template",
     "document_number",
     "field_placeholders",
     "fill",
+    "fill_document",
     "identity_values",
     "layout",
     "render_document",
@@ -88,6 +99,7 @@ CASE_PLACEHOLDERS = frozenset(
         "reply_content",
         "owner",
         "tenant",
+        "intake_facts",
     }
 )
 FACT_PLACEHOLDERS = frozenset(
@@ -120,6 +132,30 @@ FACT_PLACEHOLDERS = frozenset(
         "feedback_by",
         "agreed_due_on",
         "agreed_reason",
+        "investigated_place",
+        "registered_by",
+        "registered_at",
+        "refusal_reason",
+        "refused_at",
+        "referred_to",
+        "referral_reason",
+        "referred_at",
+        "draft_opinion",
+        "submitted_by",
+        "submitted_at",
+        "approval_opinion",
+        "approved_by",
+        "approved_at",
+        "approval_opinions",
+        "instruction",
+        "instructed_by",
+        "instructed_at",
+        "closing_summary",
+        "outcome",
+        "respondent",
+        "amount",
+        "closed_by",
+        "closed_at",
     }
 )
 IDENTITY_PLACEHOLDERS = frozenset({"complainant_name", "complainant_phone", "complainant_address"})
@@ -195,6 +231,14 @@ def field_placeholders(schema: IntakeSchema | None, kind: CaseKind) -> dict[str,
     }
 
 
+@dataclass(frozen=True, slots=True)
+class FilledDocument:
+    """A template filled in, and the sections of it that came out blank (by their label)."""
+
+    text: str
+    blank: tuple[str, ...]
+
+
 def render_document(
     template: DocumentTemplate,
     case: Case,
@@ -203,7 +247,19 @@ def render_document(
     identity: Mapping[str, str] | None = None,
     schema: IntakeSchema | None = None,
 ) -> str:
-    """The template's body filled in from `case` in the tenant's time zone.
+    """The template's body filled in from `case` in the tenant's time zone (see `fill_document`)."""
+    return fill_document(template, case, ctx, facts, identity, schema).text
+
+
+def fill_document(
+    template: DocumentTemplate,
+    case: Case,
+    ctx: TenantContext,
+    facts: Mapping[str, str] | None = None,
+    identity: Mapping[str, str] | None = None,
+    schema: IntakeSchema | None = None,
+) -> FilledDocument:
+    """The template's body filled in from `case`, with the sections left blank.
 
     `facts` fill `FACT_PLACEHOLDERS` (see `case_facts`); `identity` fills
     `IDENTITY_PLACEHOLDERS` with values already redacted for the recipient (see
@@ -211,6 +267,31 @@ def render_document(
     `schema` (the plugin's intake schema for the case kind) opens the ``{field_<key>}``
     placeholders.
     """
+    values = _values(case, ctx, facts, identity, schema)
+    allowed = PLACEHOLDERS | frozenset(field_placeholders(schema, case.kind))
+    text = fill(template.body, values, allowed)
+    return FilledDocument(text, blank_sections(template.body, values))
+
+
+_LABELLED_RE = re.compile(r"([^　：\n{}]+)：\{(\w+)\}")
+
+
+def blank_sections(body: str, values: Mapping[str, str]) -> tuple[str, ...]:
+    """The sections of `body` whose placeholder has no value: ``标签：{x}`` by its label, else ``{x}``."""
+    labels = {name: label.strip() for label, name in _LABELLED_RE.findall(body)}
+    names = [name for _, name, _, _ in string.Formatter().parse(body) if name]
+    blank = [name for name in names if not str(values.get(name, "")).strip()]
+    return tuple(dict.fromkeys(labels.get(name, f"{{{name}}}") for name in blank))
+
+
+def _values(
+    case: Case,
+    ctx: TenantContext,
+    facts: Mapping[str, str] | None,
+    identity: Mapping[str, str] | None,
+    schema: IntakeSchema | None,
+) -> dict[str, str]:
+    """Every placeholder's value for `case`: its own fields, the facts, the identity given, intake."""
     unit = ctx.unit(case.unit_code) if case.unit_code else None
     values = dict(
         serial=case.serial,
@@ -220,7 +301,7 @@ def render_document(
         title=case.title,
         content=case.content,
         received_at=_local(case.received_at, ctx.timezone),
-        category=case.category,
+        category=schema.label_of(case.category) if schema else case.category,
         severity=case.severity.label,
         unit=unit.name if unit else "",
         cause=case.cause,
@@ -233,12 +314,16 @@ def render_document(
     values |= {k: v for k, v in (facts or {}).items() if k in FACT_PLACEHOLDERS}
     values |= {k: v for k, v in (identity or {}).items() if k in IDENTITY_PLACEHOLDERS}
     specs = {spec.key: spec for spec in (schema.fields if schema else ()) if not spec.identity}
-    fields = field_placeholders(schema, case.kind)
+    values["intake_facts"] = "\n".join(
+        f"{spec.label}：{text}"
+        for spec in specs.values()
+        if case.kind in spec.kinds and (text := spec.text(case.fields.get(spec.key)))
+    )
     values |= {
         name: specs[name.removeprefix(FIELD_PREFIX)].text(case.fields.get(name.removeprefix(FIELD_PREFIX)))
-        for name in fields
+        for name in field_placeholders(schema, case.kind)
     }
-    return fill(template.body, values, PLACEHOLDERS | frozenset(fields))
+    return values
 
 
 def resolve_templates(templates: Iterable[DocumentTemplate]) -> dict[str, DocumentTemplate]:
@@ -337,6 +422,7 @@ def case_facts(
         "reply_sections": split_reply_sections(case.reply_content, reply_sections),
         "satisfaction": case.satisfaction.label if case.satisfaction else "",
     }
+    approvals: list[str] = []
     for event in events:
         data = event.data
         when, who = _local(event.at, zone), event.actor
@@ -370,6 +456,7 @@ def case_facts(
                     "investigated_by": who,
                     "investigators": "、".join(str(name) for name in data.get("investigators") or ()),
                     "interviewee": str(data.get("interviewee", "")),
+                    "investigated_place": str(data.get("place", "")),
                     "findings": str(data.get("findings", "")),
                 }
             case EventName.DEADLINE_SET:  # 约定/承诺期限: the date told to the person, and why
@@ -377,11 +464,67 @@ def case_facts(
                     "agreed_due_on": str(data.get("due_on", "")),
                     "agreed_reason": str(data.get("reason", "")),
                 }
+            case EventName.REGISTERED:
+                facts |= {"registered_by": who, "registered_at": when}
+            case EventName.REFUSED:
+                facts |= {"refusal_reason": str(data.get("reason", "")), "refused_at": when}
+            case EventName.REFERRED_OUT:  # 移送: the receiving body, as the person is told it
+                facts |= {
+                    "referred_to": str(data.get("agency", "")),
+                    "referral_reason": str(data.get("reason", "")),
+                    "referred_at": when,
+                }
+            case EventName.SUBMITTED_FOR_APPROVAL:  # 拟办意见 put to the approvers
+                facts |= {
+                    "draft_opinion": str(data.get("opinion", "")),
+                    "submitted_by": who,
+                    "submitted_at": when,
+                }
+                # A new round of approval (after a rejection) starts afresh.
+                approvals = []
+                for key in ("approval_opinion", "approved_by", "approved_at", "approval_opinions"):
+                    facts.pop(key, None)
+            case EventName.APPROVED:
+                opinion = str(data.get("opinion", ""))
+                approvals.append(f"{who}（{when}）：{opinion or '同意'}")
+                facts |= {"approval_opinion": opinion or "同意", "approved_by": who, "approved_at": when}
+                facts["approval_opinions"] = "；".join(approvals)
+            case EventName.INSTRUCTED:  # 领导批示
+                facts |= {
+                    "instruction": str(data.get("instruction", "")),
+                    "instructed_by": who,
+                    "instructed_at": when,
+                }
+            case EventName.CLOSED:
+                facts |= {
+                    "closing_summary": str(data.get("summary", "")),
+                    "outcome": _outcome(data.get("outcome")),
+                    "respondent": str(data.get("respondent", "")),
+                    "amount": _amount(data.get("amount")),
+                    "closed_by": who,
+                    "closed_at": when,
+                }
             case EventName.REPLIED:
                 facts |= {"replied_at": when}
             case EventName.FEEDBACK_RECORDED:
                 facts |= {"feedback_note": str(data.get("note", "")), "feedback_at": when, "feedback_by": who}
     return facts
+
+
+def _outcome(value: object) -> str:
+    try:
+        return Outcome(str(value)).label if value else ""
+    except ValueError:
+        return str(value)
+
+
+def _amount(value: object) -> str:
+    """An amount of money as written on a form: 1200.00 元; none (or 0) prints nothing."""
+    try:
+        amount = Decimal(str(value or "0"))
+    except ArithmeticError:
+        return str(value)
+    return f"{amount:.2f} 元" if amount else ""
 
 
 def _period(value: object) -> str:

@@ -69,7 +69,7 @@ from core.domain.decisions import (
     TimerPhase,
     TimerRule,
 )
-from core.domain.events import CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.lifecycle import Action
 from core.domain.masking import mask_address, mask_id_number, mask_name, mask_phone, mask_text
 from core.domain.money import Tier, tiered_amount
@@ -101,6 +101,7 @@ __all__ = [
     "DispatchMode",
     "DocumentTemplate",
     "EscalateCase",
+    "EventName",
     "ExtendCase",
     "FieldSpec",
     "FollowUp",

@@ -204,6 +204,7 @@ class ConformanceSamples:
             Action.INVESTIGATE: {
                 "investigators": ("调查人甲", "调查人乙"),
                 "interviewee": "被调查人",
+                "place": "本中心接待室",
                 "findings": "经调查，情况属实",
                 "signed": True,
             },

@@ -224,8 +224,11 @@ class PluginConformance(ConformanceSamples):
             for action in allowed_actions(case.state):
                 command = self.sample_command(action)
                 # With no timer open and with every timer open (a remedy order included).
-                reasons = hooks.transition_veto(case, command) + hooks.transition_veto(
-                    case, command, open_timers
+                reasons = (
+                    hooks.transition_veto(case, command)
+                    + hooks.transition_veto(case, command, open_timers)
+                    + hooks.action_veto(case, action)
+                    + hooks.action_veto(case, action, open_timers)
                 )
                 asked += 1
                 for reason in reasons:  # pluggy drops the None answers
@@ -339,7 +342,8 @@ class PluginConformance(ConformanceSamples):
         samples = self.sample_cases(hooks, kind)
         for template in templates:
             # Every template is rendered: on the samples it applies to, or on one by its channel.
-            cases = [case for case in samples if template.applies_to(case)] or [
+            happened = {template.after} if template.after else set()
+            cases = [case for case in samples if template.applies_to(case, happened)] or [
                 dataclasses.replace(samples[0], channel=sorted(template.channels)[0])
             ]
             for case in cases:
@@ -399,6 +403,14 @@ class PluginConformance(ConformanceSamples):
             assert dimension.attribute in known, (
                 f"dimension {dimension.key!r}: unknown {dimension.attribute!r}"
             )
+
+    @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
+    def test_supervision_recipients_are_usernames(self, kind: CaseKind) -> None:
+        hooks = self.hooks()
+        for case in self.sample_cases(hooks, kind):
+            named = hooks.supervision_recipients(case)
+            assert all(isinstance(name, str) and name.strip() for name in named), (_describe(case), named)
+            assert named == hooks.supervision_recipients(case), f"{_describe(case)}: not deterministic"
 
     @pytest.mark.parametrize("kind", list(CaseKind), ids=str)
     def test_notifications_accept_every_case(self, kind: CaseKind) -> None:

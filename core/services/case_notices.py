@@ -10,7 +10,7 @@ from core.domain.commands import CaseCommand, DispatchCase, EscalateCase, Instru
 from core.domain.events import CaseEvent, EventName
 from core.domain.roles import Role
 from core.services.duty import leader_on_duty
-from core.services.notify import notify_users
+from core.services.notify import must_act, notify_users
 from core.services.tenants import LoadedTenant
 from core.store.directory import TenantDirectory
 from core.store.tenant_store import TenantStore
@@ -54,14 +54,14 @@ async def escalate_at_once(repo: TenantStore, tenant: LoadedTenant, case: Case, 
 
 
 async def relay(
-    tenant: LoadedTenant, case: Case, command: CaseCommand, version: int, now: datetime
+    tenant: LoadedTenant, case: Case, command: CaseCommand, version: int, now: datetime, author: str
 ) -> list[str]:
     """传: a dispatch reaches the receiving unit; an instruction or a 督办 whoever acts on the case.
 
     The unit's handlers and heads hear of a case sent to them (with its cause and opinion); a
-    leader's instruction and a manual 督办 go to the unit handling the case, or before dispatch
-    to the intake officers and the leader on duty. Nothing of the complainant's identity is in
-    the message.
+    leader's instruction and a manual 督办 go to whoever must act on it now (`must_act`), a 督办
+    also to the people the plugin names. Nobody is told of their own step (`author`). Nothing of
+    the complainant's identity is in the message.
     """
     if isinstance(command, DispatchCase):
         people = await _unit_people(case.tenant_id, command.unit_code)
@@ -72,14 +72,14 @@ async def relay(
         subject = f"领导批示：{case.serial} {case.title}"
         body = command.instruction
     elif isinstance(command, EscalateCase):
-        people = await _acting_people(case, now)
+        people = await _acting_people(case, now, tenant.hooks.supervision_recipients(case))
         subject = f"督办：{case.serial} {case.title}"
         body = f"督办理由：{command.reason}\n请抓紧办理，并将办理情况及时反馈。"
     else:
         return []
     return await notify_users(
         case.tenant_id,
-        people,
+        [name for name in people if name != author],
         subject=subject,
         body=body,
         key=f"relay:{case.id}:{version}",
@@ -89,14 +89,11 @@ async def relay(
     )
 
 
-async def _acting_people(case: Case, now: datetime) -> list[str]:
-    """Who must act on the case now: its unit's handlers and heads, or before dispatch intake."""
-    if case.unit_code:
-        return await _unit_people(case.tenant_id, case.unit_code)
+async def _acting_people(case: Case, now: datetime, named: tuple[str, ...] = ()) -> list[str]:
+    """Who must act on the case now (`must_act`), and whoever the plugin names for a 督办."""
     users = await TenantDirectory(case.tenant_id).users()
-    people = [u.username for u in users if u.active and Role.INTAKE_OFFICER in u.roles]
-    on_duty = await leader_on_duty(case.tenant_id, now)
-    return people + ([on_duty] if on_duty else [])
+    on_duty = None if case.unit_code else await leader_on_duty(case.tenant_id, now)
+    return must_act(case, users, on_duty=on_duty, named=named)
 
 
 async def _unit_people(tenant_id: int, unit_code: str) -> list[str]:

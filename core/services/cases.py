@@ -265,7 +265,9 @@ class CaseService:
             )
             if isinstance(command, DispatchCase):
                 _check_routing(tenant, case, command)
-            vetoes = hooks.transition_veto(case, command, open_timers)
+            vetoes = hooks.action_veto(case, command.action, open_timers) + hooks.transition_veto(
+                case, command, open_timers
+            )
             if vetoes:
                 raise RuleViolation("；".join(vetoes))
             _check_against_tenant(tenant, case, command)
@@ -280,7 +282,7 @@ class CaseService:
             await repo.cases.save(decision.case, expected_version=case.version, now=now)
             timer_changes = await timers_after(repo, tenant, decision.case, command, now)
             extra: dict[str, Any] = {"timers": timer_changes}
-            relayed = await relay(tenant, decision.case, command, case.version + 1, now)
+            relayed = await relay(tenant, decision.case, command, case.version + 1, now, actor.username)
             if relayed:
                 extra["relayed_to"] = relayed
             escalate_after = isinstance(command, RegisterCase)
@@ -441,9 +443,9 @@ class CaseService:
         """The actions `actor` may take on the case now, by the guards `perform` applies.
 
         The lifecycle table from the case's state, the permission matrix, the plugin's role
-        narrowing and the core's guards that do not depend on the payload (approvals pending or
-        done, no chain to submit to, no unit to reopen with). The plugin's vetoes are asked
-        about each action with the command itself, so they refuse at `perform`.
+        narrowing and every guard that does not depend on the payload: the core's (approvals
+        pending or done, no chain to submit to, no unit to reopen with) and the plugin's
+        `hy_action_veto`. Only `hy_transition_veto`, which reads the payload, is left to `perform`.
         """
         actor.require(Permission.CASE_READ)
         async with tenant_tx(tenant_id):
@@ -454,6 +456,9 @@ class CaseService:
         hooks = tenant.hooks
         chain = hooks.approval_chain(case)
         rules = hooks.sla_timers(case)
+        open_timers = frozenset(
+            stored.timer.kind for stored in timers if stored.timer.state is not sla.TimerState.STOPPED
+        )
 
         def offered(action: Action) -> bool:
             permission = permission_for(action)
@@ -463,7 +468,9 @@ class CaseService:
             if narrowed is not None and not any(r in narrowed and can([r], permission) for r in actor.roles):
                 return False
             return (
-                refusal(case, action, actor, chain) is None and timer_refusal(action, timers, rules) is None
+                refusal(case, action, actor, chain) is None
+                and timer_refusal(action, timers, rules) is None
+                and not hooks.action_veto(case, action, open_timers)
             )
 
         return tuple(action for action in allowed_actions(case.state) if offered(action))

@@ -76,7 +76,22 @@ class CasePage:
     templates: tuple[DocumentTemplate, ...]  # what the actor may issue on the case (empty: may not)
     handlers: tuple[str, ...]  # usernames that may sign for the case in its unit
     field_labels: dict[str, str]  # the plugin's names for intake fields and identity keys
+    schema: IntakeSchema  # the case kind's intake schema: choices by their label
     routing: Routing | None = None  # the plugin's suggested unit, when dispatching is open
+
+    @property
+    def category_label(self) -> str:
+        """The case's category as people know it (a choice by its label)."""
+        return self.schema.label_of(self.view.case.category)
+
+    @property
+    def answers(self) -> tuple[tuple[str, str], ...]:
+        """The intake answers on the case, (label, answer), a choice printed by its label."""
+        specs = {spec.key: spec for spec in self.schema.fields}
+        return tuple(
+            (specs[key].label, specs[key].text(value)) if key in specs else (key, str(value))
+            for key, value in self.view.case.fields.items()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +192,7 @@ class Console:
             templates=tuple(templates),
             handlers=handlers,
             field_labels={spec.key: spec.label for spec in tenant.hooks.intake_schema(case.kind).fields},
+            schema=tenant.hooks.intake_schema(case.kind),
             routing=tenant.hooks.case_routing(case) if Action.DISPATCH in actions else None,
         )
 

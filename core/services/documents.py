@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -28,12 +28,13 @@ from core.domain.decisions import DocumentTemplate
 from core.domain.documents import (
     CASE_FREE_TEMPLATES,
     HANDOVER_PLACEHOLDERS,
+    FilledDocument,
     case_facts,
     document_number,
     fill,
+    fill_document,
     identity_values,
     layout,
-    render_document,
     resolve_templates,
     to_html,
 )
@@ -49,7 +50,7 @@ from core.domain.roles import Actor, Permission
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry
 from core.services.archive import ARCHIVE_KIND, build_bundle
-from core.services.cases import CaseService
+from core.services.cases import CaseService, CaseView
 from core.services.clock import Clock
 from core.services.export import clear_identity, scrubber
 from core.services.tenants import LoadedTenant, load_tenant
@@ -62,6 +63,7 @@ from core.store.tx import platform_tx, tenant_tx
 __all__ = [
     "RENDERERS",
     "DocumentJobs",
+    "DocumentPreview",
     "DocumentService",
     "Download",
     "may_issue",
@@ -76,6 +78,19 @@ Renderer = Callable[[int, TenantRecord, RenderSource, datetime], Awaitable[bool]
 RENDERERS: Mapping[str, Renderer] = MappingProxyType({ARCHIVE_KIND: build_bundle})
 """Kinds of document not rendered from their text: their renderer stores what it made and says
 whether there was anything to do. Every other kind is laid out as a text document."""
+
+
+PREVIEW_NUMBER = "（出具时编号）"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DocumentPreview:
+    """A document not yet issued: its text as the reader's copy, and its blank sections."""
+
+    key: str
+    title: str
+    text: str
+    blank: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -116,18 +131,24 @@ class DocumentService:
     # --- templates ------------------------------------------------------------------------------
 
     @staticmethod
-    def _templates(tenant: LoadedTenant, case: Case | None) -> dict[str, DocumentTemplate]:
+    def _templates(
+        tenant: LoadedTenant, case: Case | None, events: Sequence[CaseEvent] = ()
+    ) -> dict[str, DocumentTemplate]:
         resolved = resolve_templates(tenant.hooks.register_document_templates())
         if case is None:
             return {k: t for k, t in resolved.items() if k in CASE_FREE_TEMPLATES}
-        return {k: t for k, t in resolved.items() if k not in CASE_FREE_TEMPLATES and t.applies_to(case)}
+        happened = {event.name for event in events}
+        return {
+            k: t for k, t in resolved.items() if k not in CASE_FREE_TEMPLATES and t.applies_to(case, happened)
+        }
 
     async def templates(self, tenant_id: int, case_id: int, actor: Actor) -> list[DocumentTemplate]:
         """The templates that apply to the case (plugin templates replace the core's by key)."""
         async with tenant_tx(tenant_id):
             view = await self.cases.get(tenant_id, case_id, actor)
             tenant = await load_tenant(tenant_id, self.registry)
-            return list(self._templates(tenant, view.case).values())
+            events = await TenantStore(tenant_id).events.of_case(case_id)
+            return list(self._templates(tenant, view.case, events).values())
 
     # --- issuing --------------------------------------------------------------------------------
 
@@ -142,47 +163,13 @@ class DocumentService:
         """
         now = self.clock.now()
         async with tenant_tx(tenant_id):
-            view = await self.cases.get(tenant_id, case_id, actor)  # CASE_READ; another tenant's: 404
+            tenant, view, template = await self._template(tenant_id, case_id, key, actor)
             case = view.case
-            if not may_issue(actor, case):
-                raise NotPermitted("只有本案承办单位或受理、督查人员可以出具本案文书")
-            tenant = await load_tenant(tenant_id, self.registry)
-            templates = self._templates(tenant, case)
-            template = templates.get(key)
-            if template is None:
-                names = "、".join(f"{k}（{t.title}）" for k, t in templates.items())
-                raise InvalidCommand(f"本案没有文书模板“{key}”；可用：{names}", field="key")
             repo = TenantStore(tenant_id)
-            zone = ZoneInfo(tenant.record.timezone)
-            year = now.astimezone(zone).year
+            year = now.astimezone(ZoneInfo(tenant.record.timezone)).year
             number = document_number(key, template.title, year, await repo.documents.next_number(key, year))
-            events = await repo.events.of_case(case_id)
-            open_timers = [
-                t.timer
-                for t in view.timers
-                if t.timer.state in (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED)
-            ]
-            handling = [t for t in open_timers if t.kind == "handling"] or open_timers
-            facts = case_facts(
-                case,
-                events,
-                tenant.hooks.ctx.for_kind(case.kind),
-                number=number,
-                issued_at=now,
-                reply_sections=tenant.hooks.reply_requirements(case).sections,
-                deadline=min((t.due_at for t in handling), default=None),
-            )
-            clear = await clear_identity(self.cases, repo, tenant_id, case_id)
-            bodies = {}
-            for copy, shown, recipient in (
-                ("unit", "withheld", "unit"),
-                ("internal", "masked", "supervisor"),
-            ):
-                identity = identity_values(clear, anonymous=case.anonymous, shown=shown)
-                text = render_document(
-                    template, case, tenant.ctx, facts, identity, schema=tenant.hooks.intake_schema(case.kind)
-                )
-                bodies[copy] = scrubber(clear, recipient)(text)
+            filled = await self._fill(tenant, view, template, number, now)
+            bodies = {copy: document.text for copy, document in filled.items()}
             info = await DocumentRepository(tenant_id).add(
                 case_id=case_id,
                 kind=key,
@@ -205,6 +192,74 @@ class DocumentService:
                 ),
             )
             return info
+
+    async def preview(self, tenant_id: int, case_id: int, key: str, actor: Actor) -> DocumentPreview:
+        """Document `key` as it would be issued now, unnumbered, with the sections that would be blank.
+
+        Nothing is stored: staff check a form before they issue it. Raises as `issue` does.
+        """
+        now = self.clock.now()
+        async with tenant_tx(tenant_id):
+            tenant, view, template = await self._template(tenant_id, case_id, key, actor)
+            filled = await self._fill(tenant, view, template, PREVIEW_NUMBER, now)
+        document = filled[_copy_for(actor, None)]
+        return DocumentPreview(key, template.title, document.text, document.blank)
+
+    async def _template(
+        self, tenant_id: int, case_id: int, key: str, actor: Actor
+    ) -> tuple[LoadedTenant, CaseView, DocumentTemplate]:
+        view = await self.cases.get(tenant_id, case_id, actor)  # CASE_READ; another tenant's: 404
+        if not may_issue(actor, view.case):
+            raise NotPermitted("只有本案承办单位或受理、督查人员可以出具本案文书")
+        tenant = await load_tenant(tenant_id, self.registry)
+        templates = self._templates(tenant, view.case, await TenantStore(tenant_id).events.of_case(case_id))
+        template = templates.get(key)
+        if template is None:
+            names = "、".join(f"{k}（{t.title}）" for k, t in templates.items())
+            raise InvalidCommand(f"本案没有文书模板“{key}”；可用：{names}", field="key")
+        return tenant, view, template
+
+    async def _fill(
+        self,
+        tenant: LoadedTenant,
+        view: CaseView,
+        template: DocumentTemplate,
+        number: str,
+        now: datetime,
+    ) -> dict[str, FilledDocument]:
+        """Both copies of `template` on the case: ``unit`` (no identity) and ``internal`` (masked)."""
+        case, tenant_id = view.case, tenant.record.id
+        repo = TenantStore(tenant_id)
+        events = await repo.events.of_case(case.id)
+        # The deadline printed: the handling one still running, else any running; once handling
+        # is over (a closing decision), the one it ran against.
+        timers = [t.timer for t in view.timers]
+        open_timers = [
+            t for t in timers if t.state in (TimerState.RUNNING, TimerState.PAUSED, TimerState.BREACHED)
+        ]
+        handling = (
+            [t for t in open_timers if t.kind == "handling"]
+            or open_timers
+            or [t for t in timers if t.kind == "handling"][-1:]
+            or timers[-1:]
+        )
+        facts = case_facts(
+            case,
+            events,
+            tenant.hooks.ctx.for_kind(case.kind),
+            number=number,
+            issued_at=now,
+            reply_sections=tenant.hooks.reply_requirements(case).sections,
+            deadline=min((t.due_at for t in handling), default=None),
+        )
+        clear = await clear_identity(self.cases, repo, tenant_id, case.id)
+        schema = tenant.hooks.intake_schema(case.kind)
+        filled = {}
+        for copy, shown, recipient in (("unit", "withheld", "unit"), ("internal", "masked", "supervisor")):
+            identity = identity_values(clear, anonymous=case.anonymous, shown=shown)
+            document = fill_document(template, case, tenant.ctx, facts, identity, schema=schema)
+            filled[copy] = dataclasses.replace(document, text=scrubber(clear, recipient)(document.text))
+        return filled
 
     async def issue_handover(self, tenant_id: int, handover_id: int, actor: Actor) -> DocumentInfo:
         """Issue the printable 交接班记录 of a handover (duty staff and supervisors only).

@@ -33,7 +33,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.domain import sla
-from core.domain.cases import Case
+from core.domain.cases import Case, CaseKind
+from core.domain.decisions import IntakeSchema
 from core.domain.documents import ANONYMOUS
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent, EventName
@@ -181,7 +182,9 @@ class CaseExport:
                 masked = await self.cases.identities.masked(tenant_id, case_id, actor)
                 attachments = await self.cases.attachments(tenant_id, case_id, actor)
             documents = await repo.documents.with_bodies(case_id)
+            tenant = await load_tenant(tenant_id, self.cases.registry)
         case = view.case
+        category_label = tenant.hooks.intake_schema(case.kind).label_of(case.category)
         body: dict[str, Any] = {
             "redaction": recipient,
             "exported_at": self.cases.clock.now().isoformat(),
@@ -200,6 +203,7 @@ class CaseExport:
                 "flags": sorted(flag.value for flag in case.flags),
                 "complexity": case.complexity.value,
                 "category": case.category,
+                "category_label": category_label,
                 "anonymous": case.anonymous,
                 "unit_code": case.unit_code,
                 "handler": case.handler,
@@ -289,6 +293,7 @@ class CaseExport:
         zone = ZoneInfo(tenant.record.timezone)
         header = [*LIST_COLUMNS, *(label for label, _ in IDENTITY_COLUMNS if shows_identity)]
         reason = f"导出案件清单：{reveal_reason.strip()}" if reveal_reason is not None else None
+        schemas: dict[CaseKind, IntakeSchema] = {}
 
         async def rows() -> AsyncIterator[list[str]]:
             page = first
@@ -306,7 +311,8 @@ class CaseExport:
                             revealed = await self.cases.identities.reveal(tenant_id, case.id, actor, reason)
                         except CaseNotFound:  # the identity was purged meanwhile (retention)
                             clear = None
-                    line = _list_row(case, timers.get(case.id, ()), units, zone, now)
+                    category = schemas.setdefault(case.kind, tenant.hooks.intake_schema(case.kind))
+                    line = _list_row(case, timers.get(case.id, ()), units, zone, now, category.label_of)
                     line[LIST_COLUMNS.index("标题")] = (
                         case.title
                         if revealed
@@ -373,7 +379,14 @@ async def _identities(
     return found
 
 
-def _list_row(case: Case, timers: Any, units: Mapping[str, str], zone: ZoneInfo, now: datetime) -> list[str]:
+def _list_row(
+    case: Case,
+    timers: Any,
+    units: Mapping[str, str],
+    zone: ZoneInfo,
+    now: datetime,
+    label_of: Callable[[str], str],
+) -> list[str]:
     def local(at: datetime) -> str:
         return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
@@ -389,7 +402,7 @@ def _list_row(case: Case, timers: Any, units: Mapping[str, str], zone: ZoneInfo,
         local(case.received_at),
         case.kind.label,
         case.channel.label,
-        case.category,
+        label_of(case.category),  # a choice by its label, as people know it
         case.title,
         case.state.label,
         unit,

@@ -11,10 +11,37 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from core.domain.cases import Case
+from core.domain.roles import Role
 from core.store.directory import TenantDirectory, UserRecord
 from core.store.outbox import NewNotification, OutboxRepository
 
-__all__ = ["notifications_for", "notify_users"]
+__all__ = ["must_act", "notifications_for", "notify_users"]
+
+
+def must_act(
+    case: Case, users: Iterable[UserRecord], *, on_duty: str | None, named: Iterable[str] = ()
+) -> list[str]:
+    """Who hears of a 催办 or 督办 on `case`: the people who must act on it now, and those named.
+
+    A dispatched case: its handler (before anyone signed for it, every handler of its unit) and
+    the unit's heads. Before dispatch: the intake officers, and the leader on duty (every duty
+    leader when no shift covers now). `named` are the plugin's (`hy_supervision_recipients`).
+    The usernames are sorted; inactive users are left out.
+    """
+    active = [user for user in users if user.active]
+
+    def holding(role: Role, unit: str | None = None) -> list[str]:
+        return [u.username for u in active if role in u.roles and (unit is None or u.unit_code == unit)]
+
+    if case.unit_code:
+        handlers = [case.handler] if case.handler else holding(Role.HANDLER, case.unit_code)
+        people = [*handlers, *holding(Role.UNIT_HEAD, case.unit_code)]
+    else:
+        leaders = [on_duty] if on_duty else holding(Role.DUTY_LEADER)
+        people = [*holding(Role.INTAKE_OFFICER), *leaders]
+    known = {user.username for user in active}
+    return sorted({name for name in [*people, *named] if name in known})
 
 
 def notifications_for(

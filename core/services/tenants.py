@@ -43,6 +43,7 @@ DEMO_PASSWORD = "demo12345"  # demo mode only: `huiying demo` prints it next to 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _PREFIX = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 _USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TOP_KEYS = {
     "slug",
     "name",
@@ -76,6 +77,7 @@ class UserConfig:
     display_name: str
     roles: tuple[Role, ...]
     unit_code: str | None
+    email: str | None = None  # where 催办, 督办 and other notices are mailed besides the inbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +227,10 @@ def _user(index: int, raw: Mapping[str, Any], unit_codes: set[str]) -> UserConfi
     unit = raw.get("unit")
     if unit is not None and unit not in unit_codes:
         raise TenantConfigError(f"{where}unit “{unit}” 不在 units 中", field="unit")
-    return UserConfig(username, str(raw.get("display_name", username)), parsed, unit)
+    email = raw.get("email")
+    if email is not None and (not isinstance(email, str) or not _EMAIL.match(email)):
+        raise TenantConfigError(f"{where}email “{email}” 不是有效的电子邮件地址", field="email")
+    return UserConfig(username, str(raw.get("display_name", username)), parsed, unit, email)
 
 
 def read_tenant_file(path: Path, registry: PluginRegistry | None = None) -> TenantConfig:
@@ -297,6 +302,7 @@ async def onboard(
                     roles=user.roles,
                     unit_code=user.unit_code,
                     password_hash=password_hash,
+                    email=user.email,
                 )
     return record
 
@@ -321,6 +327,7 @@ def _as_mapping(config: TenantConfig) -> dict[str, Any]:
                 "display_name": u.display_name,
                 "roles": [r.value for r in u.roles],
                 **({"unit": u.unit_code} if u.unit_code else {}),
+                **({"email": u.email} if u.email else {}),
             }
             for u in config.users
         ],

@@ -30,7 +30,7 @@ from core.plugins import PluginRegistry
 from core.services.accountability import accountability_lines, standing_this_year
 from core.services.clock import Clock
 from core.services.duty import leader_on_duty
-from core.services.notify import notifications_for
+from core.services.notify import must_act, notifications_for
 from core.services.tenants import LoadedTenant, load_tenant
 from core.store.directory import TenantDirectory, UserRecord
 from core.store.documents import NewDocument
@@ -276,21 +276,11 @@ class TimerJobs:
         return told
 
     async def _responsible(self, firing: _Firing) -> list[str]:
-        """Who answers for the case now.
-
-        Its handler (or, before anyone signed for it, the unit's handlers) and the unit's heads;
-        before dispatch, the leader on duty (all duty leaders when no shift covers now) and the
-        supervisors.
-        """
+        """Who must act on the case now, and whoever the plugin names (`must_act`)."""
         case, batch = firing.case, firing.batch
-        if case.unit_code:
-            heads = batch.users_with(Role.UNIT_HEAD, unit=case.unit_code)
-            handlers = [case.handler] if case.handler else batch.users_with(Role.HANDLER, unit=case.unit_code)
-            return [*handlers, *heads]
-        supervisors = batch.users_with(Role.SUPERVISOR)
-        on_duty = await batch.leader_on_duty()
-        leaders = [on_duty] if on_duty else batch.users_with(Role.DUTY_LEADER)
-        return [*leaders, *supervisors]
+        on_duty = None if case.unit_code else await batch.leader_on_duty()
+        named = firing.tenant.hooks.supervision_recipients(case)
+        return must_act(case, batch.users.values(), on_duty=on_duty, named=named)
 
     async def _remind(self, firing: _Firing) -> None:
         timer, case = firing.stored.timer, firing.case

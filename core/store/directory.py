@@ -77,6 +77,7 @@ class TenantDirectory(TenantScoped):
         roles: Sequence[Role],
         unit_code: str | None,
         password_hash: str,
+        email: str | None = None,
     ) -> None:
         await AppUser(
             tenant_id=self.tenant_id,
@@ -85,6 +86,7 @@ class TenantDirectory(TenantScoped):
             roles=[role.value for role in roles],
             unit_code=unit_code,
             password_hash=password_hash,
+            email=email,
         ).save()
 
     async def user(self, username: str) -> UserRecord | None:

@@ -13,6 +13,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +25,10 @@ from core.web.labels import CHOICE_LABELS, FIELD_LABELS
 __all__ = ["FormField", "action_fields", "payload_from_form"]
 
 # Fields a form never shows: set by the system, or too rarely used to clutter the form.
-_HIDDEN: Mapping[Action, frozenset[str]] = {}
+# Short answers: one line, not a text area.
+_ONE_LINE = frozenset({"cause", "agency", "respondent", "category", "timer", "place", "accused"})
+# A supplement's intake answers come through the intake fields, not a free-text box.
+_HIDDEN: Mapping[Action, frozenset[str]] = {Action.SUPPLY: frozenset({"fields"})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,7 @@ def action_fields(
             fields.append(FormField(name, label, "checkbox"))
         elif hint is Decimal:
             fields.append(FormField(name, label, "number"))
-        elif hint is Period or name in ("cause", "agency", "respondent", "category", "timer"):
+        elif hint in (Period, date) or name in _ONE_LINE:
             fields.append(FormField(name, label, "text"))
         else:
             fields.append(FormField(name, label, "textarea"))

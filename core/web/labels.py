@@ -51,6 +51,17 @@ FIELD_LABELS = {
     "timer": "期限种类（可不填）",
     "instruction": "批示内容",
     "verified": "已核实",
+    "investigators": "调查人员（每行一人，至少两人）",
+    "interviewee": "被调查人",
+    "place": "调查地点",
+    "findings": "调查情况",
+    "signed": "笔录已由被调查人签名",
+    "accused": "被责令整改的单位",
+    "measures": "整改措施",
+    "due_on": "日期（如 2026-12-31）",
+    "respondent_unit": "被投诉人所在单位代码",
+    "commission": "涉及提成（元）",
+    "referred_to": "移交处理的部门",
 }
 
 CHOICE_LABELS = {

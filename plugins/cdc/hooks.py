@@ -91,11 +91,15 @@ def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> 
             rules.DispatchNotLedByOffice(case, command, ctx.units, office_unit=ctx.settings["office_unit"]),
             rules.InvestigationIncomplete(command),
             rules.WrittenReplyWithoutInvestigation(case, command),
-            rules.OralSettlementWithoutRecord(case, command),
         )
         if reason
     ]
     return "；".join(reasons) or None
+
+
+@hookimpl
+def hy_action_veto(ctx: TenantContext, case: Case, action: Action) -> str | None:
+    return rules.OralSettlementWithoutRecord(case, action)
 
 
 @hookimpl
@@ -125,6 +129,9 @@ _FIRST_BASIS = rules.FIRST_HANDLER_RULES
 
 @hookimpl
 def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTemplate]:
+    # 一.3: the centre office takes every complaint in (综合受理); the form names it as it is known.
+    office = ctx.unit(ctx.settings["office_unit"])
+    receiving = office.name if office else "中心办公室"
     return (
         DocumentTemplate(
             key="registration_form",
@@ -137,7 +144,8 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
                 "被投诉科室或人员：{field_respondent}\n事实依据：{field_facts}\n"
                 "受理条件核对：本人在本中心接受服务或办事时合法权益直接受到侵害；被投诉科室或人员明确；"
                 "有事实依据和具体要求；有文字材料或经签字（盖章）的口述笔录\n"
-                "投诉人签字（盖章）：\n首办人员：{owner}　　　　受理科室：{unit}\n"
+                "投诉人签字（盖章）：\n"
+                f"首办人员：{{owner}}　　　　受理科室：{receiving}\n"
                 f"（依据：{_COMPLAINT_BASIS} 二、三.1；不符合条件的一次性告知，{_FIRST_BASIS} 二.3）\n"
             ),
             kinds=_FOLLOWED_UP,
@@ -158,7 +166,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="投诉调查核实笔录",
             body=(
                 "投诉调查核实笔录\n案件编号：{serial}　标题：{title}\n"
-                "调查时间：{investigated_at}　调查地点：\n"
+                "调查时间：{investigated_at}　调查地点：{investigated_place}\n"
                 "调查人员（两人）：{investigators}\n被调查人：{interviewee}\n调查内容：{findings}\n"
                 "被调查人签名（盖章）：　　　　调查人员签名：\n"
                 f"（依据：{_COMPLAINT_BASIS} 三.5：调查核实时应有两人随行，笔录由被调查人签名或盖章）\n"

@@ -401,7 +401,7 @@ def reply_requirements(case: Case) -> ReplyRequirements:
     return ReplyRequirements(sections=REPLY_SECTIONS, basis=basis(COMPLAINT_RULES, "三.2、三.7"))
 
 
-def OralSettlementWithoutRecord(case: Case, command: CaseCommand) -> str | None:
+def OralSettlementWithoutRecord(case: Case, action: Action) -> str | None:
     """A complaint answered by word of mouth closes only once the person's verdict is recorded.
 
     投诉制度 三.2: 当时能够口头回复而投诉人又满意的，可以不办理完整的书面投诉手续，但必需做好处理
@@ -409,7 +409,7 @@ def OralSettlementWithoutRecord(case: Case, command: CaseCommand) -> str | None:
     was satisfied.
     """
     if (
-        command.action is not Action.CLOSE
+        action is not Action.CLOSE
         or case.state is not CaseState.REPLIED
         or case.kind not in FOLLOWED_UP
         or case.reply_mode not in {mode.value for mode in ORAL_MODES}

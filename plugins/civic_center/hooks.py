@@ -115,11 +115,19 @@ def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
 
 
 @hookimpl
+def hy_action_veto(ctx: TenantContext, case: Case, action: Action) -> str | None:
+    found = [
+        r
+        for r in (rules.OnTheSpotOnlyForGeneral(case, action), rules.FeedbackBeforeClosing(case, action))
+        if r
+    ]
+    return "；".join(found) if found else None
+
+
+@hookimpl
 def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
     reasons = [
         rules.ReplyMirrorsComplaint(case, command),
-        rules.OnTheSpotOnlyForGeneral(case, command.action),
-        rules.FeedbackBeforeClosing(case, command.action),
         rules.ClosingNamesAnOutcome(case, command),
         rules.UpheldNamesTheWindow(command, ctx.units),
         rules.ViolationsAreTransferred(case, command, rules.parse_matters(ctx.settings["transfer_matters"])),
@@ -188,7 +196,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
                 "被投诉窗口：{field_accused_unit}　被投诉人：{field_accused_person}\n"
                 "类别：{category}\n标题：{title}\n投诉情节：\n{content}\n证据：{field_evidence}\n"
                 "接谈记录：{field_visit_record}\n"
-                "以上笔录已向投诉人宣读（或由其阅看），与所述一致。\n投诉人签字：　　　记录人：\n"
+                "以上笔录已向投诉人宣读（或由其阅看），与所述一致。\n投诉人签字：　　　记录人：{owner}\n"
                 f"（依据：{rules.basis('第四条', '第六条')}；投诉人身份依法保密）\n"
             ),
             kinds=_FOLLOWED_UP,
@@ -240,7 +248,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
                 "文书编号：{number}　案件编号：{serial}\n标题：{title}\n被投诉窗口：{unit}\n"
                 "窗口（部门）答复时间：{replied_at}　答复方式：{reply_mode}\n"
                 "调查核实情况及处理意见：\n{reply_sections}\n反馈情况：{satisfaction}　{feedback_note}\n"
-                "督查科处理决定：\n"
+                "督查科处理决定：{outcome}\n{closing_summary}\n"
                 f"（依据：{rules.basis('第七条', '第八条')}；构成违规违纪的，移交相关部门处理）\n"
             ),
             kinds=_FOLLOWED_UP,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from core.sdk import (
     AcceptanceCheck,
     AccountabilityEvent,
+    Action,
     Case,
     CaseCommand,
     CaseKind,
@@ -84,11 +85,14 @@ def hy_case_routing(ctx: TenantContext, case: Case) -> Routing | None:
 
 @hookimpl
 def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
-    return (
-        rules.dispatch_veto(case, command, ctx.settings["supervision_unit"])
-        or rules.referral_veto(command)
-        or rules.closing_veto(case, command)
+    return rules.dispatch_veto(case, command, ctx.settings["supervision_unit"]) or rules.referral_veto(
+        command
     )
+
+
+@hookimpl
+def hy_action_veto(ctx: TenantContext, case: Case, action: Action) -> str | None:
+    return rules.closing_veto(case, action)
 
 
 @hookimpl
@@ -115,7 +119,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             body=(
                 "{tenant}\n12312商务举报投诉登记表\n编号：{serial}\n类型：{kind}　来源：{channel}\n"
                 "受理时间：{received_at}\n类别：{category}　等级：{severity}\n标题：{title}\n"
-                "内容：{content}\n"
+                "内容：{content}\n{intake_facts}\n"
                 "（投诉或举报人姓名、单位、联系电话另行保管；值班记录不得让无关人员翻看。）\n"
             ),
         ),

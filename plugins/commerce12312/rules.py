@@ -211,7 +211,7 @@ def referral_veto(command: CaseCommand) -> str | None:
     )
 
 
-def closing_veto(case: Case, command: CaseCommand) -> str | None:
+def closing_veto(case: Case, action: Action) -> str | None:
     """A complaint or report closes only once a follow-up verified how it was dealt with.
 
     接线员岗位职责 四: "分流到相关单位,并核实处理结果,做到事事有着落,件件有回音"; 跟 (应急值班制度
@@ -219,7 +219,7 @@ def closing_veto(case: Case, command: CaseCommand) -> str | None:
     referred out was never dispatched, so nothing is there to verify.
     """
     if (
-        command.action is not Action.CLOSE
+        action is not Action.CLOSE
         or case.kind not in FOLLOWED_UP
         or case.state in (CaseState.REFUSED, CaseState.REFERRED_OUT)
         or case.verified

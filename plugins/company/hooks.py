@@ -114,6 +114,11 @@ def hy_action_roles(ctx: TenantContext, case: Case, action: Action) -> frozenset
 
 
 @hookimpl
+def hy_supervision_recipients(ctx: TenantContext, case: Case) -> Sequence[str]:
+    return rules.followers(case)
+
+
+@hookimpl
 def hy_sla_timers(ctx: TenantContext, case: Case) -> Sequence[TimerRule]:
     return rules.timer_rules(case, handling_days=ctx.settings["handling_working_days"])
 
@@ -147,7 +152,8 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="客户投诉记录单",
             body=(
                 "{tenant}\n客户投诉记录单\n编号：{serial}\n来源：{channel}　接到时间：{received_at}\n"
-                "投诉对象：{category}\n标题：{title}\n投诉内容、理由及要求：{content}\n"
+                "投诉对象：{category}\n标题：{title}\n投诉内容：{content}\n"
+                "投诉理由：{field_reason}\n客户要求：{field_demand}\n"
                 "首问责任人：{owner}\n"
                 f"（首问责任人必须记录并关注、配合处理进程，{rules.basis('四.1')}；客户身份另行保管。）\n"
             ),
@@ -177,7 +183,8 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="客户投诉处理意见书",
             body=(
                 "{tenant}\n客户投诉处理意见书\n编号：{serial}\n标题：{title}\n承办部门：{unit}\n"
-                "处理结果：{state}\n处理意见：\n"
+                "处理结论：{outcome}　承担责任人员：{respondent}\n涉及金额：{amount}\n"
+                "处理意见：{closing_summary}\n提出人：{closed_by}　提出时间：{closed_at}\n"
                 f"（由投诉处理部门上级主管或总经理提出，{rules.basis('四.9')}；"
                 "被处罚人有异议的，可向总经理申诉。）\n"
             ),

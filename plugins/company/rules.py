@@ -55,6 +55,7 @@ __all__ = [
     "classification",
     "closing_roles",
     "fault_sanctions",
+    "followers",
     "intake_schema",
     "late_sanctions",
     "phrases",
@@ -262,6 +263,11 @@ def closing_roles(case: Case, action: Action) -> frozenset[Role] | None:
     if action is Action.CLOSE and case.kind in COMPLAINTS:
         return frozenset({Role.SUPERVISOR, Role.APPROVER})
     return None
+
+
+def followers(case: Case) -> tuple[str, ...]:
+    """四.1: the first-asked person "必须记录并关注、配合处理进程": every 催办 and 督办 reaches them."""
+    return (case.owner,) if case.kind in COMPLAINTS and case.owner else ()
 
 
 # --- sanctions ------------------------------------------------------------------------------------

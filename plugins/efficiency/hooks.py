@@ -13,10 +13,10 @@ from core.sdk import (
     Action,
     ApprovalStep,
     Case,
-    CaseCommand,
     CaseKind,
     Classification,
     DocumentTemplate,
+    EventName,
     FieldSpec,
     IntakeSchema,
     Role,
@@ -133,10 +133,8 @@ def hy_case_acceptance(ctx: TenantContext, case: Case) -> AcceptanceCheck:
 
 
 @hookimpl
-def hy_transition_veto(
-    ctx: TenantContext, case: Case, command: CaseCommand, open_timers: frozenset[str]
-) -> str | None:
-    reg, settings, action = _regulation(ctx), ctx.settings, command.action
+def hy_action_veto(ctx: TenantContext, case: Case, action: Action, open_timers: frozenset[str]) -> str | None:
+    reg, settings = _regulation(ctx), ctx.settings
     return (
         rules.LeaderReadsFirst(case, action, leader_approval=settings["leader_approval"], reg=reg)
         or rules.FeedbackBeforeClosing(case, action, reg, feedback_days=settings["feedback_days"])
@@ -189,6 +187,15 @@ def hy_accountability_sanctions(ctx: TenantContext, event: AccountabilityEvent) 
     )
 
 
+# The 呈批表's opinion lines: the draft put to the leader in charge and the leader's word, or,
+# where the office decides alone (``leader_approval`` off), the opinion it dispatched with.
+_DRAFT_APPROVED = (
+    "拟办意见：{draft_opinion}\n拟办人：{submitted_by}　呈报时间：{submitted_at}\n"
+    "分管领导批示：{approval_opinion}\n批示人：{approved_by}　批示时间：{approved_at}\n"
+)
+_DRAFT_DECIDED = "拟办意见：{opinion}\n（本单位由办公室直接决定，无需分管领导批示。）\n"
+
+
 @hookimpl
 def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTemplate]:
     reg = _regulation(ctx)
@@ -198,7 +205,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="投诉举报登记表",
             body=(
                 "投诉举报登记表\n{tenant}\n编号：{serial}\n类型：{kind}　来源：{channel}\n"
-                "收件时间：{received_at}\n性质：{category}\n标题：{title}\n内容：{content}\n"
+                "收件时间：{received_at}\n性质：{category}\n标题：{title}\n内容：{content}\n{intake_facts}\n"
                 f"（依据：{reg.basis(reg.registration)}；投诉举报人身份另行保密存放）\n"
             ),
             kinds=_FOLLOWED_UP,
@@ -208,7 +215,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="投诉举报拟办意见呈批表",
             body=(
                 "投诉举报拟办意见呈批表\n编号：{serial}\n标题：{title}\n性质：{category}\n"
-                "拟办意见：{opinion}\n分管领导批示：\n"
+                f"{_DRAFT_APPROVED if ctx.settings['leader_approval'] else _DRAFT_DECIDED}"
                 f"（依据：{reg.basis(reg.draft)}）\n"
             ),
             kinds=_FOLLOWED_UP,
@@ -218,10 +225,11 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="投诉举报移交告知书",
             body=(
                 "投诉举报移交告知书\n您反映的“{title}”（编号 {serial}）不属于{tenant}管辖范围，"
-                "已移交有管辖权的部门办理，请向该部门了解办理情况。\n"
+                "已移交{referred_to}办理，请向该部门了解办理情况。\n移交理由：{referral_reason}\n"
                 f"（依据：{reg.basis(reg.handoff)}）\n"
             ),
             kinds=_FOLLOWED_UP,
+            after=EventName.REFERRED_OUT,
         ),
         DocumentTemplate(
             key="result_notice",

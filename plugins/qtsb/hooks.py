@@ -160,7 +160,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="投诉举报登记表",
             body=(
                 "{tenant}\n投诉举报登记表\n编号：{serial}\n类型：{kind}　来源：{channel}\n"
-                "收件时间：{received_at}\n行业：{category}\n标题：{title}\n内容：{content}\n"
+                "收件时间：{received_at}\n行业：{category}\n标题：{title}\n内容：{content}\n{intake_facts}\n"
                 "（投诉举报人姓名、地址由局办公室另行保管，不得泄露。）\n"
             ),
         ),
@@ -169,7 +169,8 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             title="投诉举报转办单",
             body=(
                 "{tenant}\n投诉举报转办单\n编号：{serial}\n标题：{title}\n承办单位：{unit}\n案由：{cause}\n"
-                "局领导审批意见：{opinion}\n请及时办理，并将办理材料和结果报局办公室。\n"
+                "转办意见：{opinion}\n局领导审批意见：{approval_opinion}\n"
+                "审批人：{approved_by}　审批时间：{approved_at}\n请及时办理，并将办理材料和结果报局办公室。\n"
                 "本件涉及举报投诉人信息，须保密。\n"
             ),
             kinds=rules.FOLLOWED_UP,

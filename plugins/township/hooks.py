@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from core.sdk import (
     AcceptanceCheck,
     AccountabilityEvent,
+    Action,
     Case,
-    CaseCommand,
     CaseKind,
     Classification,
     DocumentTemplate,
@@ -88,8 +88,8 @@ def hy_case_acceptance(ctx: TenantContext, case: Case) -> AcceptanceCheck:
 
 
 @hookimpl
-def hy_transition_veto(ctx: TenantContext, case: Case, command: CaseCommand) -> str | None:
-    return rules.FeedbackBeforeClosing(case, command.action)
+def hy_action_veto(ctx: TenantContext, case: Case, action: Action) -> str | None:
+    return rules.FeedbackBeforeClosing(case, action)
 
 
 @hookimpl
@@ -124,6 +124,7 @@ def hy_register_document_templates(ctx: TenantContext) -> Sequence[DocumentTempl
             body=(
                 "南溪镇党务政务公开投诉登记表\n编号：{serial}\n类型：{kind}　来源：{channel}\n"
                 "收件时间：{received_at}\n投诉情形：{category}\n标题：{title}\n内容：{content}\n"
+                "{intake_facts}\n登记人：{registered_by}　登记时间：{registered_at}\n"
             ),
         ),
         DocumentTemplate(

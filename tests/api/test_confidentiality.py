@@ -64,6 +64,7 @@ PATH_PARAMS = {
     "path",
     "slug",
     "file_path",
+    "key",
 }
 QUERY_VALUES: dict[str, tuple[str | None, ...]] = {  # None: left out
     "recipient": ("unit", "supervisor", "archive"),
@@ -136,6 +137,7 @@ class Walked:
             "slug": self.tenant,
             "path": "no-such-page",
             "file_path": "app.css",
+            "key": "registration_form",  # a preview: the form with the complainant's slots
         }[name]
 
 

@@ -199,3 +199,21 @@ async def test_a_handover_record_is_issued_over_http_for_duty_staff_only(client,
     assert (
         await client.post(f"/api/v1/documents/handovers/{written.json()['id'] + 999}", headers=operator)
     ).status_code == 404
+
+
+async def test_a_preview_shows_the_form_filled_and_names_what_is_still_blank(client, township, login):
+    case_id = await new_case(client, login, township.slug)
+    operator = await login(township.slug, "operator")
+    base = f"/api/v1/cases/{case_id}/documents/templates"
+    before = await client.get(f"{base}/registration_form/preview", headers=operator)
+    assert before.status_code == 200, before.text
+    assert "登记人" in before.json()["blank"]  # not registered yet
+    assert "不真实" in before.json()["text"]  # the situation by its words, not the key "untrue"
+    registered = await client.post(f"/api/v1/cases/{case_id}/actions/register", headers=operator, json={})
+    assert registered.status_code == 200, registered.text
+    after = (await client.get(f"{base}/registration_form/preview", headers=operator)).json()
+    assert "登记人" not in after["blank"] and "登记人：operator" in after["text"]
+    assert "钱多多" not in after["text"] and "13912345678" not in after["text"]
+    # Nothing was issued: a preview is not a document.
+    assert (await client.get(f"/api/v1/cases/{case_id}/documents", headers=operator)).json() == []
+    assert_problem(await client.get(f"{base}/nope/preview", headers=operator), 422)

@@ -14,8 +14,10 @@ from core.domain.documents import (
     PLACEHOLDERS,
     WITHHELD,
     Block,
+    blank_sections,
     case_facts,
     document_number,
+    fill_document,
     identity_values,
     layout,
     render_document,
@@ -24,7 +26,7 @@ from core.domain.documents import (
     to_html,
 )
 from core.domain.errors import InvalidCommand
-from core.domain.events import CaseEvent
+from core.domain.events import CaseEvent, EventName
 from core.domain.tenancy import TenantContext, Unit
 
 CASE = Case(
@@ -62,6 +64,7 @@ def test_every_case_placeholder_is_filled() -> None:
         "cause": "政务公开",
         "channel": "来信",
         "content": "补贴名单与实际不一致",
+        "intake_facts": "",  # no intake schema given: nothing answered to list
         "kind": "投诉",
         "opinion": "请核实",
         "owner": "",  # taken in on the portal: no first receiver
@@ -262,3 +265,70 @@ def test_an_agreed_date_is_a_fact_of_the_record() -> None:
     )
     facts = case_facts(CASE, [agreed], SHANGHAI, number="n", issued_at=at)
     assert (facts["agreed_due_on"], facts["agreed_reason"]) == ("2026-10-20", "需现场核查")
+
+
+def test_the_approval_chain_referral_and_closing_are_facts_of_the_record() -> None:
+    at = datetime.fromisoformat("2026-10-09T02:00:00+00:00")
+    later = datetime.fromisoformat("2026-10-10T02:00:00+00:00")
+
+    def event(name: str, actor: str, when: datetime = at, **data: object) -> CaseEvent:
+        return CaseEvent(name, when, actor, None, CASE.state, data=data)
+
+    events = [
+        event("case_registered", "operator"),
+        event("case_submitted_for_approval", "operator", opinion="拟转镇监察室"),
+        event("case_approved", "leader", opinion="退回重拟"),
+        # A second round starts afresh: the first round's approvals are not this one's.
+        event("case_submitted_for_approval", "operator", later, opinion="拟转镇纪委"),
+        event("case_approved", "deputy", later, opinion=""),
+        event("case_approved", "leader", later, opinion="同意，从严查处"),
+        event("case_referred_out", "operator", agency="县市场监督管理局（电话 12315）", reason="属其职责"),
+        event(
+            "case_closed",
+            "supervisor",
+            summary="已责令整改",
+            outcome="upheld",
+            respondent="王某",
+            amount="80",
+        ),
+    ]
+    facts = case_facts(CASE, events, SHANGHAI, number="n", issued_at=at)
+    assert (facts["registered_by"], facts["registered_at"]) == ("operator", "2026-10-09 10:00")
+    assert (facts["draft_opinion"], facts["submitted_at"]) == ("拟转镇纪委", "2026-10-10 10:00")
+    assert (facts["approval_opinion"], facts["approved_by"]) == ("同意，从严查处", "leader")
+    assert facts["approval_opinions"] == (
+        "deputy（2026-10-10 10:00）：同意；leader（2026-10-10 10:00）：同意，从严查处"
+    )
+    assert (facts["referred_to"], facts["referral_reason"]) == ("县市场监督管理局（电话 12315）", "属其职责")
+    assert (facts["closing_summary"], facts["outcome"], facts["respondent"]) == (
+        "已责令整改",
+        "投诉属实",
+        "王某",
+    )
+    assert (facts["amount"], facts["closed_by"]) == ("80.00 元", "supervisor")
+    no_money = case_facts(
+        CASE, [event("case_closed", "supervisor", amount="0")], SHANGHAI, number="n", issued_at=at
+    )
+    assert no_money["amount"] == ""
+
+
+def test_intake_facts_list_every_answered_field_by_label() -> None:
+    case = dataclasses.replace(CASE, fields={"respondent": "南溪村委会", "harm": "grave", "on_site": True})
+    text = render_document(
+        DocumentTemplate(key="k", title="t", body="{intake_facts}"), case, SHANGHAI, schema=SCHEMA
+    )
+    assert text.splitlines() == ["被投诉单位：南溪村委会", "危害程度：严重", "需出现场：是"]
+
+
+def test_blank_sections_are_named_by_their_label() -> None:
+    body = "承办单位：{unit}　承办人：{handler}\n处理意见：\n{closing_summary}\n签字："
+    filled = fill_document(DocumentTemplate(key="k", title="t", body=body), CASE, SHANGHAI, facts={})
+    assert filled.blank == ("承办人", "{closing_summary}")
+    assert blank_sections("类别：{category}", {"category": "  "}) == ("类别",)
+
+
+def test_a_template_named_after_an_event_applies_only_once_it_happened() -> None:
+    notice = DocumentTemplate(key="handoff", title="移交告知书", body="{title}", after=EventName.REFERRED_OUT)
+    assert not notice.applies_to(CASE)
+    assert not notice.applies_to(CASE, {EventName.REGISTERED})
+    assert notice.applies_to(CASE, {EventName.REGISTERED, EventName.REFERRED_OUT})

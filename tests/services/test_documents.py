@@ -12,10 +12,13 @@ identity. The newer plugins run on their demo tenant (its units and people) unde
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
+import string
 import subprocess
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +31,24 @@ from core.domain.commands import (
     AcceptCase,
     ApproveCase,
     CaseCommand,
+    CloseCase,
     DispatchCase,
     ExtendCase,
+    FollowUp,
+    Outcome,
     RecordFeedback,
     RecordInvestigation,
+    ReferCaseOut,
     RegisterCase,
     ReplyMode,
     ReplyToCase,
     RequestExtension,
     ReturnCase,
+    SetDeadline,
     SignForCase,
     SubmitForApproval,
 )
-from core.domain.documents import WITHHELD
+from core.domain.documents import FACT_PLACEHOLDERS, WITHHELD, layout
 from core.domain.errors import DocumentNotReady, DomainError, InvalidCommand, NotPermitted, RuleViolation
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
@@ -68,6 +76,8 @@ KEYS = (
     "return_request",
     "phone_feedback",
 )
+DRAFT_OPINION = "拟转承办单位核实办理"
+APPROVAL_OPINION = "同意，请承办单位从严查处"
 REPLY = "调查经过：经实地核查。事实和证据：公开栏确未更新。处理意见：责令三日内更新。"
 
 
@@ -136,6 +146,7 @@ PLUGINS = {
         needles={
             "reply": ("经实地核查", "责令三日内更新"),
             "result_notice": ("办理结果的告知", "经实地核查", "责令三日内更新"),
+            "transfer_slip": (f"局领导审批意见{APPROVAL_OPINION}", "转办意见经核属本单位职责"),
         },
     ),
     "efficiency": Realistic(
@@ -152,7 +163,6 @@ PLUGINS = {
         needles={
             "reply": ("经实地核查", "责令三日内更新"),
             "draft_opinion": ("拟办意见", "经核属本单位职责", "分管领导批示"),
-            "handoff_notice": ("已移交有管辖权的部门办理",),
             "result_notice": ("的查办结果", "经实地核查", "责令三日内更新"),
         },
     ),
@@ -227,7 +237,11 @@ PLUGINS = {
         extends=True,
         before_reply=(
             RecordInvestigation(
-                investigators=("宋佳", "何平"), interviewee="周敏", findings="未履行告知义务", signed=True
+                investigators=("宋佳", "何平"),
+                interviewee="周敏",
+                place="预防接种门诊",
+                findings="未履行告知义务",
+                signed=True,
             ),
         ),
         reply=(
@@ -268,10 +282,10 @@ PLUGINS = {
         reply="经实地核查，安装班组未按规范打孔；已于三日内重新安装并修复墙面。",
         needles={
             "reply": ("经实地核查", "重新安装并修复墙面"),
-            "complaint_record": ("投诉内容、理由及要求", "墙面渗水", "首问责任人", "四.1"),
+            "complaint_record": ("投诉理由安装不规范", "客户要求重新安装并修复墙面", "首问责任人", "四.1"),
             "handling_plan": ("原因分析及责任归属", "客户投诉：安装渗水", "经核属本单位职责", "四.3"),
             "reply_letter": ("空调安装后墙面渗水", "经实地核查", "继续处理直到您满意"),
-            "handling_opinion": ("处理结果", "四.9"),
+            "handling_opinion": ("处理结论", "四.9"),
         },
     ),
 }
@@ -310,12 +324,14 @@ async def dispatch(service, tenant_id, case_id, actors, spec):
     allowed = await service.allowed_actions(tenant_id, case_id, actors["leader"])
     if Action.SUBMIT_FOR_APPROVAL in allowed:
         try:
-            await act(service, tenant_id, case_id, SubmitForApproval(opinion="拟转镇监察室办理"), actors)
+            await act(service, tenant_id, case_id, SubmitForApproval(opinion=DRAFT_OPINION), actors)
         except RuleViolation:  # the table allows it, the plugin's chain is empty: dispatch at once
             allowed = ()
         for _ in range(3 if allowed else 0):
             try:
-                await act(service, tenant_id, case_id, ApproveCase(opinion="同意"), actors, ("leader",))
+                await act(
+                    service, tenant_id, case_id, ApproveCase(opinion=APPROVAL_OPINION), actors, ("leader",)
+                )
             except RuleViolation:  # every level has signed
                 break
     command = DispatchCase(unit_code=spec.unit, cause=spec.cause, opinion="请核实并限期整改")
@@ -354,6 +370,8 @@ async def drive(service, tenant, actors, spec) -> tuple[int, bool]:
             break
         except DomainError:
             continue
+    verified = FollowUp(note="已跟踪核实处理结果", verified=True)  # where closing will wait for it
+    await act(service, tenant.id, case_id, verified, actors, ("operator", "supervisor", "leader"))
     feedback = RecordFeedback(satisfaction=Satisfaction.BASICALLY_SATISFIED, note=f"已电话回访 {PHONE}")
     await act(service, tenant.id, case_id, feedback, actors, ("supervisor", "operator", "leader"))
     return case_id, extended
@@ -456,6 +474,131 @@ async def test_every_document_of_a_realistic_case_renders_redacted(
         await documents.download(tenant.id, info.id, actors["handler"], "pdf", copy="internal")
     with pytest.raises(InvalidCommand):
         await documents.issue(tenant.id, case_id, "no_such_template", actors["operator"])
+
+
+# --- every labelled section filled from the case's facts ------------------------------------------
+
+# Sections a person fills in on paper: the signatures and seals.
+SIGNED_ON_PAPER = ("签字", "签名", "盖章", "签字（盖章）", "签名（盖章）")
+# Facts only a referral has: a template naming them is read on a referred case.
+REFERRAL_FACTS = frozenset({"referred_to", "referral_reason", "referred_at"})
+
+
+# What the walk recorded, as a document must print it.
+FACTS_SAID = {
+    "draft_opinion": DRAFT_OPINION,
+    "approval_opinion": APPROVAL_OPINION,
+    "closing_summary": "经查投诉属实，已责令被投诉人整改并退还费用",
+    "outcome": "投诉属实",
+    "respondent": "被投诉人王某",
+    "amount": "80.00 元",
+    "referred_to": "县市场监督管理局",
+    "referral_reason": "属市场监管部门职责",
+    "agreed_reason": "与投诉人约定答复日期",
+    "agreed_due_on": "2026-12-30",
+    "investigated_place": "预防接种门诊",
+    "registered_by": "operator",
+}
+
+
+def empty_fields(text: str, body: str) -> list[str]:
+    """Labelled cells left empty, but for signatures and a label whose text follows below it."""
+    empty = []
+    for block in layout(text):
+        for label, value in block.cells:
+            if value or label.endswith(SIGNED_ON_PAPER):
+                continue
+            if re.search(rf"(^|\n){re.escape(label)}：\n\{{", body):
+                continue  # "处理意见：" over the placeholder that holds it (checked not blank)
+            empty.append(label)
+    return empty
+
+
+def placeholders(body: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(body) if name}
+
+
+async def walk_to_the_end(cases, tenant, actors, spec) -> tuple[int, set[str]]:
+    """The realistic case walked through every step that leaves a fact, to its closing.
+
+    Returns the case and the facts the plugin does not let this walk produce (an extension where
+    none is allowed, a date agreed where no deadline is negotiable), as placeholder names.
+    """
+    case_id, extended = await drive(cases, tenant, actors, spec)
+    missing = set() if extended else {p for p in FACT_PLACEHOLDERS if p.startswith("extension_")}
+    agreed = SetDeadline(timer=spec.timer, due_on=date(2026, 12, 30), reason="与投诉人约定答复日期")
+    try:
+        await act(cases, tenant.id, case_id, agreed, actors, ("handler", "operator", "supervisor", "leader"))
+    except DomainError:
+        missing |= {"agreed_due_on", "agreed_reason"}
+    closing = CloseCase(
+        summary="经查投诉属实，已责令被投诉人整改并退还费用",
+        outcome=Outcome.UPHELD,
+        respondent="被投诉人王某",
+        respondent_unit=spec.unit,
+        amount=Decimal("80"),
+    )
+    await act(cases, tenant.id, case_id, closing, actors, ("supervisor", "leader", "operator", "handler"))
+    return case_id, missing
+
+
+async def referred(cases, tenant, actors, spec) -> int:
+    draft = IntakeDraft(identity=IDENTITY, **spec.draft)
+    case_id = (await cases.intake(tenant.id, draft, actors["operator"])).case.id
+    await act(cases, tenant.id, case_id, RegisterCase(category=spec.category), actors)
+    referral = ReferCaseOut(agency="县市场监督管理局（电话 0359-1234567）", reason="属市场监管部门职责")
+    await act(cases, tenant.id, case_id, referral, actors, ("operator", "leader", "supervisor"))
+    return case_id
+
+
+@pytest.mark.parametrize("plugin", sorted(PLUGINS))
+async def test_no_document_prints_a_blank_section_for_a_fact_the_case_has(
+    plugin, make_tenant, registry, unique_slug, actors
+):
+    spec = PLUGINS[plugin]
+    tenant, actors = await tenant_and_people(plugin, make_tenant, registry, unique_slug, actors)
+    cases = CaseService(registry, FixedClock(NOW))
+    documents = DocumentService(registry, cases)
+    case_id, missing = await walk_to_the_end(cases, tenant, actors, spec)
+    referral_id = await referred(cases, tenant, actors, spec)
+    supervisor = actors["supervisor"]
+    on_case = {t.key: t for t in await documents.templates(tenant.id, case_id, supervisor)}
+    on_referral = {t.key: t for t in await documents.templates(tenant.id, referral_id, supervisor)}
+    kind = spec.draft["kind"]
+    async with tenant_tx(tenant.id):
+        schema = (await load_tenant(tenant.id, registry)).hooks.intake_schema(kind)
+    checked = []
+    for key, template in (on_case | on_referral).items():
+        used = placeholders(template.body)
+        if used & missing:
+            continue  # this plugin's rules never produce that fact
+        target = referral_id if used & REFERRAL_FACTS else case_id
+        preview = await documents.preview(tenant.id, target, key, supervisor)
+        blank = [label for label in preview.blank if not label.endswith(SIGNED_ON_PAPER)]
+        assert blank == [], (plugin, key, blank, preview.text)
+        assert empty_fields(preview.text, template.body) == [], (plugin, key, preview.text)
+        for name in used & set(FACTS_SAID):  # and each is the fact the walk recorded, not another
+            assert FACTS_SAID[name] in preview.text, (plugin, key, name, preview.text)
+        if "intake_facts" in used:  # every answer given at intake, by its label
+            for field in schema.fields:
+                if not field.identity and (answer := field.text(spec.draft["fields"].get(field.key))):
+                    assert f"{field.label}：{answer}" in preview.text, (plugin, key, field.key, preview.text)
+        checked.append(key)
+    # A choice prints by its label: the category keyed at intake never reaches a form as its key.
+    case = (await cases.get(tenant.id, case_id, supervisor)).case
+    label = schema.label_of(case.category)
+    assert case.category == spec.category, (plugin, case.category)  # kept to the closing
+    for key in checked:
+        if "{category}" in on_case.get(key, on_referral.get(key)).body and key in on_case:
+            text = (await documents.preview(tenant.id, case_id, key, supervisor)).text
+            assert label in text, (plugin, key, label, text)
+            if label != case.category:
+                assert f"：{case.category}\n" not in text, (plugin, key, text)
+    # Every template of the plugin was read, on the case or on the referral.
+    skipped = set(on_case | on_referral) - set(checked)
+    assert all(placeholders((on_case | on_referral)[k].body) & missing for k in skipped), skipped
+    if plugin == "efficiency":
+        assert "handoff_notice" in on_referral and "handoff_notice" not in on_case
 
 
 async def test_an_oral_reply_is_printed_even_where_the_plugin_names_sections_for_written_ones(

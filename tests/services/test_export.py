@@ -106,6 +106,7 @@ async def test_a_unit_gets_no_identity_at_all(make_tenant, service, export, cloc
         assert clear.encode() not in body, clear  # not in clear, and not masked either
     assert case_file["case"]["content"].startswith(f"我是{WITHHELD}，家住{WITHHELD}，电话 {WITHHELD}。")
     assert "138****1111" in case_file["case"]["content"]  # other numbers in the text are masked
+    assert case_file["case"]["category_label"] == "不编制、不提供、不及时更新公开的政务信息、指南和目录"
     assert case_file["attachments"] == {"count": 1}
     events = {event["name"]: event for event in case_file["events"]}
     assert events["case_identity_revealed"]["actor"] == "supervisor"
@@ -299,6 +300,8 @@ async def test_a_supervisors_case_list_masks_the_identity_and_spans_every_page(
     by = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
     late = by[serials[0]]  # the dispatched case missed its transfer deadline
     assert late["承办单位"] == "镇监察室" and late["状态"] == "已转办" and late["首办责任人"] == "operator"
+    # The category set at intake, kept through registration and printed by its words.
+    assert late["分类"] == "不编制、不提供、不及时更新公开的政务信息、指南和目录", late
     assert late["是否超期"].startswith("是（") and "转办" in late["办理时限"]
     assert (late["投诉人"], late["联系电话"]) == (MASKED["name"], MASKED["phone"])
     assert by[serials[1]]["标题"] == "钱**反映公开栏问题"  # free text scrubbed, masked

@@ -238,7 +238,8 @@ async def test_an_onsite_complaint_not_dispatched_in_ten_minutes(make_tenant, ac
     assert "case_supervision_notice_issued" in events
     assert documents[0].kind == "supervision_notice" and "10 分钟" in documents[0].body
     told = {n.recipient for n in notifications if n.channel == "inbox" and n.subject.startswith("督办通知单")}
-    assert told == {"leader", "supervisor"}
+    # Who must act before dispatch (the desk and the leader on shift), and the supervisors.
+    assert told == {"operator", "leader", "supervisor"}
     reported = {n.recipient for n in notifications if n.subject.startswith("新案件")}
     assert reported == {"leader"}  # 报: the leader on duty heard of the case at intake too
 

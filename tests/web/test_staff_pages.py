@@ -107,6 +107,11 @@ async def test_a_case_through_the_pages_with_errors_beside_the_form(township, si
 
     assert (await act(operator, slug, op_csrf, case_id, "register")).status_code in (302, 303)
     assert (await act(operator, slug, op_csrf, case_id, "accept")).status_code in (302, 303)
+    # The situation chosen at intake is shown by its words, as the category and as the answer.
+    page = await operator.get(f"/t/{slug}/cases/{case_id}")
+    situation = "不编制、不提供、不及时更新公开的政务信息、指南和目录"
+    assert f"<dt>类别</dt><dd>{situation}</dd>" in page.text, page.text
+    assert ">not_compiled<" not in page.text
 
     leader, l_csrf = await sign_in(slug, "leader")
     page = await leader.get(f"/t/{slug}/cases/{case_id}")

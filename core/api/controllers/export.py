@@ -8,7 +8,7 @@ from urllib.parse import quote
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 
 from core.api.controllers.case_filters import case_query
@@ -91,6 +91,15 @@ class DocumentStatusOut(msgspec.Struct):
 class TemplateOut(msgspec.Struct):
     key: str
     title: str
+
+
+class PreviewOut(msgspec.Struct):
+    """A document as it would be issued now (unnumbered): the reader's copy, and its blank sections."""
+
+    key: str
+    title: str
+    text: str
+    blank: list[str]  # the labels of sections the case has no fact for yet
 
 
 class DocumentRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -257,6 +266,23 @@ class ExportController(Controller):
         user = request.user
         templates = await _documents(services).templates(user.tenant_id, case_id, user.actor)
         return [TemplateOut(t.key, t.title) for t in templates]
+
+    @get(
+        "/documents/templates/{key:str}/preview",
+        guards=[requires(Permission.CASE_READ)],
+        summary="预览文书：按本案当前事实填写，不编号、不保存，并列出尚为空白的栏目",
+        responses=PROBLEMS,
+    )
+    async def preview(
+        self,
+        request: Request[Principal, Any, Any],
+        case_id: RowId,
+        key: FromPath[str],
+        services: NamedDependency[Services],
+    ) -> PreviewOut:
+        user = request.user
+        preview = await _documents(services).preview(user.tenant_id, case_id, key, user.actor)
+        return PreviewOut(preview.key, preview.title, preview.text, list(preview.blank))
 
     @post(
         "/documents",

@@ -12,7 +12,6 @@ import pytest
 from core.domain.calendar import BusinessCalendar, CalendarPolicy, Period, PeriodUnit, statutory_schedules
 from core.domain.cases import Case, CaseKind, CaseState, Channel, Complexity, Severity
 from core.domain.commands import (
-    CloseCase,
     DispatchCase,
     RecordInvestigation,
     ReplyMode,
@@ -298,12 +297,12 @@ def test_written_cases_are_answered_in_writing_oral_ones_in_any_mode():
 
 def test_an_oral_settlement_closes_only_with_the_persons_verdict_recorded():
     replied = make_case(state=CaseState.REPLIED, reply_mode="on_the_spot")
-    reason = rules.OralSettlementWithoutRecord(replied, CloseCase(summary="当场处理"))
+    reason = rules.OralSettlementWithoutRecord(replied, Action.CLOSE)
     assert reason is not None and "三.2" in reason
     fed_back = make_case(state=CaseState.FEEDBACK, reply_mode="on_the_spot")
-    assert rules.OralSettlementWithoutRecord(fed_back, CloseCase(summary="当场处理")) is None
+    assert rules.OralSettlementWithoutRecord(fed_back, Action.CLOSE) is None
     in_writing = make_case(state=CaseState.REPLIED, reply_mode="written")
-    assert rules.OralSettlementWithoutRecord(in_writing, CloseCase(summary="书面答复")) is None
+    assert rules.OralSettlementWithoutRecord(in_writing, Action.CLOSE) is None
 
 
 def test_major_or_complex_cases_go_to_the_leader_at_once():

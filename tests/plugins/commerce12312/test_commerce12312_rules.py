@@ -12,7 +12,7 @@ import pytest
 
 from core.domain.calendar import Period
 from core.domain.cases import Case, CaseKind, CaseState, Channel, SeverityFlag
-from core.domain.commands import AcceptCase, CloseCase, DispatchCase, FollowUp, ReferCaseOut
+from core.domain.commands import AcceptCase, DispatchCase, ReferCaseOut
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, SanctionKind
 from core.domain.errors import InvalidCommand
 from core.domain.intake import IntakeDraft, check_intake
@@ -326,11 +326,13 @@ def test_the_demo_tenant_file_loads_with_the_plugin() -> None:
 
 def test_a_complaint_closes_only_after_a_verified_follow_up() -> None:
     replied = dataclasses.replace(make_case(), state=CaseState.REPLIED)
-    reason = rules.closing_veto(replied, CloseCase(summary="已办结"))
+    reason = rules.closing_veto(replied, Action.CLOSE)
     assert reason is not None and "跟踪核实" in reason and "岗位职责 四" in reason
-    assert rules.closing_veto(dataclasses.replace(replied, verified=True), CloseCase()) is None
+    assert rules.closing_veto(dataclasses.replace(replied, verified=True), Action.CLOSE) is None
     refused = dataclasses.replace(make_case(), state=CaseState.REFUSED)
-    assert rules.closing_veto(refused, CloseCase()) is None  # nothing was dispatched to verify
+    assert rules.closing_veto(refused, Action.CLOSE) is None  # nothing was dispatched to verify
     consultation = dataclasses.replace(make_case(kind=CaseKind.CONSULTATION), state=CaseState.REPLIED)
-    assert rules.closing_veto(consultation, CloseCase()) is None
-    assert rules.closing_veto(replied, FollowUp(note="已回访核实", verified=True)) is None
+    assert rules.closing_veto(consultation, Action.CLOSE) is None
+    assert rules.closing_veto(replied, Action.FOLLOW_UP) is None
+    # A hy_action_veto: the close button is not offered until a follow-up verified the result.
+    assert station().action_veto(replied, Action.CLOSE) == (reason,)

@@ -9,7 +9,6 @@ import pytest
 
 from core.domain.calendar import BusinessCalendar, CalendarPolicy, Period, PeriodUnit, statutory_schedules
 from core.domain.cases import Case, CaseKind, CaseState, Channel, Satisfaction
-from core.domain.commands import CloseCase, ConfirmRemedy, OrderRemedy, RecordFeedback, ReplyToCase
 from core.domain.decisions import (
     AccountabilityEvent,
     AccountabilityKind,
@@ -204,27 +203,25 @@ def test_chengdu_does_not_answer_an_accepted_complaint_before_the_leader_read_it
 
 def test_veto_hook_adapts_every_guard() -> None:
     chengdu, family_planning = efficiency_hooks(CHENGDU), efficiency_hooks(FAMILY_PLANNING)
-    reply = ReplyToCase(content="已责成整改")
-    assert chengdu.transition_veto(make_case(), reply) == (
+    assert chengdu.action_veto(make_case(), Action.REPLY) == (
         rules.LeaderReadsFirst(make_case(), Action.REPLY, leader_approval=True, reg=JGSWJ),
     )
-    assert family_planning.transition_veto(make_case(), reply) == ()  # 计生 4: may handle directly
+    assert family_planning.action_veto(make_case(), Action.REPLY) == ()  # 计生 4: may handle directly
     replied = make_case(state=CaseState.REPLIED)
-    assert family_planning.transition_veto(replied, CloseCase()) == (
+    assert family_planning.action_veto(replied, Action.CLOSE) == (
         rules.FeedbackBeforeClosing(replied, Action.CLOSE, JSJ, feedback_days=0),
     )
-    assert family_planning.transition_veto(replied, RecordFeedback()) == ()
+    assert family_planning.action_veto(replied, Action.RECORD_FEEDBACK) == ()
     # 成都 第六条(六): closed first, told within 2 days after; the timer holds the office to it.
-    assert chengdu.transition_veto(replied, CloseCase()) == ()
-    order = OrderRemedy(accused="政策法规股 许亮", measures="立即停止违规收费", due_on=ACCEPTED_AT.date())
+    assert chengdu.action_veto(replied, Action.CLOSE) == ()
     handling = make_case(state=CaseState.IN_HANDLING)
-    (refused,) = chengdu.transition_veto(handling, order)
+    (refused,) = chengdu.action_veto(handling, Action.ORDER_REMEDY)
     assert refused == rules.RemedyNotGranted(Action.ORDER_REMEDY, JGSWJ, may_order_remedy=False)
-    assert family_planning.transition_veto(handling, order) == ()
-    assert family_planning.transition_veto(handling, ConfirmRemedy(note="已停止")) == ()
+    assert family_planning.action_veto(handling, Action.ORDER_REMEDY) == ()
+    assert family_planning.action_veto(handling, Action.CONFIRM_REMEDY) == ()
     feedback = make_case(state=CaseState.FEEDBACK)
-    assert family_planning.transition_veto(feedback, CloseCase(), frozenset({"handling"})) == ()
-    assert family_planning.transition_veto(feedback, CloseCase(), frozenset({"remedy"})) == (
+    assert family_planning.action_veto(feedback, Action.CLOSE, frozenset({"handling"})) == ()
+    assert family_planning.action_veto(feedback, Action.CLOSE, frozenset({"remedy"})) == (
         rules.RemedyOutstanding(Action.CLOSE, frozenset({"remedy"}), JSJ),
     )
 

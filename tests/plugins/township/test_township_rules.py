@@ -9,7 +9,7 @@ import pytest
 
 from core.domain.calendar import BusinessCalendar, CalendarPolicy, Period, PeriodUnit, statutory_schedules
 from core.domain.cases import Case, CaseKind, CaseState, Channel, Complexity
-from core.domain.commands import CloseCase, RecordFeedback, ReplyMode
+from core.domain.commands import ReplyMode
 from core.domain.decisions import (
     AccountabilityEvent,
     AccountabilityKind,
@@ -120,10 +120,10 @@ def test_feedback_before_closing_allows_everything_else(
 def test_veto_hook_adapts_the_rule() -> None:
     township = township_hooks()
     replied = make_case(state=CaseState.REPLIED)
-    assert township.transition_veto(replied, CloseCase()) == (
+    assert township.action_veto(replied, Action.CLOSE) == (
         rules.FeedbackBeforeClosing(replied, Action.CLOSE),
     )
-    assert township.transition_veto(replied, RecordFeedback()) == ()
+    assert township.action_veto(replied, Action.RECORD_FEEDBACK) == ()
 
 
 # --- deadlines ----------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ IMPLEMENTED = {
     "hy_intake_schema",
     "hy_case_classification",
     "hy_case_acceptance",
-    "hy_transition_veto",
+    "hy_action_veto",
     "hy_sla_timers",
     "hy_reply_requirements",
     "hy_accountability_sanctions",
