@@ -21,7 +21,7 @@ from litestar.stores.memory import MemoryStore
 
 from core.api.config import ApiConfig, ConfigError
 from core.api.problems import exception_handlers
-from core.api.routes import api_handlers, client_address, openapi_config, require_json
+from core.api.routes import api_handlers, client_address, openapi_config, screen_request
 from core.api.security import PUBLIC_PATHS, AuthMiddleware, TokenService
 from core.jobs.scheduler import Scheduler
 from core.plugins import PluginRegistry
@@ -90,7 +90,7 @@ def create_app(
         route_handlers=[*api_handlers(config, [rate_limit.middleware]), *web.route_handlers],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         middleware=[auth],
-        before_request=require_json,
+        before_request=screen_request,
         exception_handlers=exception_handlers,
         lifespan=[_database, embedded_jobs],
         request_max_body_size=config.max_body_bytes,

@@ -25,10 +25,13 @@ from core.api.controllers.ledger import LedgerController
 from core.api.controllers.platform import PlatformController
 from core.api.controllers.public import PublicController
 from core.api.controllers.statistics import ReportController, StatisticsController, TrendsController
+from core.domain.errors import InvalidCommand
+from core.domain.text import has_control_characters
 
-__all__ = ["api_handlers", "client_address", "openapi_config", "require_json"]
+__all__ = ["api_handlers", "client_address", "openapi_config", "screen_request"]
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_JSON_DEPTH = 32  # no request of the API nests deeper than a handful of levels
 
 
 @get("/healthz", sync_to_thread=False, tags=["health"], summary="进程存活")
@@ -67,8 +70,20 @@ async def readyz(request: Request) -> Response[dict[str, str]]:
     )
 
 
-async def require_json(request: Request) -> None:
-    """Refuse bodies that are not JSON (multipart for uploads) before any handler parses them."""
+async def screen_request(request: Request) -> None:
+    """Refuse what no handler can take, before any parses it.
+
+    Bodies that are not JSON (multipart for uploads) or nest too deep, and query or path values
+    with control characters (a NUL in a filter would reach PostgreSQL, which refuses it).
+    """
+    if request.url.path.startswith("/api/"):
+        for name, value in request.query_params.multi_items():
+            if has_control_characters(value):  # a filter the person can correct: 422, named
+                raise InvalidCommand(f"{name} 含有控制字符 (control characters are not allowed)", field=name)
+        if any(has_control_characters(str(value)) for value in request.path_params.values()):
+            raise HTTPException(
+                status_code=400, detail="地址中含有控制字符，无法识别 (control characters in the path)"
+            )
     has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
     if request.method in _BODY_METHODS and has_body and request.url.path.startswith("/api/"):
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -78,6 +93,35 @@ async def require_json(request: Request) -> None:
             raise HTTPException(
                 status_code=415, detail=f"请求体须为 {expected}，收到的是“{media_type or '空'}”"
             )
+        if expected == MediaType.JSON.value and nests_deeper(await request.body(), MAX_JSON_DEPTH):
+            # Decoding a deeper body recurses until it fails: refuse it before it gets there.
+            detail = f"请求体的 JSON 嵌套超过 {MAX_JSON_DEPTH} 层，无法受理"
+            raise HTTPException(status_code=400, detail=detail)
+
+
+def nests_deeper(body: bytes, limit: int) -> bool:
+    """Whether `body`'s JSON arrays and objects nest deeper than `limit` (brackets in strings aside)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # too few brackets to get that deep: no need to scan
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
 
 
 def client_address(request: Request) -> str:

@@ -12,8 +12,8 @@ from msgspec import Meta, Struct
 from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
 from core.domain.events import CaseEvent
 from core.domain.masking import mask_text
-from core.domain.payloads import has_control_characters
 from core.domain.roles import Role
+from core.domain.text import has_control_characters
 from core.services.cases import CaseView
 from core.services.portal import PublicStatus
 from core.services.values import StoredTimer, UserRecord

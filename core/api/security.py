@@ -60,6 +60,9 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
+    family: str  # the sign-in the refresh token belongs to (`fam`)
+    refresh_jti: str
+    refresh_expires_at: datetime
 
 
 class TokenService:
@@ -80,20 +83,29 @@ class TokenService:
             "roles": sorted(role.value for role in principal.roles),
         }
 
-    def issue(self, principal: Principal) -> TokenPair:
-        """A token pair for `principal`. Token lifetimes run on real time, never a business clock."""
+    def issue(self, principal: Principal, family: str | None = None) -> TokenPair:
+        """A token pair for `principal`, in the sign-in `family` (a new one when None).
+
+        Token lifetimes run on real time, never a business clock. The caller records the refresh
+        token with the family (`core.services.auth`): only the latest one of a family refreshes.
+        """
         now = datetime.now(UTC)
         base = self._base(principal, now)
         access = base | {"typ": "access", "exp": now + timedelta(seconds=self.config.access_ttl_seconds)}
+        expires_at = now + timedelta(seconds=self.config.refresh_ttl_seconds)
         refresh = base | {
             "typ": "refresh",
             "jti": secrets.token_urlsafe(12),
-            "exp": now + timedelta(seconds=self.config.refresh_ttl_seconds),
+            "fam": family or secrets.token_urlsafe(16),
+            "exp": expires_at,
         }
         return TokenPair(
             access_token=jwt.encode(access, self.config.secret_key, algorithm=ALGORITHM),
             refresh_token=jwt.encode(refresh, self.config.secret_key, algorithm=ALGORITHM),
             expires_in=self.config.access_ttl_seconds,
+            family=refresh["fam"],
+            refresh_jti=refresh["jti"],
+            refresh_expires_at=expires_at,
         )
 
     def session(self, principal: Principal) -> tuple[str, str]:

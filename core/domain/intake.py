@@ -11,8 +11,9 @@ from typing import Any
 from core.domain.cases import CaseKind, Channel
 from core.domain.decisions import IntakeSchema
 from core.domain.errors import InvalidCommand
+from core.domain.text import LIMITS, LONG_TEXT, text_problem
 
-__all__ = ["IntakeDraft", "check_intake"]
+__all__ = ["IntakeDraft", "check_intake", "text_problems"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,20 @@ def check_intake(
         problems.append(
             ("received_at", f"收件时间早于允许补登的期限（{max_backdate.days} 日），请核实后由管理员处理")
         )
+    problems += text_problems(draft, schema)
     if problems:
         raise InvalidCommand("；".join(message for _, message in problems), field=problems[0][0])
     return received_at
+
+
+def text_problems(draft: IntakeDraft, schema: IntakeSchema) -> list[tuple[str, str]]:
+    """Text the store cannot hold, (field, what is wrong): control characters, or too long."""
+    labels = {spec.key: spec.label for spec in schema.fields}
+    texts = [("title", "标题", draft.title, LIMITS["title"]), ("content", "内容", draft.content, LONG_TEXT)]
+    texts += [
+        (key, labels.get(key, key), str(value), LIMITS["answer"])
+        for key, value in {**draft.fields, **draft.identity}.items()
+        if isinstance(value, str)
+    ]
+    found = ((field, text_problem(label, value, limit)) for field, label, value, limit in texts)
+    return [(field, problem) for field, problem in found if problem]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import enum
-import re
 import types
 import typing
 from collections.abc import Mapping
@@ -21,17 +20,9 @@ from core.domain.calendar import Period
 from core.domain.commands import COMMANDS, CaseCommand
 from core.domain.errors import InvalidCommand
 from core.domain.lifecycle import Action
+from core.domain.text import has_control_characters
 
-__all__ = ["command_from_payload", "has_control_characters"]
-
-
-# C0 control characters other than tab and newlines have no place in what people write.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def has_control_characters(text: str) -> bool:
-    """True when `text` holds a control character people never mean to write (NUL, ESC, …)."""
-    return _CONTROL.search(text) is not None
+__all__ = ["command_from_payload"]
 
 
 def _convert(name: str, hint: Any, value: Any) -> Any:

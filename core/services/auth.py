@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from core.domain.errors import DomainError
 from core.domain.roles import Actor, Role
 from core.services.passwords import hash_password, verify_password
 from core.store.directory import TenantDirectory, UserRecord, tenant_and_user
-from core.store.platform import PlatformAdminRepository
+from core.store.platform import PlatformAdminRepository, RefreshFamilyRepository
 from core.store.tenants import TenantRepository
 from core.store.tx import platform_tx, tenant_tx
 
@@ -93,6 +93,35 @@ async def _verify(password_hash: str, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash or _DUMMY_HASH, password)
 
 
+REFRESH_REUSED = (
+    "刷新令牌已被使用过：为安全起见，这次登录的所有刷新令牌均已作废，请重新登录 (refresh token reused)"
+)
+
+
+async def start_refresh_family(family: str, jti: str, expires_at: datetime) -> None:
+    """Remember a new sign-in's first refresh token (the family it starts); forget expired ones."""
+    async with platform_tx():
+        families = RefreshFamilyRepository()
+        await families.prune(datetime.now(UTC))
+        await families.start(family, jti, expires_at)
+
+
+async def rotate_refresh(family: str, used: str, fresh: str, expires_at: datetime, *, now: datetime) -> None:
+    """Let `used` be exchanged for `fresh`, once. A token used again is taken as stolen.
+
+    Raises:
+        AuthenticationFailed: `used` is not the family's current token (already used, or the
+            family revoked or expired); the whole family is revoked, so the thief's copy and
+            the owner's both stop working and the owner signs in again.
+    """
+    async with platform_tx():
+        families = RefreshFamilyRepository()
+        if await families.rotate(family, used, fresh, expires_at, now):
+            return
+        await families.revoke(family)
+    raise AuthenticationFailed(REFRESH_REUSED)
+
+
 async def authenticate_user(slug: str, username: str, password: str, *, now: datetime) -> Principal:
     """Check a tenant user's password.
 
@@ -107,7 +136,9 @@ async def authenticate_user(slug: str, username: str, password: str, *, now: dat
         raise AuthenticationFailed()
     async with tenant_tx(tenant.id):
         directory = TenantDirectory(tenant.id)
-        user = await directory.user(username)
+        # Held until the outcome is recorded: a burst of guesses is counted one by one, and those
+        # after the lock-out are refused without their password being checked.
+        user = await directory.user_for_sign_in(username)
         if user is not None and user.locked_until is not None and user.locked_until > now:
             raise AccountLocked(user.locked_until, now)
         ok = await _verify(user.password_hash if user else "", password)
@@ -177,7 +208,7 @@ async def authenticate_platform_admin(username: str, password: str, *, now: date
     """
     admins = PlatformAdminRepository()
     async with platform_tx():
-        admin = await admins.get(username)
+        admin = await admins.for_sign_in(username)  # locked until the outcome is recorded
         if admin is not None and admin.locked_until is not None and admin.locked_until > now:
             raise AccountLocked(admin.locked_until, now)
         ok = await _verify(admin.password_hash if admin else "", password)

@@ -19,6 +19,7 @@ from core.domain import sla
 from core.domain.attachments import MAX_ATTACHMENTS_PER_CASE, check_attachment
 from core.domain.cases import Case, CaseState
 from core.domain.commands import (
+    FIELD_LABELS,
     AcceptCase,
     CaseCommand,
     CloseCase,
@@ -34,6 +35,7 @@ from core.domain.events import CaseEvent, EventName
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions
 from core.domain.roles import Actor, Permission, can, permission_for
+from core.domain.text import check_command_text
 from core.domain.transitions import decide, refusal
 from core.plugins import PluginRegistry
 from core.services.access import scoped_query, visible_case
@@ -263,6 +265,7 @@ class CaseService:
                 for stored in await repo.timers.of_case(case.id)
                 if stored.timer.state is not sla.TimerState.STOPPED
             )
+            check_command_text(command, FIELD_LABELS)  # what the store can hold, on every engine
             if isinstance(command, DispatchCase):
                 _check_routing(tenant, case, command)
             vetoes = hooks.action_veto(case, command.action, open_timers) + hooks.transition_veto(

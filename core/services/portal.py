@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -18,6 +19,7 @@ from core.domain.events import CaseEvent, EventName, on_portal
 from core.domain.intake import IntakeDraft
 from core.domain.roles import Actor
 from core.services.cases import CaseService, CaseView
+from core.services.confidentiality import tenant_data_key
 from core.store.attachments import StoredAttachment
 from core.store.cases import CaseNotFound
 from core.store.receipts import ReceiptRepository
@@ -69,6 +71,14 @@ def secret_hash(secret: str) -> str:
 _NO_SUCH_SECRET = secret_hash(secrets.token_urlsafe(24))
 
 
+def replay_secret(data_key: bytes, case_id: int, idempotency_key: str) -> str:
+    """The receipt secret of a submission sent with `idempotency_key`: the same on every replay."""
+    purpose = hmac.new(data_key, b"huiying-receipt-secret", hashlib.sha256).digest()
+    message = f"{case_id}:{idempotency_key}".encode("utf-8", "surrogatepass")
+    digest = hmac.new(purpose, message, hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:24]).decode().rstrip("=")
+
+
 class PublicPortal:
     """Submitting and following a case without signing in, per tenant."""
 
@@ -88,14 +98,18 @@ class PublicPortal:
         """Take a case in from the portal and hand back its receipt number and secret."""
         tenant_id = await self._tenant_id(slug)
         view = await self.cases.intake(tenant_id, draft, Actor.from_public(), idempotency_key=idempotency_key)
-        secret = secrets.token_urlsafe(24)
         async with tenant_tx(tenant_id):
             repo = TenantStore(tenant_id)
-            if view.replayed and await repo.receipts.find(view.case.serial) is not None:
-                # A retried submission gets a fresh secret; the old one stops working.
-                await repo.receipts.replace_secret(view.case.serial, secret_hash(secret))
+            if idempotency_key is None:
+                secret = secrets.token_urlsafe(24)
             else:
-                await repo.receipts.add(view.case.id, view.case.serial, secret_hash(secret))
+                # The same submission, retried (or sent twice at once), gets the same secret: it is
+                # derived from the tenant's key, the case and the idempotency key, never stored.
+                _, data_key = await tenant_data_key(self.cases.vault, repo)
+                secret = replay_secret(data_key, view.case.id, idempotency_key)
+            stored = await repo.receipts.add_once(view.case.id, view.case.serial, secret_hash(secret))
+            if stored != secret_hash(secret):  # a receipt of an earlier kind: this secret replaces it
+                await repo.receipts.replace_secret(view.case.serial, secret_hash(secret))
         return PublicReceipt(view, view.case.serial, secret)
 
     async def _case_id(self, tenant_id: int, receipt: str, secret: str) -> int:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from core.domain.cases import Case, CaseKind, CaseState, Channel
 from core.domain.errors import InvalidCommand
-from core.domain.payloads import has_control_characters
+from core.domain.text import has_control_characters
 from core.store import dialect
 from core.store.cases import case_from_row
 from core.store.tables import CaseRow

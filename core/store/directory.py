@@ -113,6 +113,17 @@ class TenantDirectory(TenantScoped):
         )
         return bool(rows)
 
+    async def user_for_sign_in(self, username: str) -> UserRecord | None:
+        """The user, locked against other sign-ins until the transaction ends.
+
+        A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so parallel
+        guesses at one account are checked one after another against the lock-out counter.
+        """
+        await AppUser.update({AppUser.failed_logins: AppUser.failed_logins}).where(
+            (AppUser.tenant_id == self.tenant_id) & (AppUser.username == username)
+        )
+        return await self.user(username)
+
     async def record_login(self, username: str, *, failed_logins: int, locked_until: datetime | None) -> None:
         """Store the outcome of a sign-in attempt (the lock-out counter)."""
         await AppUser.update(

@@ -10,9 +10,45 @@ from core.store.rows import json_value
 from core.store.tables import (
     HolidaySchedule,
     PlatformAdmin,
+    RefreshFamily,
 )
 
-__all__ = ["HolidayRepository", "PlatformAdminRecord", "PlatformAdminRepository"]
+__all__ = ["HolidayRepository", "PlatformAdminRecord", "PlatformAdminRepository", "RefreshFamilyRepository"]
+
+
+# --- refresh tokens (platform scope) ------------------------------------------------------------
+class RefreshFamilyRepository:
+    """Each sign-in's chain of refresh tokens: which one is current, and whether it was revoked."""
+
+    async def start(self, family: str, jti: str, expires_at: datetime) -> None:
+        await RefreshFamily(family=family, current_jti=jti, expires_at=expires_at).save()
+
+    async def rotate(self, family: str, used: str, fresh: str, expires_at: datetime, now: datetime) -> bool:
+        """Move the family from `used` to `fresh`; False when `used` is not its current token.
+
+        One guarded UPDATE: of two requests presenting the same token, only one rotates it.
+        """
+        rows = (
+            await RefreshFamily.update(
+                {RefreshFamily.current_jti: fresh, RefreshFamily.expires_at: expires_at}
+            )
+            .where(
+                (RefreshFamily.family == family)
+                & (RefreshFamily.current_jti == used)
+                & (RefreshFamily.revoked == False)  # noqa: E712 - piccolo builds SQL from ==
+                & (RefreshFamily.expires_at > now)
+            )
+            .returning(RefreshFamily.id)
+        )
+        return bool(rows)
+
+    async def revoke(self, family: str) -> None:
+        await RefreshFamily.update({RefreshFamily.revoked: True}).where(RefreshFamily.family == family)
+
+    async def prune(self, now: datetime) -> int:
+        """Forget the families whose last token has expired; returns how many."""
+        rows = await RefreshFamily.delete().where(RefreshFamily.expires_at <= now).returning(RefreshFamily.id)
+        return len(rows)
 
 
 # --- holiday schedules (platform scope) ---------------------------------------------------------
@@ -82,6 +118,13 @@ class PlatformAdminRepository:
             await PlatformAdmin.update(
                 {PlatformAdmin.password_hash: password_hash, PlatformAdmin.failed_logins: 0}
             ).where(PlatformAdmin.username == username)
+
+    async def for_sign_in(self, username: str) -> PlatformAdminRecord | None:
+        """The admin, locked against other sign-ins until the transaction ends (see the tenant's)."""
+        await PlatformAdmin.update({PlatformAdmin.failed_logins: PlatformAdmin.failed_logins}).where(
+            PlatformAdmin.username == username
+        )
+        return await self.get(username)
 
     async def record_login(self, username: str, *, failed_logins: int, locked_until: datetime | None) -> None:
         await PlatformAdmin.update(

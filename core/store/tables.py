@@ -45,6 +45,7 @@ __all__ = [
     "LedgerEntry",
     "Notification",
     "PlatformAdmin",
+    "RefreshFamily",
     "SlaTimer",
     "Tenant",
     "TenantKey",
@@ -78,6 +79,19 @@ class PlatformAdmin(Table, db=DB, tablename="platform_admin"):
     failed_logins = Integer(default=0)
     locked_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RefreshFamily(Table, db=DB, tablename="refresh_family"):
+    """One sign-in's chain of refresh tokens: only its latest token may be used, and only once.
+
+    Outside every tenant, like the tokens it guards (a platform admin's sign-in has one too).
+    """
+
+    id = Serial(primary_key=True)
+    family = Varchar(length=32, unique=True)
+    current_jti = Varchar(length=32)
+    revoked = Boolean(default=False)
+    expires_at = Timestamptz()
 
 
 class Unit(Table, db=DB, tablename="unit"):
@@ -439,4 +453,4 @@ TENANT_TABLES: tuple[type[Table], ...] = (
 )
 """Tables whose rows belong to one tenant: each has RLS on PostgreSQL."""
 
-ALL_TABLES: tuple[type[Table], ...] = (Tenant, PlatformAdmin, HolidaySchedule, *TENANT_TABLES)
+ALL_TABLES: tuple[type[Table], ...] = (Tenant, PlatformAdmin, RefreshFamily, HolidaySchedule, *TENANT_TABLES)

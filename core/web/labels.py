@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from core.domain import sla
 from core.domain.cases import Complexity, Satisfaction, Severity, SeverityFlag
-from core.domain.commands import DispatchMode, Outcome, ReplyMode
+from core.domain.commands import FIELD_LABELS, DispatchMode, Outcome, ReplyMode
 
 __all__ = [
     "FIELD_LABELS",
@@ -26,43 +26,6 @@ def _labels(values: type[enum.Enum]) -> dict[str, str]:
 SATISFACTION_LABELS = _labels(Satisfaction)
 TIMER_STATE_LABELS = _labels(sla.TimerState)
 
-# Command fields, as the action forms label them.
-FIELD_LABELS = {
-    "category": "类别",
-    "severity": "严重程度",
-    "complexity": "复杂程度",
-    "flags": "特别标记",
-    "note": "备注",
-    "reason": "理由",
-    "agency": "有权处理的机关",
-    "items": "需补正的材料（每行一项）",
-    "opinion": "意见",
-    "unit_code": "承办单位",
-    "cause": "案由",
-    "mode": "方式",
-    "handler": "签收人",
-    "content": "答复内容",
-    "satisfaction": "满意度",
-    "summary": "办理结果摘要",
-    "outcome": "办理结论",
-    "respondent": "被投诉人（承担责任的人员或单位）",
-    "amount": "涉及金额（元）",
-    "period": "期限（如 5 working days、10 days、2 hours）",
-    "timer": "期限种类（可不填）",
-    "instruction": "批示内容",
-    "verified": "已核实",
-    "investigators": "调查人员（每行一人，至少两人）",
-    "interviewee": "被调查人",
-    "place": "调查地点",
-    "findings": "调查情况",
-    "signed": "笔录已由被调查人签名",
-    "accused": "被责令整改的单位",
-    "measures": "整改措施",
-    "due_on": "日期（如 2026-12-31）",
-    "respondent_unit": "被投诉人所在单位代码",
-    "commission": "涉及提成（元）",
-    "referred_to": "移交处理的部门",
-}
 
 CHOICE_LABELS = {
     "severity": _labels(Severity),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -80,6 +81,33 @@ async def test_five_failures_lock_the_account_until_the_lock_runs_out(client, to
     assert (await request_token(client, township.slug, "operator")).status_code == 200
 
 
+async def test_a_burst_of_parallel_guesses_is_counted_one_by_one(client, township):
+    # Sixteen wrong passwords at once: five are checked and fail, the rest meet the lock-out,
+    # and the right password afterwards is refused too (the counter was never outrun).
+    answers = await asyncio.gather(
+        *(request_token(client, township.slug, "operator", "wrong-pass") for _ in range(16))
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [401] * 5 + [429] * 11, statuses
+    assert_problem(await request_token(client, township.slug, "operator"), 429)
+
+
+async def test_a_body_nested_too_deep_is_refused_before_decoding(client, township):
+    deep = "[" * 1000 + "]" * 1000
+    signed = await request_token(client, township.slug, "operator")
+    headers = bearer(signed.json()["access_token"]) | {"content-type": "application/json"}
+    for path in ("/api/v1/auth/token", "/api/v1/cases", f"/api/v1/public/{township.slug}/cases"):
+        answer = await client.post(path, content=deep, headers=headers)
+        assert answer.status_code == 400, (path, answer.status_code, answer.text)
+        assert "嵌套" in answer.json()["detail"], answer.text
+    # Brackets inside a string are text, not nesting: a title full of them is fine.
+    title = {"kind": "consultation", "channel": "phone", "title": "[" * 100, "content": "{" * 100}
+    created = await client.post(
+        "/api/v1/cases", json=title | {"anonymous": True}, headers=bearer(signed.json()["access_token"])
+    )
+    assert created.status_code == 201, created.text
+
+
 async def test_refresh_returns_a_new_pair(client, township):
     first = (await request_token(client, township.slug, "operator")).json()
     response = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
@@ -92,6 +120,35 @@ async def test_refresh_returns_a_new_pair(client, township):
     assert claims_of(renewed["access_token"])["tid"] == township.id
     cases = await client.get("/api/v1/cases", headers=bearer(renewed["access_token"]))
     assert cases.status_code == 200, cases.text
+
+
+async def test_a_refresh_token_works_once_and_a_reused_one_ends_the_sign_in(client, township):
+    first = (await request_token(client, township.slug, "operator")).json()
+    renewed = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert renewed.status_code == 200, renewed.text
+    second = renewed.json()
+    # The first token again: a copy in someone else's hands. Refused, and the sign-in revoked,
+    # so the token the owner holds now stops working too.
+    reused = await client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert "已被使用过" in assert_problem(reused, 401)["detail"]
+    after = await client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert_problem(after, 401)
+    # Another sign-in of the same person is a family of its own and is not affected.
+    other = (await request_token(client, township.slug, "operator")).json()
+    assert (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]})
+    ).status_code == 200
+
+
+async def test_two_refreshes_at_once_with_one_token_renew_it_once(client, township):
+    pair = (await request_token(client, township.slug, "operator")).json()
+    answers = await asyncio.gather(
+        *(
+            client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+            for _ in range(5)
+        )
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 401, 401, 401, 401]
 
 
 async def test_an_access_token_does_not_refresh(client, township):

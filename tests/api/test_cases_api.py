@@ -188,3 +188,24 @@ async def test_numbers_written_into_the_complaint_are_masked_for_the_handling_un
     assert "13912345678" in seen_by_operator  # intake may read the identity in clear
     assert "13912345678" not in seen_by_handler and "139****5678" in seen_by_handler
     assert "510101199001011234" not in seen_by_handler
+
+
+async def test_text_no_engine_can_store_gets_the_same_clear_4xx(client, township, login):
+    # One rule in the domain, checked before the store: PostgreSQL would refuse a NUL or an
+    # over-long category with a 500, SQLite would store them.
+    operator = await login(township.slug, "operator")
+    nul = await client.post("/api/v1/cases", json=COMPLAINT | {"content": "来电\x00反映"}, headers=operator)
+    assert "控制字符" in assert_problem(nul, 400)["detail"]  # the request schema's check, same words
+    created = await client.post("/api/v1/cases", json=COMPLAINT, headers=operator)
+    case_id = created.json()["id"]
+    long = await client.post(
+        f"/api/v1/cases/{case_id}/actions/register", json={"category": "类" * 65}, headers=operator
+    )
+    problem = assert_problem(long, 422)
+    assert "类别过长：最多 64 个字符" in problem["detail"]
+    supervisor = await login(township.slug, "supervisor")
+    for query in ("unit=%00", "subject=%00", "kind=a%01b"):
+        answer = await client.get(f"/api/v1/ledger?{query}", headers=supervisor)
+        assert "控制字符" in assert_problem(answer, 422)["detail"], query
+    listed = await client.get("/api/v1/cases?q=%00", headers=operator)
+    assert_problem(listed, 422)

@@ -66,6 +66,18 @@ async def test_portal_errors_show_next_to_fields(township, browser):
     assert 'id="situation-error"' in response.text
 
 
+async def test_the_portal_refuses_text_the_store_cannot_hold_in_words(township, browser):
+    client = browser()
+    base = {"kind": "report", "anonymous": "1", "respondent": "某村委会", "title": "村干部违规收费"}
+    for content, message in (("办证\x00收费", "控制字符"), ("很" * 20_001, "内容过长")):
+        response = await client.post(f"/p/{township.slug}/", data=base | {"content": content})
+        assert response.status_code == 422, response.text[:300]
+        assert message in response.text and 'id="content-error"' in response.text
+        assert 'value="村干部违规收费"' in response.text  # what was typed stays
+    long_title = await client.post(f"/p/{township.slug}/", data=base | {"title": "长" * 300, "content": "x"})
+    assert long_title.status_code == 422 and "标题过长" in long_title.text
+
+
 async def test_an_unknown_or_suspended_tenant_has_no_portal(browser):
     response = await browser().get("/p/no-such-tenant/")
     assert response.status_code == 404 and "找不到" in response.text

@@ -95,6 +95,30 @@ async def test_intake_errors_show_next_to_the_fields(township, sign_in):
     assert 'value="南溪村委会"' not in html and 'value="张三"' in html  # what was typed stays
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"title": "长" * 300}, "title", "标题过长：最多 200 个字符，收到 300 个"),
+        ({"content": "来电反映\x00公开栏未更新"}, "content", "内容含有不可见的控制字符"),
+        ({"content": "很" * 20_001}, "content", "内容过长：最多 20000 个字符，收到 20001 个"),
+    ],
+)
+async def test_text_the_store_cannot_hold_is_refused_on_the_form(township, sign_in, changes, field, message):
+    # The same rule as the API's, so no engine ever sees it (PostgreSQL would answer a 500).
+    client, csrf = await sign_in(township.slug, "operator")
+    response = await client.post(f"/t/{township.slug}/intake", data={"_csrf": csrf, **COMPLAINT, **changes})
+    assert response.status_code == 422
+    assert message in response.text and f'id="{field}-error"' in response.text
+    assert 'value="南溪村委会"' in response.text or COMPLAINT["respondent"] in response.text  # typed, kept
+
+
+async def test_a_form_far_over_any_limit_gets_a_page_saying_so(township, sign_in):
+    client, csrf = await sign_in(township.slug, "operator")
+    huge = {"_csrf": csrf, **COMPLAINT, "content": "很" * 2_000_000}
+    response = await client.post(f"/t/{township.slug}/intake", data=huge)
+    assert response.status_code == 413 and "上传内容过大" in response.text
+
+
 async def test_a_case_through_the_pages_with_errors_beside_the_form(township, sign_in):
     slug = township.slug
     operator, op_csrf = await sign_in(slug, "operator")

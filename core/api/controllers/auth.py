@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import msgspec
 from litestar import Controller, Request, Response, delete, post
 from litestar.datastructures import Cookie
@@ -11,14 +13,27 @@ from litestar.params import JSONBody
 from core.api.controllers.deps import Services
 from core.api.problems import PROBLEMS
 from core.api.schemas import PlatformTokenIn, RefreshIn, TokenIn, TokenOut
-from core.api.security import SESSION_COOKIE, TokenService, principal_from_claims
-from core.services.auth import Principal, authenticate_platform_admin, authenticate_user
+from core.api.security import SESSION_COOKIE, TokenPair, TokenService, principal_from_claims
+from core.services.auth import (
+    AuthenticationFailed,
+    Principal,
+    authenticate_platform_admin,
+    authenticate_user,
+    rotate_refresh,
+    start_refresh_family,
+)
 
 __all__ = ["AuthController", "PlatformAuthController", "SessionController"]
 
 
-def _out(tokens: TokenService, principal: Principal) -> TokenOut:
+async def _out(tokens: TokenService, principal: Principal) -> TokenOut:
+    """A sign-in's first token pair; its refresh token starts the sign-in's family."""
     pair = tokens.issue(principal)
+    await start_refresh_family(pair.family, pair.refresh_jti, pair.refresh_expires_at)
+    return _token_out(pair)
+
+
+def _token_out(pair: TokenPair) -> TokenOut:
     return TokenOut(
         access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
     )
@@ -35,14 +50,24 @@ class AuthController(Controller):
         """Sign in with tenant slug, username and password; five failures lock the account."""
         now = services.clock.now()
         principal = await authenticate_user(data.tenant, data.username, data.password, now=now)
-        return _out(request.app.state.tokens, principal)
+        return await _out(request.app.state.tokens, principal)
 
     @post("/refresh", status_code=200, summary="用刷新令牌换取新的访问令牌", responses=PROBLEMS)
     async def refresh(self, request: Request, data: JSONBody[RefreshIn]) -> TokenOut:
-        """A new token pair for a valid refresh token, if the tenant and user are still active."""
+        """A new token pair for a valid refresh token, if the tenant and user are still active.
+
+        Each refresh token works once: the answer carries the next one. A token presented again
+        (copied, stolen) revokes the whole sign-in, and both holders must sign in again.
+        """
         tokens: TokenService = request.app.state.tokens
-        principal = await principal_from_claims(tokens.claims(data.refresh_token, kind="refresh"))
-        return _out(tokens, principal)
+        claims = tokens.claims(data.refresh_token, kind="refresh")
+        if not isinstance(claims.get("fam"), str) or not isinstance(claims.get("jti"), str):
+            raise AuthenticationFailed("刷新令牌无效，请重新登录 (refresh token without a sign-in)")
+        principal = await principal_from_claims(claims)
+        pair = tokens.issue(principal, family=claims["fam"])
+        now = datetime.now(UTC)
+        await rotate_refresh(claims["fam"], claims["jti"], pair.refresh_jti, pair.refresh_expires_at, now=now)
+        return _token_out(pair)
 
 
 class SessionOut(msgspec.Struct):
@@ -103,4 +128,4 @@ class PlatformAuthController(Controller):
         """Sign in as a platform admin; the token opens no tenant's data."""
         now = services.clock.now()
         principal = await authenticate_platform_admin(data.username, data.password, now=now)
-        return _out(request.app.state.tokens, principal)
+        return await _out(request.app.state.tokens, principal)
