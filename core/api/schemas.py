@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,6 @@ from msgspec import Meta, Struct
 
 from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
 from core.domain.events import CaseEvent
-from core.domain.masking import mask_text
 from core.domain.roles import Role
 from core.domain.text import has_control_characters
 from core.services.cases import CaseView
@@ -247,14 +247,14 @@ def _timer_out(stored: StoredTimer) -> TimerOut:
     )
 
 
-def case_out(view: CaseView, *, scrub: bool = False) -> CaseOut:
-    """The case for the wire; with `scrub`, phone and ID numbers in free text are masked.
+def case_out(view: CaseView, *, redact: Callable[[str], str] = str) -> CaseOut:
+    """The case for the wire, its free text through `redact` (the reader's redaction rule).
 
-    People write their own numbers into complaints; only roles that may read the identity in
-    clear see them as written.
+    People type names and numbers into complaints; only roles that may read the identity in
+    clear see them as written (`IdentityDesk.redactors`).
     """
     case = view.case
-    text = mask_text if scrub else str
+    text = redact
     return CaseOut(
         id=case.id,
         serial=case.serial,
@@ -272,20 +272,22 @@ def case_out(view: CaseView, *, scrub: bool = False) -> CaseOut:
         anonymous=case.anonymous,
         unit_code=case.unit_code,
         handler=case.handler,
-        cause=case.cause,
-        opinion=case.opinion,
+        cause=text(case.cause),
+        opinion=text(case.opinion),
         reply_mode=case.reply_mode,
-        reply_content=case.reply_content,
+        reply_content=text(case.reply_content),
         satisfaction=case.satisfaction,
         approvals=list(case.approvals),
         extensions=case.extensions,
         version=case.version,
-        fields=dict(case.fields),
+        fields={key: text(value) if isinstance(value, str) else value for key, value in case.fields.items()},
         timers=[_timer_out(stored) for stored in view.timers],
     )
 
 
-def event_out(seq: int, event: CaseEvent) -> EventOut:
+def event_out(seq: int, event: CaseEvent, redact: Callable[[str], str] = str) -> EventOut:
+    """One step of the timeline; what people wrote in it (reasons, notes, opinions) through `redact`."""
+    data = msgspec.to_builtins(dict(event.data))
     return EventOut(
         seq=seq,
         name=event.name,
@@ -294,8 +296,18 @@ def event_out(seq: int, event: CaseEvent) -> EventOut:
         to_state=event.to_state.value,
         actor=event.actor,
         at=event.at,
-        data=msgspec.to_builtins(dict(event.data)),
+        data={key: _redacted(value, redact) for key, value in data.items()},
     )
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redacted(item, redact) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted(item, redact) for key, item in value.items()}
+    return value
 
 
 # --- administration ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from core.domain.decisions import DocumentTemplate, IntakeSchema
 from core.domain.errors import InvalidCommand
 from core.domain.events import CaseEvent, EventName
 from core.domain.masking import mask_identity
+from core.domain.redaction import WITHHELD
 from core.domain.tenancy import TenantContext
 
 __all__ = [
@@ -183,9 +184,6 @@ NUMBER_PREFIXES = MappingProxyType(
     }
 )
 """The number prefix of each core document kind; another kind is numbered after its title."""
-
-WITHHELD = "[已隐去]"
-"""What a handling unit's copy shows in place of the complainant's details."""
 
 ANONYMOUS = "匿名"
 _MISSING_SECTION = "（答复未载明此项）"

@@ -6,16 +6,17 @@ rotation and the retention purge.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from core.domain.cases import CaseState
+from core.domain.cases import Case, CaseState
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent, EventName
 from core.domain.masking import mask_identity
+from core.domain.redaction import Redactor
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry
 from core.services.access import may_reveal, visible_case
@@ -55,6 +56,24 @@ async def tenant_data_key(
     return version, vault.unwrap(wrapped, nonce, master_id)
 
 
+async def identities_of(
+    vault: Vault, repo: TenantStore, tenant_id: int, cases: Sequence[Case]
+) -> dict[int, dict[str, Any]]:
+    """The clear identities of named cases, by case id (to redact and mask them; shown to nobody)."""
+    named = [case.id for case in cases if not case.anonymous and case.id is not None]
+    stored = await repo.keys.current() if named else None
+    if stored is None:
+        return {}
+    _, wrapped, nonce, master_key_id = stored
+    key = vault.unwrap(wrapped, nonce, master_key_id)
+    found = {}
+    for case_id in named:
+        sealed = await repo.identities.of_case(case_id)
+        if sealed is not None:
+            found[case_id] = vault.open(key, tenant_id, case_id, sealed)
+    return found
+
+
 class IdentityDesk:
     """Reading a case's complainant: masked for the case-materials roles, in clear with a reason."""
 
@@ -66,6 +85,26 @@ class IdentityDesk:
     @property
     def vault(self) -> Vault:
         return self._vault or default_vault()
+
+    async def redactors(
+        self, tenant_id: int, cases: Sequence[Case], actor: Actor
+    ) -> dict[int, Callable[[str], str]]:
+        """How each case's free text reads to `actor`, by case id.
+
+        As written for a role that may reveal the identity; for everyone else through the
+        redaction rule (`core.domain.redaction`) with the case's own identity: masked for the
+        case-materials roles, withheld for a handling unit.
+        """
+        if actor.can(Permission.IDENTITY_REVEAL):
+            return {case.id: str for case in cases if case.id is not None}
+        withheld = not actor.can(Permission.CASE_MATERIALS)
+        async with tenant_tx(tenant_id):
+            identities = await identities_of(self.vault, TenantStore(tenant_id), tenant_id, cases)
+        return {
+            case.id: Redactor(identities.get(case.id, {}), withheld=withheld)
+            for case in cases
+            if case.id is not None
+        }
 
     async def masked(self, tenant_id: int, case_id: int, actor: Actor) -> IdentityView:
         """The complainant's identity, masked, and the other cases with the same phone or ID number.

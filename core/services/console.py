@@ -9,6 +9,7 @@ apply yet: staff bound to a handling unit see only their unit's cases.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
 from core.domain.phrases import fill_phrase, phrase_values
+from core.domain.redaction import redacted_case, redacted_event
 from core.domain.roles import Actor, Permission, Role
 from core.domain.tenancy import Unit
 from core.plugins import PluginRegistry
@@ -146,8 +148,13 @@ class Console:
     async def search(
         self, tenant_id: int, query: CaseQuery, actor: Actor
     ) -> tuple[list[CaseView], str | None]:
-        """`CaseService.search`, narrowed to what `actor` may see."""
-        return await self.cases.search(tenant_id, scoped_query(actor, query), actor)
+        """`CaseService.search`, narrowed to what `actor` may see, free text as they may read it."""
+        views, cursor = await self.cases.search(tenant_id, scoped_query(actor, query), actor)
+        redactors = await self.cases.identities.redactors(tenant_id, [view.case for view in views], actor)
+        return [
+            dataclasses.replace(view, case=redacted_case(view.case, redactors[view.case.id]))
+            for view in views
+        ], cursor
 
     async def case_page(self, tenant_id: int, case_id: int, actor: Actor) -> CasePage:
         """The case, its timeline, the actions the actor may take now and what their forms need.
@@ -158,6 +165,10 @@ class Console:
         view = await self.visible_case(tenant_id, case_id, actor)
         actions = await self.cases.allowed_actions(tenant_id, case_id, actor)
         events = await self.cases.events(tenant_id, case_id, actor)
+        # What people typed reaches the page through the reader's redaction rule.
+        redact = (await self.cases.identities.redactors(tenant_id, [view.case], actor))[case_id]
+        view = dataclasses.replace(view, case=redacted_case(view.case, redact))
+        events = [redacted_event(event, redact) for event in events]
         sees_materials = actor.can(Permission.CASE_MATERIALS)
         identity = await self.cases.identities.masked(tenant_id, case_id, actor) if sees_materials else None
         attachments = await self.cases.attachments(tenant_id, case_id, actor) if sees_materials else []

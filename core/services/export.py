@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import re
 import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
@@ -38,11 +37,13 @@ from core.domain.decisions import IntakeSchema
 from core.domain.documents import ANONYMOUS
 from core.domain.errors import InvalidCommand, NotPermitted
 from core.domain.events import CaseEvent, EventName
-from core.domain.masking import mask_identity, mask_text
+from core.domain.masking import mask_identity
+from core.domain.redaction import WITHHELD, Redactor
 from core.domain.roles import Actor, Permission
 from core.domain.visibility import unit_bound
 from core.services.access import may_reveal, scoped_query
 from core.services.cases import CaseService
+from core.services.confidentiality import identities_of
 from core.services.tenants import load_tenant
 from core.store.case_search import CaseQuery, search_cases
 from core.store.cases import CaseNotFound
@@ -67,11 +68,7 @@ __all__ = [
 RECIPIENTS = ("unit", "supervisor", "archive")
 """Who a case file can be made for, from the least to the most it may show."""
 
-WITHHELD = "[已隐去]"
-"""What a unit's copy shows where free text named the complainant."""
-
 _CHOICES = "unit（承办单位，不含投诉人身份）、supervisor（督查，身份脱敏）、archive（归档）"
-_PHONE_KEYS = frozenset({"phone", "mobile", "tel"})
 # Event data a unit does not get: why someone read the identity, and which files were handed in.
 _UNIT_DROPS = {
     EventName.IDENTITY_REVEALED: frozenset({"reason"}),
@@ -301,7 +298,7 @@ class CaseExport:
                 async with tenant_tx(tenant_id):
                     repo = TenantStore(tenant_id)
                     timers = await repo.timers.of_cases([case.id for case in page.cases])
-                    identities = await _identities(self.cases, repo, tenant_id, page.cases)
+                    identities = await identities_of(self.cases.vault, repo, tenant_id, page.cases)
                 for case in page.cases:
                     clear = identities.get(case.id)
                     readable = shows_identity and may_reveal(actor, tenant.hooks.identity_access(case))
@@ -359,24 +356,6 @@ async def clear_identity(
     _, wrapped, nonce, master_key_id = stored
     vault = cases.vault
     return vault.open(vault.unwrap(wrapped, nonce, master_key_id), tenant_id, case_id, sealed)
-
-
-async def _identities(
-    cases: CaseService, repo: TenantStore, tenant_id: int, page: tuple[Case, ...]
-) -> dict[int, dict[str, Any]]:
-    """The clear identities of a page's named cases (to scrub and mask them; shown to nobody)."""
-    named = [case.id for case in page if not case.anonymous and case.id is not None]
-    stored = await repo.keys.current() if named else None
-    if stored is None:
-        return {}
-    _, wrapped, nonce, master_key_id = stored
-    key = cases.vault.unwrap(wrapped, nonce, master_key_id)
-    found = {}
-    for case_id in named:
-        sealed = await repo.identities.of_case(case_id)
-        if sealed is not None:
-            found[case_id] = cases.vault.open(key, tenant_id, case_id, sealed)
-    return found
 
 
 def _list_row(
@@ -501,31 +480,13 @@ def _document(document: StoredDocument) -> dict[str, Any]:
 
 
 def scrubber(identity: Mapping[str, Any] | None, recipient: str) -> Callable[[str], str]:
-    """A function taking the complainant's own details out of a text, as `recipient` may see it."""
-    shown = mask_identity(identity or {})
-    patterns: list[tuple[int, re.Pattern[str], str]] = []
-    for key, value in (identity or {}).items():
-        text = "" if value is None else str(value).strip()
-        if len(text) < 2:
-            continue  # a one-character value would take that character out of every word
-        replacement = WITHHELD if recipient == "unit" else shown[key]
-        patterns.append((len(text), re.compile(re.escape(text)), replacement))
-        national = re.sub(r"\D", "", text)
-        national = national.removeprefix("86") if len(national) > 11 else national
-        if key in _PHONE_KEYS and len(national) >= 7:
-            # The number as a text may write it: spaced or dashed, with or without +86.
-            spaced = r"[-\s]?".join(national)
-            phone = re.compile(rf"(?<!\d)(?:\+?86[-\s]?)?{spaced}(?!\d)")
-            patterns.append((len(text), phone, replacement))
-    patterns.sort(key=lambda entry: entry[0], reverse=True)  # an address before a name inside it
-    masks_numbers = recipient != "archive"
+    """The redaction rule (`core.domain.redaction`) for what `recipient` may see of the person.
 
-    def scrub(text: str) -> str:
-        for _, pattern, replacement in patterns:
-            text = pattern.sub(lambda _match, shown=replacement: shown, text)
-        return mask_text(text) if masks_numbers else text
-
-    return scrub
+    A unit sees nothing of them; a supervisor their details masked, and every number or address
+    that is identity on its face masked too; the archive keeps the text as written but for the
+    complainant's own details, masked.
+    """
+    return Redactor(identity or {}, withheld=recipient == "unit", on_its_face=recipient != "archive")
 
 
 def scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:

@@ -292,3 +292,25 @@ async def test_sign_out_ends_the_page_session(township, sign_in):
     assert out.status_code in (302, 303)
     again = await client.get(f"/t/{township.slug}/queue")
     assert again.status_code in (302, 303)
+
+
+async def test_a_name_typed_into_the_text_never_reaches_the_units_pages(township, sign_in):
+    slug = township.slug
+    operator, op_csrf = await sign_in(slug, "operator")
+    typed = {"title": "张三来电反映公开栏未更新", "content": "张三（电话 138-1234-5678）称公开栏未更新。"}
+    case_id = await take_in(operator, slug, op_csrf, **typed)
+    for action in ("register", "accept"):
+        assert (await act(operator, slug, op_csrf, case_id, action)).status_code in (302, 303)
+    leader, l_csrf = await sign_in(slug, "leader")
+    sent = await act(
+        leader, slug, l_csrf, case_id, "dispatch", unit_code="jcs", cause="政务公开", opinion="请回电张三"
+    )
+    assert sent.status_code in (302, 303)
+    handler, _ = await sign_in(slug, "handler")
+    for path in (f"/t/{slug}/cases/{case_id}", f"/t/{slug}/queue"):
+        page = await handler.get(path)
+        assert page.status_code == 200
+        assert "张三" not in page.text and "1234-5678" not in page.text, path
+        assert "[已隐去]来电反映公开栏未更新" in page.text, path
+    desk = await operator.get(f"/t/{slug}/cases/{case_id}")
+    assert typed["title"] in desk.text  # the desk may reveal the identity: the text as written

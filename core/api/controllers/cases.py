@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,12 +27,14 @@ from core.api.schemas import (
     event_out,
 )
 from core.api.security import requires
+from core.domain.cases import Case
 from core.domain.errors import InvalidCommand
 from core.domain.intake import IntakeDraft
 from core.domain.lifecycle import Action
 from core.domain.payloads import command_from_payload
 from core.domain.roles import Permission
 from core.services.auth import Principal
+from core.services.cases import CaseView
 from core.services.values import CaseQuery
 
 __all__ = ["CasesController", "IdentityController"]
@@ -47,8 +50,16 @@ IfMatch = Annotated[
 ]
 
 
-def _scrub(user: Principal) -> bool:
-    return not user.actor.can(Permission.IDENTITY_REVEAL)
+async def _redactors(
+    services: Services, user: Principal, cases: list[Case]
+) -> dict[int, Callable[[str], str]]:
+    """The reader's redaction rule for each case (as written for who may reveal the identity)."""
+    return await services.cases.identities.redactors(user.tenant_id, cases, user.actor)
+
+
+async def _out(services: Services, user: Principal, view: CaseView) -> CaseOut:
+    redact = (await _redactors(services, user, [view.case]))[view.case.id]
+    return case_out(view, redact=redact)
 
 
 def _etag(version: int) -> str:
@@ -105,7 +116,7 @@ class CasesController(Controller):
         if view.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(
-            case_out(view, scrub=_scrub(user)), status_code=200 if view.replayed else 201, headers=headers
+            await _out(services, user, view), status_code=200 if view.replayed else 201, headers=headers
         )
 
     @get(
@@ -124,8 +135,9 @@ class CasesController(Controller):
         """Filter, search (Chinese text over title and content), sort and page through cases."""
         user = request.user
         views, next_cursor = await services.cases.search(user.tenant_id, filters, user.actor)
+        redactors = await _redactors(services, user, [view.case for view in views])
         return CasePageOut(
-            items=[case_out(view, scrub=_scrub(user)) for view in views], next_cursor=next_cursor
+            items=[case_out(view, redact=redactors[view.case.id]) for view in views], next_cursor=next_cursor
         )
 
     @get("/{case_id:int}", guards=[requires(Permission.CASE_READ)], summary="查看案件", responses=PROBLEMS)
@@ -138,7 +150,7 @@ class CasesController(Controller):
         """A case with its timers (identity never included)."""
         user = request.user
         view = await services.cases.get(user.tenant_id, case_id, user.actor)
-        return Response(case_out(view, scrub=_scrub(user)), headers={"ETag": _etag(view.case.version)})
+        return Response(await _out(services, user, view), headers={"ETag": _etag(view.case.version)})
 
     @get(
         "/{case_id:int}/events",
@@ -155,7 +167,9 @@ class CasesController(Controller):
         """The case's timeline, oldest first."""
         user = request.user
         events = await services.cases.events(user.tenant_id, case_id, user.actor)
-        return [event_out(seq, event) for seq, event in enumerate(events, start=1)]
+        view = await services.cases.get(user.tenant_id, case_id, user.actor)
+        redact = (await _redactors(services, user, [view.case]))[case_id]
+        return [event_out(seq, event, redact) for seq, event in enumerate(events, start=1)]
 
     @get(
         "/{case_id:int}/actions",
@@ -215,7 +229,7 @@ class CasesController(Controller):
         view = await services.cases.perform(
             user.tenant_id, case_id, command, user.actor, expected_version=_expected_version(if_match)
         )
-        return Response(case_out(view, scrub=_scrub(user)), headers={"ETag": _etag(view.case.version)})
+        return Response(await _out(services, user, view), headers={"ETag": _etag(view.case.version)})
 
 
 class IdentityOut(msgspec.Struct):
