@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -84,8 +85,11 @@ def main() -> None:
 async def migrate(app_role: str | None) -> None:
     from core.services.operations import role_of
 
-    role = app_role or role_of(os.environ.get("HUIYING_APP_DATABASE_URL", ""))
-    await _services().operations.migrate(app_role=role)
+    url = os.environ.get("HUIYING_APP_DATABASE_URL", "")
+    role = app_role or role_of(url)
+    # The role logs in with the password its URL gives (when the URL is the role's own).
+    password = urlsplit(url).password if role and role == role_of(url) else None
+    await _services().operations.migrate(app_role=role, app_password=password)
     click.echo("迁移完成 (migrations applied)" + (f"；应用角色 {role} 已授权" if role else ""))
 
 

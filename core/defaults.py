@@ -24,7 +24,7 @@ from core.domain.decisions import (
     TimerRule,
 )
 from core.domain.lifecycle import Action
-from core.domain.roles import Permission, Role, can
+from core.domain.roles import Actor, Permission, Role, can
 from core.domain.tenancy import SettingSpec, TenantContext
 from core.hookspecs import hookimpl
 
@@ -93,7 +93,7 @@ def hy_action_roles(ctx: TenantContext, case: Case, action: Action) -> frozenset
 
 
 @hookimpl(trylast=True)
-def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role]:
+def hy_identity_access(ctx: TenantContext, case: Case, actor: Actor) -> frozenset[Role]:
     return frozenset(role for role in Role if can([role], Permission.IDENTITY_REVEAL))
 
 

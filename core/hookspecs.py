@@ -39,7 +39,7 @@ from core.domain.decisions import (
 )
 from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import SettingSpec, TenantContext
 
 PROJECT = "huiying"
@@ -245,12 +245,14 @@ def hy_action_roles(ctx: TenantContext, case: Case, action: Action) -> frozenset
 
 
 @hookspec(firstresult=True)
-def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role] | None:
-    """Name the roles that may read this case's complainant identity in clear.
+def hy_identity_access(ctx: TenantContext, case: Case, actor: Actor) -> frozenset[Role] | None:
+    """Name the roles that may read this case's complainant identity in clear, for `actor`.
 
-    Called before every reveal. The core intersects the answer with the roles that hold
-    ``identity:reveal`` in the permission matrix, so a plugin can tighten the rule (e.g. reports
-    against staff: supervisors only) but never loosen it.
+    Called before every reveal and wherever the identity or the text it appears in is shown.
+    The core intersects the answer with the roles that hold ``identity:reveal`` in the
+    permission matrix, so a plugin can tighten the rule (e.g. reports against staff: supervisors
+    only; nobody in the accused unit itself) but never loosen it. A hookimpl that does not need
+    `actor` (who asks: username, roles, unit) leaves the parameter out.
 
     Returns:
         The roles allowed; ``None`` defers. Core default: every role holding ``identity:reveal``.

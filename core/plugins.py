@@ -38,7 +38,7 @@ from core.domain.decisions import (
 from core.domain.errors import DomainError
 from core.domain.events import CaseEvent
 from core.domain.lifecycle import Action
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import SettingSpec, TenantContext
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginContractError", "PluginRegistry", "TenantHooks", "UnknownPlugin"]
@@ -111,8 +111,10 @@ class TenantHooks:
         answer = self._hook.hy_action_roles(ctx=self.ctx.for_kind(case.kind), case=case, action=action)
         return None if answer is None else frozenset(answer)
 
-    def identity_access(self, case: Case) -> frozenset[Role]:
-        return frozenset(self._hook.hy_identity_access(ctx=self.ctx.for_kind(case.kind), case=case))
+    def identity_access(self, case: Case, actor: Actor) -> frozenset[Role]:
+        return frozenset(
+            self._hook.hy_identity_access(ctx=self.ctx.for_kind(case.kind), case=case, actor=actor)
+        )
 
     def reply_requirements(self, case: Case) -> ReplyRequirements:
         return self._hook.hy_reply_requirements(ctx=self.ctx.for_kind(case.kind), case=case)

@@ -291,3 +291,36 @@ def test_key_rotation_and_retention_commands_run():
     env = {k: v for k, v in os.environ.items() if k != "HUIYING_MASTER_KEY"}
     missing = huiying("keys", "rotate", env=env)
     assert missing.returncode == 1 and "HUIYING_MASTER_KEY" in missing.stderr
+
+
+@pytest.mark.postgres
+def test_migrate_gives_the_app_role_the_password_of_its_url():
+    import asyncio
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    owner = os.environ["HUIYING_OWNER_DATABASE_URL"]
+    parts = urlsplit(owner)
+    role = f"huiying_pw_{os.getpid()}"
+    app_url = urlunsplit(parts._replace(netloc=f"{role}:it's-s3cret@{parts.hostname}:{parts.port or 5432}"))
+    result = huiying(
+        "migrate", env={**os.environ, "HUIYING_DATABASE_URL": owner, "HUIYING_APP_DATABASE_URL": app_url}
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"应用角色 {role} 已授权" in result.stdout
+
+    async def check() -> tuple[bool, str]:
+        connection = await asyncpg.connect(owner)
+        try:
+            row = await connection.fetchrow(
+                "SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = $1", role
+            )
+            await connection.execute(f"DROP OWNED BY {role}")
+            await connection.execute(f"DROP ROLE {role}")
+        finally:
+            await connection.close()
+        return row["rolcanlogin"], row["rolpassword"] or ""
+
+    can_login, password = asyncio.run(check())
+    assert can_login and password.startswith("SCRAM-SHA-256$"), password[:20]

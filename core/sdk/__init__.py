@@ -73,7 +73,7 @@ from core.domain.events import CaseEvent, EventName
 from core.domain.lifecycle import Action
 from core.domain.masking import mask_address, mask_id_number, mask_name, mask_phone, mask_text
 from core.domain.money import Tier, tiered_amount
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import SettingSpec, TenantContext, Unit
 from core.hookspecs import hookimpl
 
@@ -83,6 +83,7 @@ __all__ = [
     "AccountabilityEvent",
     "AccountabilityKind",
     "Action",
+    "Actor",
     "ApprovalStep",
     "ApproveCase",
     "ArchiveCase",

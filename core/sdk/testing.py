@@ -70,7 +70,7 @@ from core.domain.documents import (
 )
 from core.domain.lifecycle import Action, allowed_actions
 from core.domain.reporting import CASE_ATTRIBUTES
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import SettingSpec
 from core.plugins import TenantHooks, new_manager
 from core.sdk.samples import NOW, TRIGGERS, ConformanceSamples
@@ -84,6 +84,13 @@ def _describe(case: Case) -> str:
     """A short label for assertion messages."""
     who = "anonymous" if case.anonymous else "named"
     return f"{case.kind}/{case.state}/{case.complexity}/{case.severity}/{who}"
+
+
+# Who asks for an identity, for the access hook: the desk, and someone posted in a unit.
+_READERS = (
+    Actor(username="desk", roles=frozenset({Role.INTAKE_OFFICER, Role.SUPERVISOR})),
+    Actor(username="posted", roles=frozenset({Role.INTAKE_OFFICER}), unit_code="u01"),
+)
 
 
 class PluginConformance(ConformanceSamples):
@@ -288,8 +295,9 @@ class PluginConformance(ConformanceSamples):
     def test_access_answers_name_roles(self, kind: CaseKind) -> None:
         hooks = self.hooks()
         for case in self.sample_cases(hooks, kind):
-            readers = hooks.identity_access(case)
-            assert all(isinstance(role, Role) for role in readers), (_describe(case), readers)
+            for reader in _READERS:
+                readers = hooks.identity_access(case, reader)
+                assert all(isinstance(role, Role) for role in readers), (_describe(case), readers)
             for action in Action:
                 allowed = hooks.action_roles(case, action)
                 assert allowed is None or all(isinstance(role, Role) for role in allowed), (

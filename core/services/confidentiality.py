@@ -95,16 +95,18 @@ class IdentityDesk:
         redaction rule (`core.domain.redaction`) with the case's own identity: masked for the
         case-materials roles, withheld for a handling unit.
         """
-        if actor.can(Permission.IDENTITY_REVEAL):
-            return {case.id: str for case in cases if case.id is not None}
         withheld = not actor.can(Permission.CASE_MATERIALS)
         async with tenant_tx(tenant_id):
-            identities = await identities_of(self.vault, TenantStore(tenant_id), tenant_id, cases)
-        return {
-            case.id: Redactor(identities.get(case.id, {}), withheld=withheld)
-            for case in cases
-            if case.id is not None
-        }
+            tenant = await load_tenant(tenant_id, self.registry)
+            hidden = [
+                case for case in cases if not may_reveal(actor, tenant.hooks.identity_access(case, actor))
+            ]
+            identities = await identities_of(self.vault, TenantStore(tenant_id), tenant_id, hidden)
+        redactors: dict[int, Callable[[str], str]] = {case.id: str for case in cases if case.id is not None}
+        for case in hidden:
+            if case.id is not None:
+                redactors[case.id] = Redactor(identities.get(case.id, {}), withheld=withheld)
+        return redactors
 
     async def masked(self, tenant_id: int, case_id: int, actor: Actor) -> IdentityView:
         """The complainant's identity, masked, and the other cases with the same phone or ID number.
@@ -139,7 +141,7 @@ class IdentityDesk:
             case = await visible_case(repo, case_id, actor)
             actor.require(Permission.IDENTITY_REVEAL)
             tenant = await load_tenant(tenant_id, self.registry)
-            allowed = tenant.hooks.identity_access(case)  # a plugin may narrow, never widen
+            allowed = tenant.hooks.identity_access(case, actor)  # a plugin may narrow, never widen
             if not may_reveal(actor, allowed):
                 raise NotPermitted("本单位规定此类案件的投诉人身份仅限特定角色查看")
             sealed = await repo.identities.of_case(case_id)

@@ -241,7 +241,9 @@ class Console:
             index = vault.blind_index(vault.unwrap(wrapped, nonce, master_key_id), "phone", phone)
             found = await repo.identities.cases_with_phone(index, since=since, limit=REPEAT_LIMIT)
             tenant = await load_tenant(tenant_id, self.registry)
-        shown = [case.serial for case in found if may_reveal(actor, tenant.hooks.identity_access(case))]
+        shown = [
+            case.serial for case in found if may_reveal(actor, tenant.hooks.identity_access(case, actor))
+        ]
         return RepeatCaller(len(shown), tuple(shown[:REPEAT_SERIALS]))
 
     async def satisfaction(

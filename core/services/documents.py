@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from core.domain.cases import Case
@@ -93,6 +94,11 @@ class DocumentPreview:
     blank: tuple[str, ...]
 
 
+# A document is shown inline only as HTML, which runs no script and loads nothing (the worker's
+# rendering); a PDF is a file to save.
+_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Download:
     """A rendered copy ready to send."""
@@ -101,6 +107,20 @@ class Download:
     media_type: str
     content: bytes
     copy: str
+
+    def headers(self) -> dict[str, str]:
+        """How any entry point hands it out: never cached or sniffed, HTML inline under a CSP."""
+        html = self.media_type.startswith("text/html")
+        disposition = "inline" if html else "attachment"
+        headers = {
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(self.filename)}",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "X-Document-Copy": self.copy,
+        }
+        if html:
+            headers["Content-Security-Policy"] = _HTML_CSP
+        return headers
 
 
 def _copy_for(actor: Actor, requested: str | None) -> str:

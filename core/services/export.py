@@ -301,7 +301,7 @@ class CaseExport:
                     identities = await identities_of(self.cases.vault, repo, tenant_id, page.cases)
                 for case in page.cases:
                     clear = identities.get(case.id)
-                    readable = shows_identity and may_reveal(actor, tenant.hooks.identity_access(case))
+                    readable = shows_identity and may_reveal(actor, tenant.hooks.identity_access(case, actor))
                     revealed = None
                     if readable and reason is not None and clear is not None:
                         try:  # through the service: the rule again, the reveal log, the event

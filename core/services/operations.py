@@ -83,9 +83,9 @@ class Operations:
         await DB.run_ddl("SELECT 1")
 
     @staticmethod
-    async def migrate(app_role: str | None = None) -> None:
+    async def migrate(app_role: str | None = None, app_password: str | None = None) -> None:
         """Run the pending migrations as the owner and grant `app_role` (see `core.store.schema`)."""
-        await migrate(app_role=app_role)
+        await migrate(app_role=app_role, app_password=app_password)
 
     @staticmethod
     async def schema_ready() -> bool:

@@ -42,6 +42,11 @@ def _styles() -> dict:
     }
 
 
+LONG_CELL = 600
+"""More characters than a table cell can hold on one page, with room to spare: such text is laid
+out as paragraphs, which break across pages (any text the API accepts must render)."""
+
+
 def render_pdf(*, tenant: str, title: str, number: str, blocks: Sequence[Block]) -> bytes:
     """An A4 PDF of the document: the organisation, the title, the number, then the blocks."""
     from reportlab.lib import colors
@@ -73,6 +78,12 @@ def render_pdf(*, tenant: str, title: str, number: str, blocks: Sequence[Block])
         match block.kind:
             case "heading":
                 story.append(para(block.text, "heading"))
+            case "fields" if any(len(value) > LONG_CELL for _, value in block.cells):
+                # A table row cannot break across pages: a long answer is a label over its text.
+                for label, value in block.cells:
+                    story += [para(label, "heading"), para(value)]
+            case "table" if any(len(cell) > LONG_CELL for row in block.rows for cell in row):
+                story += [para("　".join(row)) for row in block.rows]
             case "fields":
                 label_width = 24 * mm
                 value_width = (width - label_width * len(block.cells)) / len(block.cells)

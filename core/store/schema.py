@@ -18,8 +18,10 @@ class MigrationFailed(RuntimeError):
     """The migrations did not run through; the message says why."""
 
 
-async def migrate(*, app_role: str | None = None) -> str:
+async def migrate(*, app_role: str | None = None, app_password: str | None = None) -> str:
     """Run every pending migration as the owner, then make `app_role` able to use the tables.
+
+    `app_password`, when given, is the role's login password (the one in its connection URL).
 
     Returns what piccolo reported. The app role gets no TRUNCATE, no BYPASSRLS, and only
     INSERT and SELECT on the append-only event log.
@@ -35,14 +37,17 @@ async def migrate(*, app_role: str | None = None) -> str:
         raise MigrationFailed(f"{result.message}\n{output.getvalue()}")
     if dialect.has_rls():
         if app_role:
-            await grant_app_role(app_role)
+            await grant_app_role(app_role, password=app_password)
     else:  # the embedded default: readers do not block the writer
         await DB.run_ddl("PRAGMA journal_mode=WAL")
     return output.getvalue()
 
 
-async def grant_app_role(role: str) -> None:
-    """Create (if needed) and grant the app's role: NOSUPERUSER, NOBYPASSRLS, no TRUNCATE."""
+async def grant_app_role(role: str, *, password: str | None = None) -> None:
+    """Create (if needed) and grant the app's role: NOSUPERUSER, NOBYPASSRLS, no TRUNCATE.
+
+    With `password`, the role logs in with it (set on every run, so a changed URL takes effect).
+    """
     if not _ROLE_NAME.match(role):
         raise ValueError(f"invalid role name {role!r}")
     current = (await DB.run_ddl("SELECT current_user AS name"))[0]["name"]
@@ -52,6 +57,9 @@ async def grant_app_role(role: str) -> None:
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
         f"THEN CREATE ROLE {role} LOGIN; END IF; END $$"
     )
+    if password:
+        # DDL takes no parameters: the password goes in as a quoted literal, quotes doubled.
+        await DB.run_ddl(f"ALTER ROLE {role} LOGIN PASSWORD '{password.replace(chr(39), chr(39) * 2)}'")
     for statement in (
         f"ALTER ROLE {role} NOSUPERUSER NOBYPASSRLS",
         f"ALTER ROLE {role} SET idle_in_transaction_session_timeout = '30s'",

@@ -11,6 +11,7 @@ from core.sdk import (
     AcceptanceCheck,
     AccountabilityEvent,
     Action,
+    Actor,
     Case,
     CaseCommand,
     CaseKind,
@@ -166,8 +167,8 @@ def hy_reply_requirements(ctx: TenantContext, case: Case) -> ReplyRequirements:
 
 
 @hookimpl
-def hy_identity_access(ctx: TenantContext, case: Case) -> frozenset[Role]:
-    return rules.identity_readers()
+def hy_identity_access(ctx: TenantContext, case: Case, actor: Actor) -> frozenset[Role]:
+    return rules.identity_readers(case, actor.unit_code)
 
 
 @hookimpl

@@ -301,8 +301,14 @@ def routing(case: Case, units: Iterable[Unit]) -> Routing | None:
     )
 
 
-def identity_readers() -> frozenset[Role]:
-    """Only the supervision section reads who complained (第二条 "保守秘密"): its officers and head."""
+def identity_readers(case: Case, reader_unit: str | None) -> frozenset[Role]:
+    """Only the supervision section reads who complained (第二条 "保守秘密"): its officers and head.
+
+    Nobody of the window complained about reads it, whatever their role: a window's staff may
+    take complaints in, but never learn who complained about their own window.
+    """
+    if reader_unit and reader_unit == str(case.fields.get("accused_unit", "")):
+        return frozenset()
     return frozenset({Role.INTAKE_OFFICER, Role.SUPERVISOR})
 
 

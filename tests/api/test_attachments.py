@@ -142,3 +142,10 @@ async def test_the_public_adds_material_with_receipt_and_secret(client, township
         headers={"X-Receipt-Secret": receipt["secret"]},
     )
     assert [m["label"] for m in status.json()["milestones"]] == ["已收到", "已补充材料"]
+
+
+async def test_the_download_is_documented_as_a_file(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    answer = schema["paths"]["/api/v1/cases/{case_id}/attachments/{attachment_id}"]["get"]["responses"]["200"]
+    assert list(answer["content"]) == ["application/octet-stream"]
+    assert "application/pdf" in answer["description"] and "attachment" in answer["description"]

@@ -51,6 +51,11 @@ async def test_a_document_is_issued_rendered_later_and_handed_out_by_role(client
     assert pdf.headers["x-document-copy"] == "internal"
     html = await client.get(body["html"], headers=supervisor)
     assert html.headers["content-type"].startswith("text/html")
+    # Shown inline, so it runs no script and loads nothing, as on the pages.
+    assert "default-src 'none'" in html.headers["content-security-policy"]
+    assert html.headers["x-content-type-options"] == "nosniff"
+    assert html.headers["content-disposition"].startswith("inline;")
+    assert pdf.headers["content-disposition"].startswith("attachment;")
     page = html.content.decode()
     assert "钱**" in page and "钱多多" not in page and "13912345678" not in page
     unit = await client.get(body["html"] + "?copy=unit", headers=supervisor)

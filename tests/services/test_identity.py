@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 from datetime import UTC, datetime
 
@@ -259,3 +260,29 @@ async def test_a_plugin_may_narrow_identity_access_but_not_widen_it(make_tenant,
         await service.identities.reveal(tenant.id, case_id, actors["handler"], "回访")
     shown = await service.identities.reveal(tenant.id, case_id, actors["supervisor"], "回访")
     assert shown["name"] == "赵六"
+
+
+async def test_nobody_of_the_accused_window_reads_who_complained_about_it(make_tenant, registry, actors):
+    # 永济 第二条 "保守秘密": the access hook sees who asks (hy_identity_access gets the actor).
+    from core.domain.roles import Actor, Role
+    from core.services.tenants import load_tenant
+    from tests.walks import full_draft
+
+    desk = {"username": "dzb-desk", "roles": ["intake_officer"], "unit": "dzb"}
+    tenant = await make_tenant("civic_center", extra_users=(desk,))
+    service = CaseService(registry, FixedClock(datetime(2026, 11, 2, 2, 0, tzinfo=UTC)))
+    async with tenant_tx(tenant.id):
+        hooks = (await load_tenant(tenant.id, registry)).hooks
+    draft = full_draft("civic_center", hooks)  # accuses the window dzb
+    name = draft.identity["name"]
+    draft = dataclasses.replace(draft, title=f"{name}反映窗口多收费")
+    case_id = (await service.intake(tenant.id, draft, actors["operator"])).case.id
+    window_desk = Actor(username="dzb-desk", roles=frozenset({Role.INTAKE_OFFICER}), unit_code="dzb")
+    with pytest.raises(NotPermitted):
+        await service.identities.reveal(tenant.id, case_id, window_desk, "核实投诉人身份")
+    assert (await service.identities.reveal(tenant.id, case_id, actors["operator"], "回访"))["name"] == name
+    view = await service.get(tenant.id, case_id, window_desk)
+    redact = (await service.identities.redactors(tenant.id, [view.case], window_desk))[case_id]
+    assert name not in redact(view.case.title)  # the typed name is masked for them too
+    desk_reads = (await service.identities.redactors(tenant.id, [view.case], actors["operator"]))[case_id]
+    assert desk_reads(view.case.title) == view.case.title

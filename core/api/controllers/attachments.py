@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, MultipartBody
 
 from core.api.controllers.deps import Services
@@ -22,6 +23,16 @@ from core.services.auth import Principal
 from core.services.values import StoredAttachment
 
 __all__ = ["AttachmentsController", "PublicAttachmentsController"]
+
+
+# The file as it was handed in: its type is the one checked at upload, always as a download.
+_FILE = ResponseSpec(
+    data_container=bytes,
+    generate_examples=False,
+    media_type="application/octet-stream",
+    description="附件原文件（Content-Type 为上传时核验的类型，如 application/pdf、image/jpeg、image/png），"
+    "以附件形式下载（Content-Disposition: attachment）",
+)
 
 
 @dataclass
@@ -94,7 +105,7 @@ class AttachmentsController(Controller):
         "/{attachment_id:int}",
         guards=[requires(Permission.CASE_READ)],
         summary="下载附件",
-        responses=PROBLEMS,
+        responses=PROBLEMS | {200: _FILE},
     )
     async def download(
         self,

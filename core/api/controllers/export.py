@@ -399,16 +399,7 @@ class ExportController(Controller):
                 },
             )
         download = await documents.download(user.tenant_id, document_id, user.actor, fmt, copy)
-        disposition = "inline" if fmt == "html" else "attachment"
-        return Response(
-            download.content,
-            media_type=download.media_type,
-            headers={
-                "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(download.filename)}",
-                "Cache-Control": "no-store",
-                "X-Document-Copy": download.copy,
-            },
-        )
+        return Response(download.content, media_type=download.media_type, headers=download.headers())
 
 
 def _documents(services: Services) -> DocumentService:
@@ -487,14 +478,7 @@ class TenantDocumentsController(Controller):
         if info.case_id is not None:
             raise DocumentNotFound(document_id)
         download = await documents.download(user.tenant_id, document_id, user.actor, fmt)
-        return Response(
-            download.content,
-            media_type=download.media_type,
-            headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download.filename)}",
-                "Cache-Control": "no-store",
-            },
-        )
+        return Response(download.content, media_type=download.media_type, headers=download.headers())
 
 
 def _free_status(info: DocumentInfo) -> DocumentStatusOut:

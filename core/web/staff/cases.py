@@ -30,10 +30,8 @@ from core.web.staff.base import RENDER_STATES, StaffPages, console_for, document
 __all__ = ["CasePages"]
 
 
-# A download is the reader's own copy: never cached, never sniffed into something else, and
-# an HTML copy runs no script and loads nothing (it is the worker's rendering, shown inline).
+# An attachment is the reader's own copy: never cached, never sniffed into something else.
 _DOWNLOAD_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 class CasePages(StaffPages):
@@ -259,16 +257,7 @@ class CasePages(StaffPages):
         if info.case_id != case_id:
             raise DocumentNotFound(document_id)
         download = await documents.download(principal.tenant_id, document_id, principal.actor, fmt)
-        headers = {
-            **_DOWNLOAD_HEADERS,
-            "Content-Disposition": (
-                f"{'inline' if fmt == 'html' else 'attachment'}; filename*=UTF-8''{quote(download.filename)}"
-            ),
-            "X-Document-Copy": download.copy,
-        }
-        if fmt == "html":
-            headers["Content-Security-Policy"] = _HTML_CSP
-        return Response(download.content, media_type=download.media_type, headers=headers)
+        return Response(download.content, media_type=download.media_type, headers=download.headers())
 
     @post("/cases/{case_id:int}/attachments")
     async def attach(

@@ -19,9 +19,10 @@ from core.domain.decisions import (
     TimerPhase,
 )
 from core.domain.lifecycle import Action
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import TenantContext, Unit
 from core.plugins import PluginRegistry, TenantHooks
+from core.services.access import may_reveal
 from plugins.civic_center import hooks, rules
 
 RECEIVED_AT = datetime.fromisoformat("2026-09-30T10:00:00+08:00")  # the eve of National Day
@@ -158,8 +159,16 @@ def test_routing_suggests_the_accused_window():
     assert rules.routing(make_case(accused_unit="外单位"), UNITS) is None
 
 
-def test_only_the_supervision_section_reads_the_identity():
-    assert civic_hooks().identity_access(make_case()) == frozenset({Role.INTAKE_OFFICER, Role.SUPERVISOR})
+def test_only_the_supervision_section_reads_the_identity_and_never_the_accused_window():
+    section = Actor(username="yangjie", roles=frozenset({Role.INTAKE_OFFICER}), unit_code="ducha")
+    case = make_case(accused_unit="win-realty")
+    assert civic_hooks().identity_access(case, section) == frozenset({Role.INTAKE_OFFICER, Role.SUPERVISOR})
+    # A window's own desk takes complaints in, but not who complained about that window.
+    window_desk = Actor(username="desk", roles=frozenset({Role.INTAKE_OFFICER}), unit_code="win-realty")
+    assert civic_hooks().identity_access(case, window_desk) == frozenset()
+    assert not may_reveal(window_desk, civic_hooks().identity_access(case, window_desk))
+    other = make_case(accused_unit="win-tax")
+    assert may_reveal(window_desk, civic_hooks().identity_access(other, window_desk))
 
 
 # --- deadlines (第八条) -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from core.domain.decisions import (
 from core.domain.errors import InvalidCommand
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import TenantContext
 from core.plugins import PluginRegistry, TenantHooks
 from plugins.efficiency import hooks, rules
@@ -37,6 +37,9 @@ FAMILY_PLANNING: dict[str, Any] = {
     "sanction_ladder": "criticism,disciplinary",
 }
 JGSWJ, JSJ = rules.REGULATIONS["jgswj"], rules.REGULATIONS["jsj"]
+
+
+DESK = Actor(username="desk", roles=frozenset({Role.INTAKE_OFFICER}))
 
 
 def make_case(
@@ -375,7 +378,7 @@ def test_only_the_leadership_grants_an_extension(settings: dict[str, Any]) -> No
 
 @pytest.mark.parametrize("settings", [CHENGDU, FAMILY_PLANNING])
 def test_only_the_complaint_office_reads_the_identity(settings: dict[str, Any]) -> None:
-    allowed = efficiency_hooks(settings).identity_access(make_case())
+    allowed = efficiency_hooks(settings).identity_access(make_case(), DESK)
     assert allowed == {Role.INTAKE_OFFICER, Role.SUPERVISOR}
     assert not allowed & {Role.APPROVER, Role.HANDLER, Role.UNIT_HEAD, Role.DUTY_LEADER}
 

@@ -14,7 +14,7 @@ from core.domain.cases import Case, CaseKind, CaseState, Channel
 from core.domain.commands import CloseCase, Outcome, ReplyMode
 from core.domain.decisions import AccountabilityEvent, AccountabilityKind, SanctionKind
 from core.domain.lifecycle import Action
-from core.domain.roles import Role
+from core.domain.roles import Actor, Role
 from core.domain.tenancy import TenantContext, Unit
 from core.plugins import PluginRegistry, TenantHooks
 from core.services.tenants import read_tenant_file
@@ -35,6 +35,9 @@ MATRIX = {
     "城西/*": "gone",  # a unit the tenant does not have: skipped
 }
 DEFAULT_TERMS = rules.RewardTerms.parse(rate="0.05", cap="5000", minimum="200")
+
+
+DESK = Actor(username="desk", roles=frozenset({Role.INTAKE_OFFICER}))
 
 
 def make_case(
@@ -151,8 +154,8 @@ def test_classification_takes_the_industry_as_category() -> None:
 
 def test_only_the_office_and_leaders_read_identities() -> None:
     assert rules.identity_readers(supervisors_too=False) == {Role.INTAKE_OFFICER, Role.APPROVER}
-    assert qtsb_hooks().identity_access(make_case()) == {Role.INTAKE_OFFICER, Role.APPROVER}
-    assert qtsb_hooks(supervisor_reads_identity=True).identity_access(make_case()) == {
+    assert qtsb_hooks().identity_access(make_case(), DESK) == {Role.INTAKE_OFFICER, Role.APPROVER}
+    assert qtsb_hooks(supervisor_reads_identity=True).identity_access(make_case(), DESK) == {
         Role.INTAKE_OFFICER,
         Role.APPROVER,
         Role.SUPERVISOR,
