@@ -11,9 +11,10 @@ from typing import Any
 from core.domain.cases import CaseKind, Channel
 from core.domain.decisions import IntakeSchema
 from core.domain.errors import InvalidCommand
+from core.domain.masking import IDENTITY_KEYS
 from core.domain.text import LIMITS, LONG_TEXT, text_problem
 
-__all__ = ["IntakeDraft", "check_intake", "text_problems"]
+__all__ = ["IntakeDraft", "check_intake", "identity_problems", "text_problems"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +71,34 @@ def check_intake(
         problems.append(
             ("received_at", f"收件时间早于允许补登的期限（{max_backdate.days} 日），请核实后由管理员处理")
         )
+    problems += identity_problems(draft, schema)
     problems += text_problems(draft, schema)
     if problems:
         raise InvalidCommand("；".join(message for _, message in problems), field=problems[0][0])
     return received_at
+
+
+def identity_problems(draft: IntakeDraft, schema: IntakeSchema) -> list[tuple[str, str]]:
+    """Identity where it does not belong: a detail nobody declared, or one given as a field.
+
+    Under `identity` go the complainant's usual details (`IDENTITY_KEYS`) and what the plugin
+    declares as identity; a detail of the person given among the `fields` would be stored in
+    clear and shown to every reader, so it is refused, named, never taken silently.
+    """
+    declared = {spec.key for spec in schema.fields if spec.identity and draft.kind in spec.kinds}
+    plain = {spec.key for spec in schema.fields if not spec.identity and draft.kind in spec.kinds}
+    allowed = IDENTITY_KEYS | declared
+    problems = [
+        (key, f"身份信息“{key}”不是本单位登记的项目；可填：{'、'.join(sorted(allowed))}")
+        for key in draft.identity
+        if key not in allowed
+    ]
+    problems += [
+        (key, f"“{key}”是投诉人身份信息，须放在 identity 中另行保密登记，不能作为普通登记项")
+        for key in draft.fields
+        if (key in IDENTITY_KEYS or key in declared) and key not in plain
+    ]
+    return problems
 
 
 def text_problems(draft: IntakeDraft, schema: IntakeSchema) -> list[tuple[str, str]]:

@@ -9,7 +9,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["mask_address", "mask_id_number", "mask_identity", "mask_name", "mask_phone", "mask_text"]
+__all__ = [
+    "IDENTITY_KEYS",
+    "PHONE_KEYS",
+    "mask_address",
+    "mask_id_number",
+    "mask_identity",
+    "mask_name",
+    "mask_phone",
+    "mask_text",
+]
 
 _MOBILE_RE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 _LANDLINE_RE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$")
@@ -101,15 +110,19 @@ def _keep_last(value: str, keep: int) -> str:
     return "*" * (len(value) - keep) + value[-keep:]
 
 
+PHONE_KEYS = ("phone", "mobile", "tel")
+"""The keys a phone number goes under, the usual first (masked and blind-indexed as one)."""
+
 # Which masking a known identity field gets; anything else is scrubbed as free text.
 _FIELD_MASKS = {
     "name": mask_name,
-    "phone": mask_phone,
-    "mobile": mask_phone,
-    "tel": mask_phone,
+    **dict.fromkeys(PHONE_KEYS, mask_phone),
     "id_number": mask_id_number,
     "address": mask_address,
 }
+
+IDENTITY_KEYS = frozenset({*_FIELD_MASKS, "work_unit", "email"})
+"""The complainant's details every intake takes under `identity` (a plugin may declare more)."""
 
 
 def mask_identity(identity: Mapping[str, Any]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from core.domain.masking import PHONE_KEYS
 from core.store.identities import SealedIdentity
 
 __all__ = ["MasterKeyError", "MasterKeys", "Vault", "default_vault", "generate_master_key", "key_id"]
@@ -126,7 +127,7 @@ class Vault:
         plain = json.dumps(dict(identity), ensure_ascii=False, sort_keys=True).encode()
         nonce = secrets.token_bytes(12)
         ciphertext = AESGCM(data_key).encrypt(nonce, plain, _aad(tenant_id, case_id))
-        phone = identity.get("phone") or identity.get("mobile")
+        phone = next((identity[key] for key in PHONE_KEYS if identity.get(key)), None)
         id_number = identity.get("id_number")
         return SealedIdentity(
             ciphertext=ciphertext,

@@ -209,3 +209,13 @@ async def test_text_no_engine_can_store_gets_the_same_clear_4xx(client, township
         assert "控制字符" in assert_problem(answer, 422)["detail"], query
     listed = await client.get("/api/v1/cases?q=%00", headers=operator)
     assert_problem(listed, 422)
+
+
+async def test_identity_that_would_escape_the_vault_is_refused_by_name(client, township, login):
+    operator = await login(township.slug, "operator")
+    undeclared = COMPLAINT | {"identity": {**COMPLAINT["identity"], "passport": "E12345678"}}
+    problem = assert_problem(await client.post("/api/v1/cases", json=undeclared, headers=operator), 422)
+    assert "passport" in problem["detail"]
+    in_clear = COMPLAINT | {"fields": {**COMPLAINT["fields"], "phone": "13900001111"}}
+    problem = assert_problem(await client.post("/api/v1/cases", json=in_clear, headers=operator), 422)
+    assert "须放在 identity 中" in problem["detail"]

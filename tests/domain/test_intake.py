@@ -174,3 +174,22 @@ def test_choices_apply_only_to_their_kinds_and_to_given_answers() -> None:
     assert check(report, CHOICES)
     error = refused(dataclasses.replace(report, fields={**report.fields, "harm_degree": "extreme"}), CHOICES)
     assert error.field == "harm_degree" and "轻微（minor）、严重（serious）" in str(error)
+
+
+def test_an_identity_detail_nobody_declared_is_refused_by_name() -> None:
+    # The usual details and the plugin's declared ones go under identity; nothing else.
+    check(draft(identity={**IDENTITY, "work_unit": "县一中", "email": "z@example.com"}))
+    error = refused(draft(identity={**IDENTITY, "passport": "E12345678"}))
+    assert error.field == "passport" and "身份信息“passport”不是本单位登记的项目" in str(error)
+    patient = IntakeSchema(fields=(*SCHEMA.fields, FieldSpec("patient", "患者姓名", identity=True)))
+    check(draft(identity={**IDENTITY, "patient": "李四"}), patient)
+
+
+def test_a_detail_of_the_person_given_as_a_plain_field_is_refused() -> None:
+    # Stored in clear and shown to every reader otherwise: it must go to the vault.
+    error = refused(draft(fields={**FIELDS, "phone": "13900001111"}))
+    assert error.field == "phone" and "须放在 identity 中另行保密登记" in str(error)
+    own = IntakeSchema(
+        fields=(*SCHEMA.fields[:2], FieldSpec("email", "回复邮箱"))
+    )  # the plugin's plain field
+    check(draft(fields={**FIELDS, "email": "reply@example.com"}), own)
