@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from core.defaults import CORE_TEMPLATES
 from core.domain.cases import Case, CaseKind, CaseState, Channel, Severity
-from core.domain.documents import HANDOVER_PLACEHOLDERS, fill, layout, render_document, to_html
+from core.domain.documents import HANDOVER_PLACEHOLDERS, fill, render_document
+from core.domain.layout import layout, to_html
 from core.domain.tenancy import TenantContext, Unit
 from core.services.rendering import render_pdf
 

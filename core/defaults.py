@@ -142,7 +142,7 @@ def hy_register_settings() -> Sequence[SettingSpec]:
 
 
 # The core's printable forms; a plugin replaces one by contributing a template with the same key.
-# Bodies follow the layout rules of `core.domain.documents` (``标签：内容`` lines are form fields).
+# Bodies follow the layout rules of `core.domain.layout` (``标签：内容`` lines are form fields).
 CORE_TEMPLATES = (
     DocumentTemplate(
         key="registration_form",

@@ -12,6 +12,7 @@ from msgspec import Meta, Struct
 
 from core.domain.cases import CaseKind, CaseState, Channel, Satisfaction
 from core.domain.events import CaseEvent
+from core.domain.redaction import Redactor
 from core.domain.roles import Role
 from core.domain.text import has_control_characters
 from core.services.cases import CaseView
@@ -296,18 +297,8 @@ def event_out(seq: int, event: CaseEvent, redact: Callable[[str], str] = str) ->
         to_state=event.to_state.value,
         actor=event.actor,
         at=event.at,
-        data={key: _redacted(value, redact) for key, value in data.items()},
+        data=Redactor.walker(redact)(data),
     )
-
-
-def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list):
-        return [_redacted(item, redact) for item in value]
-    if isinstance(value, dict):
-        return {key: _redacted(item, redact) for key, item in value.items()}
-    return value
 
 
 # --- administration ---------------------------------------------------------------------------

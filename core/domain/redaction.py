@@ -150,10 +150,6 @@ class Redactor:
             result = _FACE.sub(_face_value, result)
         return result
 
-    def deep(self) -> Callable[[Any], Any]:
-        """The same rule over a JSON-like value: every string in it, keys included."""
-        return self.walker(self)
-
     @staticmethod
     def walker(redact: Callable[[str], str]) -> Callable[[Any], Any]:
         """`redact` over a JSON-like value: every string in it, keys included."""

@@ -41,9 +41,10 @@ from zoneinfo import ZoneInfo
 
 from core.domain.audit import GENESIS, event_hash
 from core.domain.cases import Case, CaseState
-from core.domain.documents import ANONYMOUS, WITHHELD, document_number, layout, to_html
+from core.domain.documents import ANONYMOUS, WITHHELD, document_number
 from core.domain.errors import DocumentNotFound, DocumentNotReady, NotPermitted, RuleViolation
 from core.domain.events import CaseEvent, EventName, event_label
+from core.domain.layout import layout, to_html
 from core.domain.masking import mask_identity
 from core.domain.roles import Actor, Permission
 from core.plugins import PluginRegistry

@@ -35,9 +35,7 @@ from core.domain.documents import (
     fill,
     fill_document,
     identity_values,
-    layout,
     resolve_templates,
-    to_html,
 )
 from core.domain.errors import (
     DocumentNotFound,
@@ -47,6 +45,7 @@ from core.domain.errors import (
     RuleViolation,
 )
 from core.domain.events import CaseEvent, EventName
+from core.domain.layout import layout, to_html
 from core.domain.roles import Actor, Permission
 from core.domain.sla import TimerState
 from core.plugins import PluginRegistry

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 from xml.sax.saxutils import escape
 
-from core.domain.documents import Block
+from core.domain.layout import Block
 
 __all__ = ["FONT", "render_pdf"]
 

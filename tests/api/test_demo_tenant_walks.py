@@ -18,7 +18,7 @@ import pytest
 
 from core.domain.cases import CaseKind
 from core.domain.commands import Outcome, ReplyMode
-from core.domain.documents import layout
+from core.domain.layout import layout
 from core.domain.lifecycle import Action
 from core.domain.roles import Actor, Role
 from core.services.cases import CaseService

@@ -13,20 +13,18 @@ from core.domain.documents import (
     CASE_PLACEHOLDERS,
     PLACEHOLDERS,
     WITHHELD,
-    Block,
     blank_sections,
     case_facts,
     document_number,
     fill_document,
     identity_values,
-    layout,
     render_document,
     resolve_templates,
     split_reply_sections,
-    to_html,
 )
 from core.domain.errors import InvalidCommand
 from core.domain.events import CaseEvent, EventName
+from core.domain.layout import Block, layout, to_html
 from core.domain.tenancy import TenantContext, Unit
 
 CASE = Case(

@@ -77,5 +77,5 @@ def test_the_checks():
 
 def test_a_one_character_value_takes_nothing_out_and_json_is_walked_keys_and_all():
     assert Redactor({"name": "王"})("王家村公开栏") == "王家村公开栏"
-    walked = UNIT.deep()({"欧阳明珠": ["回电 13812345678", 3], "n": None})
+    walked = Redactor.walker(UNIT)({"欧阳明珠": ["回电 13812345678", 3], "n": None})
     assert walked == {WITHHELD: [f"回电 {WITHHELD}", 3], "n": None}

@@ -48,9 +48,10 @@ from core.domain.commands import (
     SignForCase,
     SubmitForApproval,
 )
-from core.domain.documents import FACT_PLACEHOLDERS, WITHHELD, layout
+from core.domain.documents import FACT_PLACEHOLDERS, WITHHELD
 from core.domain.errors import DocumentNotReady, DomainError, InvalidCommand, NotPermitted, RuleViolation
 from core.domain.intake import IntakeDraft
+from core.domain.layout import layout
 from core.domain.lifecycle import Action
 from core.domain.masking import mask_address, mask_name, mask_phone
 from core.domain.roles import Actor

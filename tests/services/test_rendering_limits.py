@@ -21,10 +21,10 @@ from core.domain.documents import (
     HANDOVER_PLACEHOLDERS,
     IDENTITY_PLACEHOLDERS,
     fill,
-    layout,
     render_document,
     resolve_templates,
 )
+from core.domain.layout import layout
 from core.domain.text import LIMITS, LONG_TEXT
 from core.services.rendering import render_pdf
 from core.services.tenants import load_tenant

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from core.domain.cases import CaseKind, Channel
 from core.domain.errors import DomainError, InvalidCommand
-from core.domain.intake import IntakeDraft, text_problems
+from core.domain.intake import IntakeDraft, identity_problems, text_problems
 from core.domain.roles import Permission
 from core.services.root import Services
 from core.web.pages import form_data
@@ -177,5 +177,5 @@ def field_errors(form, draft: IntakeDraft, exc: InvalidCommand) -> dict[str, str
         errors[spec.key] = f"请填写{spec.label}"
     if exc.field in ("received_at", "anonymous"):
         errors[exc.field] = str(exc)
-    errors |= dict(text_problems(draft, form.schema))
+    errors |= dict(identity_problems(draft, form.schema)) | dict(text_problems(draft, form.schema))
     return errors
