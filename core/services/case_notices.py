@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from types import MappingProxyType
 
@@ -15,7 +16,7 @@ from core.services.tenants import LoadedTenant
 from core.store.directory import TenantDirectory
 from core.store.tenant_store import TenantStore
 
-__all__ = ["escalate_at_once", "relay"]
+__all__ = ["RELAYED", "escalate_at_once", "relay"]
 
 
 async def escalate_at_once(repo: TenantStore, tenant: LoadedTenant, case: Case, now: datetime) -> None:
@@ -53,15 +54,26 @@ async def escalate_at_once(repo: TenantStore, tenant: LoadedTenant, case: Case, 
     )
 
 
+RELAYED = (DispatchCase, InstructCase, EscalateCase)
+"""The steps whose words are passed on at once to the people who act on them."""
+
+
 async def relay(
-    tenant: LoadedTenant, case: Case, command: CaseCommand, version: int, now: datetime, author: str
+    tenant: LoadedTenant,
+    case: Case,
+    command: CaseCommand,
+    version: int,
+    now: datetime,
+    author: str,
+    redact: Callable[[str], str],
 ) -> list[str]:
     """传: a dispatch reaches the receiving unit; an instruction or a 督办 whoever acts on the case.
 
     The unit's handlers and heads hear of a case sent to them (with its cause and opinion); a
     leader's instruction and a manual 督办 go to whoever must act on it now (`must_act`), a 督办
-    also to the people the plugin names. Nobody is told of their own step (`author`). Nothing of
-    the complainant's identity is in the message.
+    also to the people the plugin names. Nobody is told of their own step (`author`). What was
+    typed (the title, the opinion, the reason) goes through `redact`, the redaction rule for a
+    handling unit: inboxes, mail and the tenant's webhook never carry the complainant's identity.
     """
     if isinstance(command, DispatchCase):
         people = await _unit_people(case.tenant_id, command.unit_code)
@@ -80,8 +92,8 @@ async def relay(
     return await notify_users(
         case.tenant_id,
         [name for name in people if name != author],
-        subject=subject,
-        body=body,
+        subject=redact(subject),
+        body=redact(body),
         key=f"relay:{case.id}:{version}",
         now=now,
         case_id=case.id,

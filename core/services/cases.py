@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
@@ -34,15 +35,16 @@ from core.domain.errors import InvalidCommand, NotPermitted, RuleViolation
 from core.domain.events import CaseEvent, EventName
 from core.domain.intake import IntakeDraft, check_intake
 from core.domain.lifecycle import Action, allowed_actions
+from core.domain.redaction import Redactor
 from core.domain.roles import Actor, Permission, can, permission_for
 from core.domain.text import check_command_text
 from core.domain.transitions import decide, refusal
 from core.plugins import PluginRegistry
 from core.services.access import scoped_query, visible_case
 from core.services.accountability import close_accountability
-from core.services.case_notices import escalate_at_once, relay
+from core.services.case_notices import RELAYED, escalate_at_once, relay
 from core.services.clock import Clock
-from core.services.confidentiality import IdentityDesk, tenant_data_key
+from core.services.confidentiality import IdentityDesk, identities_of, tenant_data_key
 from core.services.duty import tell_leader_of_new_case
 from core.services.tenants import LoadedTenant, load_tenant
 from core.services.timer_sync import start_timers, timer_refusal, timers_after
@@ -285,7 +287,13 @@ class CaseService:
             await repo.cases.save(decision.case, expected_version=case.version, now=now)
             timer_changes = await timers_after(repo, tenant, decision.case, command, now)
             extra: dict[str, Any] = {"timers": timer_changes}
-            relayed = await relay(tenant, decision.case, command, case.version + 1, now, actor.username)
+            redact: Callable[[str], str] = str
+            if isinstance(command, RELAYED):  # the words go out to units: take the person out
+                clear = await identities_of(self.vault, repo, tenant_id, [case])
+                redact = Redactor(clear.get(case_id, {}), withheld=True)
+            relayed = await relay(
+                tenant, decision.case, command, case.version + 1, now, actor.username, redact
+            )
             if relayed:
                 extra["relayed_to"] = relayed
             escalate_after = isinstance(command, RegisterCase)

@@ -1,9 +1,10 @@
 """A name typed into free text reaches nobody who may not read the identity (质量技术监督局 二).
 
 The operator writes the caller's name, phone and address into the title and the content; the
-dispatch opinion repeats the name. The handling unit reads the case, the list and the timeline
-without any of them; the desk and the leader, who may reveal the identity, read the text as
-written. (Readers with case materials but no reveal get masks: `tests/domain/test_redaction.py`.)
+dispatch opinion repeats the name. The handling unit reads the case, the list, the timeline and
+the dispatch notice in its inbox without any of them; the desk and the leader, who may reveal
+the identity, read the text as written. (Readers with case materials but no reveal get masks:
+`tests/domain/test_redaction.py`.)
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ async def test_a_typed_name_reaches_the_unit_nowhere_and_the_desk_as_written(cli
         "case": await client.get(f"/api/v1/cases/{case_id}", headers=handler),
         "list": await client.get("/api/v1/cases", headers=handler),
         "events": await client.get(f"/api/v1/cases/{case_id}/events", headers=handler),
+        "inbox": await client.get("/api/v1/me/inbox", headers=handler),  # the dispatch, relayed
     }
     for what, answer in reads.items():
         assert answer.status_code == 200, (what, answer.text)
         assert leaks(answer.text) == [], (what, answer.text)
+    assert "新转办案件" in reads["inbox"].text and "请回电[已隐去]核实" in reads["inbox"].text
     case = reads["case"].json()
     assert case["title"] == "[已隐去]来电反映公开栏未更新", case["title"]
     assert case["opinion"] == "请回电[已隐去]核实"
